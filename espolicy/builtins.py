@@ -1,0 +1,56 @@
+"""The fixed library of functions a rule may call: their types (for the checker) and code (for the compiler)."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import jpcalendar as cal
+from .types import ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TList, TOptional, TStr, Type
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A built-in function: parameter types, result type, implementation, one-line description."""
+
+    name: str
+    params: tuple[Type, ...]
+    result: Type
+    impl: Callable[..., Any]
+    doc: str
+
+    def signature(self) -> str:
+        args = ", ".join(p.describe() for p in self.params)
+        return f"{self.name}({args}) -> {self.result.describe()}"
+
+
+def _add_days(d: _dt.date, n: int) -> _dt.date:
+    return d + _dt.timedelta(days=n)
+
+
+def _count(xs: list[Any]) -> int:
+    return len(xs)
+
+
+BUILTINS: dict[str, Builtin] = {b.name: b for b in (
+    Builtin("last_day", (DATE, INT), DATE, cal.period_last_day,
+            "last day of a period of N years from a start date (contract §2, Civil Code art. 143)"),
+    Builtin("days_between", (DATE, DATE), INT, cal.days_between, "days from the first date to the second"),
+    Builtin("add_days", (DATE, INT), DATE, _add_days, "the date N days later (earlier when N < 0)"),
+    Builtin("japan_date", (DATETIME,), DATE, cal.japan_date, "the calendar date of a moment in Japan time"),
+    Builtin("japan_time", (DATETIME,), TIME, cal.japan_time, "the time of day of a moment in Japan time"),
+    Builtin("weekday", (DATE,), TStr(frozenset(WEEKDAYS)), cal.weekday_name, "Monday … Sunday"),
+    Builtin("holiday_name", (DATE,), TOptional(STR), cal.holiday_name,
+            "the Japanese name of the national holiday on a date, or absent"),
+    Builtin("is_holiday", (DATE,), BOOL, lambda d: cal.holiday_name(d) is not None,
+            "true on a Japanese national holiday"),
+    Builtin("next_window", (DATETIME, TIME, TIME), DATETIME, cal.next_window_start,
+            "start (Japan time) of the next Monday–Friday window from START to END after a moment"),
+    Builtin("next_business_day", (DATE,), DATE, cal.next_business_day,
+            "first Monday–Friday on or after a date that is not a national holiday"),
+    Builtin("max", (INT, INT), INT, max, "the larger of two numbers"),
+    Builtin("min", (INT, INT), INT, min, "the smaller of two numbers"),
+    Builtin("count", (TList(ANY),), INT, _count, "the number of entries in a list"),
+)}

@@ -1,0 +1,327 @@
+"""Checked AST → one Python function per document kind, generated once and compiled with `compile()`.
+
+Safety: text from a policy never becomes code. Every literal enters the generated source through
+`repr()` of a plain value (str, int, bool) or as numbers in a date constructor; every identifier
+matches `_IDENT` and gets a prefix (`v_`, `l_`, `c_`), so a policy name can never reach a Python
+builtin or dunder. Field names are dictionary keys, again through `repr()`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from . import ast
+from .builtins import BUILTINS
+from .typecheck import OUTCOME_NAME, CheckedPolicy, path_key
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PHASE2_EFFECTS = ("warn", "info")
+
+
+class CompileError(Exception):
+    """A policy construct the compiler refuses (should have been caught by the checker)."""
+
+
+def _ident(prefix: str, name: str) -> str:
+    if not _IDENT.match(name):
+        raise CompileError(f"not an identifier: {name!r}")
+    return prefix + name
+
+
+def _lit(value: Any) -> str:
+    """Source text of a literal value; only plain, inert values are accepted."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return repr(int(value))
+    if isinstance(value, str):
+        return repr(str(value))
+    if isinstance(value, _dt.date):
+        return f"_date({value.year:d}, {value.month:d}, {value.day:d})"
+    if isinstance(value, _dt.time):
+        return f"_time({value.hour:d}, {value.minute:d})"
+    raise CompileError(f"unsupported literal {type(value).__name__}")
+
+
+def pointer_token(name: str) -> str:
+    """One JSON Pointer reference token (RFC 6901 escaping)."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def render_value(value: Any) -> str:
+    """How an interpolated value reads in a message."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, _dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, (set, frozenset)):
+        return ", ".join(sorted(render_value(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(render_value(v) for v in value)
+    return str(value)
+
+
+def _outcome(fired: list[tuple[int, Any, Any]], effects: tuple[str, ...]) -> str:
+    seen = {effects[i] for i, _, _ in fired}
+    return "deny" if "deny" in seen else "review" if "review" in seen else "allow"
+
+
+@dataclass(frozen=True)
+class RuleProgram:
+    """What the report needs of a rule once it fired."""
+
+    rule: ast.Rule
+    render: Callable[[dict, dict, Any], tuple[dict[str, str], dict[str, str] | None]]
+    pointer: Callable[[int | None], str]
+
+
+@dataclass(frozen=True)
+class KindProgram:
+    """The compiled policy of one kind: `run(doc) -> (values, fired)` and its rules."""
+
+    kind: str
+    run: Callable[[dict], tuple[dict[str, Any], list[tuple[int, Any, Any]]]]
+    rules: tuple[RuleProgram, ...]
+    exported: tuple[str, ...]
+    source: str
+
+
+class _Emitter:
+    """Expression → Python source, with a choice of how values (facts, lets) are spelled."""
+
+    def __init__(self, value_names: set[str], consts: set[str], doc_fields: set[str], in_message: bool):
+        self.values, self.consts, self.fields, self.in_message = value_names, consts, doc_fields, in_message
+
+    def expr(self, e: ast.Expr, local: frozenset[str] = frozenset()) -> str:
+        m = getattr(self, "_" + type(e).__name__.lower())
+        return m(e, local)
+
+    def _literal(self, e: ast.Literal, local: frozenset[str]) -> str:
+        return _lit(e.value)
+
+    def _name(self, e: ast.Name, local: frozenset[str]) -> str:
+        n = e.name
+        if n in local:
+            return _ident("l_", n)
+        if n in self.values:
+            return f"V[{n!r}]" if self.in_message else _ident("v_", n)
+        if n in self.consts:
+            return _ident("c_", n)
+        if n in self.fields:
+            return f"d.get({n!r})"
+        if n == OUTCOME_NAME:
+            return f"V[{n!r}]" if self.in_message else "o_outcome"
+        raise CompileError(f"unresolved name {n!r}")
+
+    def _attr(self, e: ast.Attr, local: frozenset[str]) -> str:
+        return f"{self.expr(e.obj, local)}.get({e.name!r})"
+
+    def _call(self, e: ast.Call, local: frozenset[str]) -> str:
+        if e.func not in BUILTINS:
+            raise CompileError(f"unknown function {e.func!r}")
+        args = ", ".join(self.expr(a, local) for a in e.args)
+        return f"{_ident('B_', e.func)}({args})"
+
+    def _neg(self, e: ast.Neg, local: frozenset[str]) -> str:
+        return f"(-{self.expr(e.operand, local)})"
+
+    def _arith(self, e: ast.Arith, local: frozenset[str]) -> str:
+        if e.op not in ("+", "-", "*"):
+            raise CompileError(f"operator {e.op!r}")
+        return f"({self.expr(e.left, local)} {e.op} {self.expr(e.right, local)})"
+
+    def _compare(self, e: ast.Compare, local: frozenset[str]) -> str:
+        if e.op not in ("==", "!=", "<", "<=", ">", ">=", "in", "not in"):
+            raise CompileError(f"operator {e.op!r}")
+        return f"({self.expr(e.left, local)} {e.op} {self.expr(e.right, local)})"
+
+    def _boolop(self, e: ast.BoolOp, local: frozenset[str]) -> str:
+        if e.op not in ("and", "or"):
+            raise CompileError(f"operator {e.op!r}")
+        return "(" + f" {e.op} ".join(self.expr(o, local) for o in e.operands) + ")"
+
+    def _not(self, e: ast.Not, local: frozenset[str]) -> str:
+        return f"(not {self.expr(e.operand, local)})"
+
+    def _test(self, e: ast.Test, local: frozenset[str]) -> str:
+        x = self.expr(e.operand, local)
+        return {"present": f"({x} is not None)", "absent": f"({x} is None)",
+                "number": f"_is_int({x})", "text": f"isinstance({x}, str)"}[e.test]
+
+    def _if(self, e: ast.If, local: frozenset[str]) -> str:
+        return f"({self.expr(e.then, local)} if {self.expr(e.cond, local)} else {self.expr(e.else_, local)})"
+
+    def _quant(self, e: ast.Quant, local: frozenset[str]) -> str:
+        var = _ident("l_", e.var)
+        inner = local | {e.var}
+        fn = "any" if e.kind == "any" else "all"
+        return f"{fn}({self.expr(e.body, inner)} for {var} in {self.expr(e.seq, local)})"
+
+    def _setlit(self, e: ast.SetLit, local: frozenset[str]) -> str:
+        if not e.items:
+            return "frozenset()"
+        return "frozenset((" + "".join(self.expr(i, local) + ", " for i in e.items) + "))"
+
+    def _listlit(self, e: ast.ListLit, local: frozenset[str]) -> str:
+        return "[" + ", ".join(self.expr(i, local) for i in e.items) + "]"
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _names_in(e: Any) -> set[str]:
+    """Every bare name an expression reads (for ordering constants)."""
+    out: set[str] = set()
+    if isinstance(e, ast.Name):
+        out.add(e.name)
+    elif isinstance(e, tuple):
+        for x in e:
+            out |= _names_in(x)
+    elif hasattr(e, "__dataclass_fields__"):
+        for f in e.__dataclass_fields__:
+            if f != "span":
+                out |= _names_in(getattr(e, f))
+    return out
+
+
+def _const_order(consts: tuple[ast.Const | ast.Table, ...]) -> list[ast.Const | ast.Table]:
+    by_name = {c.name: c for c in consts}
+    done: list[ast.Const | ast.Table] = []
+    seen: set[str] = set()
+
+    def visit(c: ast.Const | ast.Table) -> None:
+        if c.name in seen:
+            return
+        seen.add(c.name)
+        body = c.expr if isinstance(c, ast.Const) else tuple(e for _, e in c.entries)
+        for dep in sorted(_names_in(body)):
+            if dep in by_name:
+                visit(by_name[dep])
+        done.append(c)
+
+    for c in consts:
+        visit(c)
+    return done
+
+
+def _namespace() -> dict[str, Any]:
+    ns: dict[str, Any] = {"__builtins__": {"any": any, "all": all, "isinstance": isinstance, "str": str,
+                                           "frozenset": frozenset, "enumerate": enumerate, "None": None},
+                          "_date": _dt.date, "_time": _dt.time, "_is_int": _is_int, "_outcome": _outcome,
+                          "_render": render_value}
+    for name, b in BUILTINS.items():
+        ns[_ident("B_", name)] = b.impl
+    return ns
+
+
+def compile_policy(checked: CheckedPolicy) -> dict[str, KindProgram]:
+    """Generate and compile one function per kind; constants are computed once here."""
+    ns = _namespace()
+    const_names = {c.name for c in checked.consts}
+    const_src = []
+    plain = _Emitter(set(), const_names, set(), in_message=False)
+    for c in _const_order(checked.consts):
+        if isinstance(c, ast.Const):
+            const_src.append(f"{_ident('c_', c.name)} = {plain.expr(c.expr)}")
+        else:
+            items = ", ".join(f"{k!r}: {plain.expr(e)}" for k, e in c.entries)
+            const_src.append(f"{_ident('c_', c.name)} = {{{items}}}")
+    exec(compile("\n".join(const_src), "<espolicy constants>", "exec"), ns)
+    return {kind: _compile_kind(kind, checked, ns, const_names) for kind in sorted(checked.shapes)}
+
+
+def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], consts: set[str]) -> KindProgram:
+    values = checked.values.get(kind, ())
+    value_names = {v.decl.name for v in values}
+    fields = set(checked.shapes[kind].fields)
+    run_e = _Emitter(value_names, consts, fields, in_message=False)
+    msg_e = _Emitter(value_names, consts, fields, in_message=True)
+    rules = [r for r in checked.rules if kind in r.kinds]
+    ordered = [r for r in rules if r.effect not in _PHASE2_EFFECTS or not _reads_outcome(r)] + \
+              [r for r in rules if r.effect in _PHASE2_EFFECTS and _reads_outcome(r)]
+    lines = ["def run(d):"]
+    for v in values:
+        code = run_e.expr(v.decl.expr)
+        if v.decl.when is not None:
+            code = f"({code}) if ({run_e.expr(v.decl.when)}) else None"
+        lines.append(f"    {_ident('v_', v.decl.name)} = {code}")
+    lines.append("    fired = []")
+    outcome_done = False
+    for i, rule in enumerate(ordered):
+        if _reads_outcome(rule) and not outcome_done:
+            lines.append("    o_outcome = _outcome(fired, EFFECTS)")
+            outcome_done = True
+        if rule.each is None:
+            lines.append(f"    if {run_e.expr(rule.condition)}:")
+            lines.append(f"        fired.append(({i}, None, None))")
+        else:
+            var, seq = rule.each
+            lv = _ident("l_", var)
+            local = frozenset({var})
+            lines.append(f"    for i_, {lv} in enumerate({run_e.expr(seq)}):")
+            lines.append(f"        if {run_e.expr(rule.condition, local)}:")
+            lines.append(f"            fired.append(({i}, i_, {lv}))")
+    pairs = ", ".join(f"{v.decl.name!r}: {_ident('v_', v.decl.name)}" for v in values)
+    if outcome_done:
+        pairs += (", " if pairs else "") + f"{OUTCOME_NAME!r}: o_outcome"
+    lines.append(f"    return {{{pairs}}}, fired")
+    for i, rule in enumerate(ordered):
+        lines += _render_source(i, rule, msg_e)
+    source = "\n".join(lines) + "\n"
+    ns = dict(base_ns)
+    ns["EFFECTS"] = tuple(r.effect for r in ordered)
+    exec(compile(source, f"<espolicy {kind}>", "exec"), ns)
+    programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked)) for i, r in enumerate(ordered))
+    exported = tuple(v.decl.name for v in values if v.decl.exported)
+    return KindProgram(kind, ns["run"], programs, exported, source)
+
+
+def _reads_outcome(rule: ast.Rule) -> bool:
+    return OUTCOME_NAME in _names_in(rule.condition)
+
+
+def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str]) -> str:
+    pieces = [repr(p) if isinstance(p, str) else f"_render({e.expr(p, local)})" for p in text.parts]
+    return " + ".join(pieces) if pieces else "''"
+
+
+def _render_source(i: int, rule: ast.Rule, e: _Emitter) -> list[str]:
+    local = frozenset({rule.each[0]}) if rule.each else frozenset()
+    lv = _ident("l_", rule.each[0]) if rule.each else "_unused"
+    msg = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.message.items()))
+    adv = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.advice.items()))
+    return [f"def render_{i}(d, V, {lv}):",
+            f"    return {{{msg}}}, " + (f"{{{adv}}}" if rule.advice else "None")]
+
+
+def _pointer(rule: ast.Rule, kind: str, checked: CheckedPolicy) -> Callable[[int | None], str]:
+    """The JSON Pointer a finding of `rule` carries (with the `each` index filled in)."""
+    if rule.at is None:
+        if rule.each is not None:
+            key = path_key(rule.each[1])
+            if key and key.split(".")[0] in checked.shapes[kind].fields:
+                prefix = "".join("/" + pointer_token(n) for n in key.split("."))
+                return lambda i: f"{prefix}/{i}"
+        return lambda i: ""
+    names = rule.at.names
+    if rule.each is not None and names[0] == rule.each[0]:
+        key = path_key(rule.each[1]) or ""
+        prefix = "".join("/" + pointer_token(n) for n in key.split("."))
+        suffix = "".join("/" + pointer_token(n) for n in names[1:])
+        return lambda i: f"{prefix}/{i}{suffix}"
+    fixed = "".join("/" + pointer_token(n) for n in names)
+    return lambda i: fixed
+
+
+def program_sources(programs: Mapping[str, KindProgram]) -> str:
+    """All generated source, for inspection and the safety tests."""
+    return "\n".join(p.source for p in programs.values())

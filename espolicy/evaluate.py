@@ -1,0 +1,120 @@
+"""A loaded policy and the judging of one document: schema check → decode → compiled rules → report."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import ast
+from .compile import KindProgram, compile_policy
+from .errors import PolicyError, diagnostic
+from .parser import parse
+from .report import Finding, Report, error_finding, fact_value, invalid_report, outcome_of
+from .schema import SchemaSet, normalize
+from .typecheck import CheckedPolicy, check
+
+POLICY_SUFFIX = ".esp"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def bundled_dir(name: str) -> Path:
+    """The bundled `policy` or `schemas` folder: inside the installed package, or the source tree's."""
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the bundled {name}/ folder is missing from the installation")
+
+
+def read_sources(directory: Path) -> list[tuple[str, str]]:
+    """(display path, text) of every rule file in `directory`, sorted by name."""
+    if not directory.is_dir():
+        raise PolicyError([diagnostic("no-policy", f"policy folder `{directory}` does not exist", None, None)])
+    files = sorted(p for p in directory.iterdir() if p.suffix == POLICY_SUFFIX and p.is_file())
+    if not files:
+        raise PolicyError([diagnostic("no-policy", f"no `*{POLICY_SUFFIX}` rule files in `{directory}`", None, None)])
+    out = []
+    for p in files:
+        try:
+            out.append((str(p), p.read_text(encoding="utf-8-sig")))
+        except (OSError, UnicodeDecodeError) as e:
+            raise PolicyError([diagnostic("unreadable", f"cannot read `{p}`: {e}", None, None)]) from None
+    return out
+
+
+class Policy:
+    """A compiled policy. Immutable after loading, so `validate` is safe from many threads at once;
+    picklable (it pickles its sources and compiles again)."""
+
+    def __init__(self, sources: Iterable[tuple[str, str]], schemas: SchemaSet | None = None,
+                 schema_dir: Path | None = None, default_name: str = "policy"):
+        self._sources = tuple(sources)
+        self._schema_dir = schema_dir
+        self.schemas = schemas or SchemaSet.load(schema_dir or bundled_dir("schemas"))
+        modules = [parse(text, file) for file, text in self._sources]
+        self.checked: CheckedPolicy = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds})
+        self.programs: dict[str, KindProgram] = compile_policy(self.checked)
+        self.name = self.checked.name or default_name
+        self.digest = "sha256:" + _digest(self._sources)
+
+    # ---- pickling ----
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self._sources, self._schema_dir, self.name))
+
+    @property
+    def rules(self) -> tuple[ast.Rule, ...]:
+        return self.checked.rules
+
+    def info(self) -> dict[str, str]:
+        return {"name": self.name, "digest": self.digest}
+
+    def validate(self, doc: Any, source: str | None = None) -> Report:
+        """Judge one document. Never raises for a bad document: that is an `invalid` report."""
+        try:
+            return self._validate(doc, source)
+        except RecursionError:
+            return invalid_report([error_finding("too-deep", "the document is nested too deeply to check",
+                                                 "文書の入れ子が深すぎるため検査できません。")], None, source)
+        except Exception as e:  # a bug or an impossible value must still give a report, never a crash
+            return invalid_report([error_finding(
+                "evaluation-error", f"the document could not be evaluated: {type(e).__name__}: {e}",
+                f"文書を評価できませんでした（{type(e).__name__}: {e}）。")], doc, source)
+
+    def _validate(self, doc: Any, source: str | None) -> Report:
+        doc = normalize(doc)
+        errors = self.schemas.check(doc)
+        if errors:
+            return invalid_report(errors, doc, source)
+        typed = self.schemas.decode(doc)
+        program = self.programs[typed["kind"]]
+        try:
+            values, fired = program.run(typed)
+        except (ValueError, OverflowError) as e:
+            return invalid_report([error_finding(
+                "evaluation-error", f"a date in this document is out of range: {e}",
+                f"この文書の日付が扱える範囲を超えています（{e}）。")], doc, source)
+        findings = []
+        for index, each_index, item in fired:
+            rp = program.rules[index]
+            message, advice = rp.render(typed, values, item)
+            r = rp.rule
+            findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
+        facts = {n: fact_value(values[n]) for n in program.exported if values.get(n) is not None}
+        return Report(outcome_of(findings), findings, facts, typed.get("id"), typed["kind"], source)
+
+
+def _rebuild(sources: tuple[tuple[str, str], ...], schema_dir: Path | None, name: str) -> Policy:
+    return Policy(sources, schema_dir=schema_dir, default_name=name)
+
+
+def _digest(sources: Iterable[tuple[str, str]]) -> str:
+    h = hashlib.sha256()
+    for file, text in sources:
+        h.update(Path(file).name.encode("utf-8") + b"\0" + text.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def load_policy(path: str | Path | None = None, schemas: str | Path | None = None) -> Policy:
+    """Parse, check and compile the rule files of a folder (default: the bundled policy)."""
+    directory = Path(path) if path is not None else bundled_dir("policy")
+    schema_dir = Path(schemas) if schemas is not None else None
+    return Policy(read_sources(directory), schema_dir=schema_dir, default_name=directory.resolve().name)

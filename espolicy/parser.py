@@ -1,0 +1,386 @@
+"""Rule-file text → AST (`ast.Module`). Syntax errors become `PolicyError`s with file:line:column."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import threading
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast
+from .errors import Diagnostic, PolicyError, diagnostic
+
+_lock = threading.Lock()
+_parser: Lark | None = None
+
+# Terminal names as a policy owner would say them.
+_WORDS = {
+    "NAME": "a name", "STRING": "a quoted text", "INT": "a number", "DATE": "a date (YYYY-MM-DD)",
+    "TIME": "a time (HH:MM)", "RULE_ID": "a rule id (kebab-case, e.g. my-rule)", "FAQ_REF": "an FAQ reference (Q1…Q17)",
+    "EFFECT": "an effect (deny, review, warn, info)", "TEXT_KIND": "`message` or `advice`", "LANG": "a language (en, ja)",
+    "VALUE_KW": "`fact` or `let`", "QUANT": "`any` or `all`", "TEST": "present, absent, number or text",
+    "COMP_OP": "a comparison (==, !=, <, <=, >, >=)", "ADD_OP": "+ or -", "MUL_OP": "*", "BOOL": "true or false",
+    "_WHEN": "`when`", "_OR": "`or`", "_AND": "`and`", "_NOT": "`not`", "NONE": "`none`",
+    "LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`",
+    "COMMA": "`,`", "DOT": "`.`", "COLON": "`:`", "EQUAL": "`=`", "MINUS": "`-`", "$END": "the end of the file",
+    "POLICY": "`policy`", "CONST": "`const`", "TABLE": "`table`", "RULE": "`rule`", "FOR": "`for`",
+    "EACH": "`each`", "IN": "`in`", "AT": "`at`", "FAQ": "`faq`", "IF": "`if`", "THEN": "`then`",
+    "ELSE": "`else`", "IS": "`is`",
+}
+
+
+def _lark() -> Lark:
+    global _parser
+    with _lock:
+        if _parser is None:
+            grammar = resources.files("espolicy").joinpath("grammar.lark").read_text(encoding="utf-8")
+            _parser = Lark(grammar, parser="lalr", start=["start", "expr"], propagate_positions=True,
+                           maybe_placeholders=True)
+        return _parser
+
+
+def _words(expected: set[str]) -> str:
+    names = sorted({_WORDS.get(e, e.lower().strip("_")) for e in expected})
+    return ", ".join(names[:12]) + ("…" if len(names) > 12 else "")
+
+
+class _Failure(Exception):
+    """A problem found while building the AST (bad literal, missing clause)."""
+
+    def __init__(self, code: str, message: str, span: ast.Span, hint: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.span, self.hint = code, message, span, hint
+
+
+def _hint_for(token: Token | None, expected: set[str]) -> str | None:
+    """Common mistakes, named in the words a policy owner uses."""
+    if token is None:
+        return None
+    value = str(token)
+    if value == "=" and "COMP_OP" in expected:
+        return "to compare, write `==` (a single `=` only names a constant or table entry)"
+    wordlike = value.replace("-", "_").isidentifier()
+    if wordlike and "TEXT_KIND" in expected:
+        from .fuzzy import did_you_mean
+        return did_you_mean(value, ["for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice"]) \
+            or "a rule holds: for KIND, deny|review|warn|info when CONDITION, faq Q…, at FIELD, message/advice en|ja \"…\""
+    if wordlike and {"FAQ_REF", "NONE"} & expected:
+        return "FAQ references look like Q1, Q10; a data-consistency rule says `faq none`"
+    if wordlike and "LANG" in expected:
+        return "a message or advice names its language: `message en \"…\"` or `message ja \"…\"`"
+    if value.startswith("'"):
+        return "texts are written in double quotes"
+    return None
+
+
+def parse(source: str, file: str = "<policy>") -> ast.Module:
+    """Parse one rule file; raises PolicyError on any syntax or literal error."""
+    try:
+        tree = _lark().parse(source, start="start")
+    except UnexpectedInput as e:
+        raise PolicyError([_syntax_diagnostic(e, source, file)]) from None
+    except RecursionError:
+        raise PolicyError([diagnostic("too-deep", "the rule file is nested too deeply to read",
+                                      ast.Span(file, 1, 1, 1, 2), source)]) from None
+    try:
+        decls = _Builder(file, source).transform(tree)
+    except VisitError as e:
+        inner = e.orig_exc
+        if isinstance(inner, _Failure):
+            raise PolicyError([diagnostic(inner.code, inner.message, inner.span, source, inner.hint)]) from None
+        if isinstance(inner, PolicyError):
+            raise inner from None
+        raise
+    except RecursionError:
+        raise PolicyError([diagnostic("too-deep", "an expression is nested too deeply",
+                                      ast.Span(file, 1, 1, 1, 2), source)]) from None
+    return ast.Module(file, source, tuple(decls))
+
+
+def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
+    line, column = getattr(e, "line", 1) or 1, getattr(e, "column", 1) or 1
+    if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
+        lines = source.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+        expected = set(getattr(e, "expected", ()) or ())
+        message = f"the file ends too early; expected {_words(expected)}"
+        span = ast.Span(file, line, column, line, column + 1)
+        hint = "a `{` is probably missing its `}`" if "RBRACE" in expected else None
+        return diagnostic("syntax", message, span, source, hint)
+    if isinstance(e, UnexpectedCharacters):
+        ch = source[e.pos_in_stream] if e.pos_in_stream < len(source) else ""
+        span = ast.Span(file, line, column, line, column + 1)
+        hint = None
+        if ch == "'":
+            hint = "texts are written in double quotes"
+        elif ch == '"':
+            hint = "this text has no closing quote on its line"
+        elif ch == "=":
+            hint = "to compare, write `==`"
+        elif ch == "!":
+            hint = "`not equal` is written `!=`"
+        expected = set(e.allowed or ())
+        tail = f"; expected {_words(expected)}" if expected else ""
+        return diagnostic("syntax", f"unexpected character `{ch}`{tail}", span, source, hint)
+    assert isinstance(e, UnexpectedToken)
+    tok = e.token
+    expected = set(e.expected)
+    span = ast.Span(file, line, column, tok.end_line or line, tok.end_column or column + len(str(tok)))
+    return diagnostic("syntax", f"unexpected `{tok}`; expected {_words(expected)}", span, source,
+                      _hint_for(tok, expected))
+
+
+def _span(file: str, meta: Any) -> ast.Span:
+    return ast.Span(file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tspan(file: str, tok: Token) -> ast.Span:
+    return ast.Span(file, tok.line or 1, tok.column or 1, tok.end_line or tok.line or 1,
+                    tok.end_column or (tok.column or 1) + len(tok))
+
+
+@v_args(meta=True, inline=True)
+class _Builder(Transformer):
+    """Lark tree → AST nodes with spans."""
+
+    def __init__(self, file: str, source: str):
+        super().__init__()
+        self.file, self.source = file, source
+
+    def _s(self, meta: Any) -> ast.Span:
+        return _span(self.file, meta)
+
+    # ---- top level ----
+    def start(self, meta: Any, *decls: Any) -> list[ast.Decl]:
+        return list(decls)
+
+    def policy_decl(self, meta: Any, name: Token) -> ast.PolicyName:
+        return ast.PolicyName(self._string(name), self._s(meta))
+
+    def const_decl(self, meta: Any, name: Token, expr: ast.Expr) -> ast.Const:
+        return ast.Const(str(name), expr, self._s(meta))
+
+    def table_entry(self, meta: Any, name: Token, expr: ast.Expr) -> tuple[str, ast.Expr, ast.Span]:
+        return (str(name), expr, self._s(meta))
+
+    def table_decl(self, meta: Any, name: Token, *entries: tuple[str, ast.Expr, ast.Span]) -> ast.Table:
+        seen: set[str] = set()
+        for key, _, span in entries:
+            if key in seen:
+                raise _Failure("duplicate-entry", f"table `{name}` has `{key}` twice", span)
+            seen.add(key)
+        return ast.Table(str(name), tuple((k, e) for k, e, _ in entries), self._s(meta))
+
+    def kinds(self, meta: Any, *names: Token) -> tuple[str, ...]:
+        return tuple(str(n) for n in names)
+
+    def value_decl(self, meta: Any, kw: Token, name: Token, kinds: tuple[str, ...], expr: ast.Expr,
+                   when: ast.Expr | None) -> ast.Value:
+        return ast.Value(str(kw) == "fact", str(name), kinds, expr, when, self._s(meta))
+
+    # ---- rules ----
+    def kinds_clause(self, meta: Any, kinds: tuple[str, ...]) -> tuple[str, Any, ast.Span]:
+        return ("for", kinds, self._s(meta))
+
+    def each_clause(self, meta: Any, var: Token, seq: ast.Expr) -> tuple[str, Any, ast.Span]:
+        return ("each", (str(var), seq), self._s(meta))
+
+    def effect_clause(self, meta: Any, effect: Token, cond: ast.Expr) -> tuple[str, Any, ast.Span]:
+        return ("effect", (str(effect), cond), self._s(meta))
+
+    def faq_clause(self, meta: Any, *refs: Token) -> tuple[str, Any, ast.Span]:
+        names = tuple(str(r) for r in refs if r is not None and r.type == "FAQ_REF")
+        return ("faq", names, self._s(meta))
+
+    def field_path(self, meta: Any, *names: Token) -> ast.FieldPath:
+        return ast.FieldPath(tuple(str(n) for n in names), self._s(meta))
+
+    def at_clause(self, meta: Any, path: ast.FieldPath) -> tuple[str, Any, ast.Span]:
+        return ("at", path, self._s(meta))
+
+    def text_clause(self, meta: Any, kind: Token, lang: Token, text: Token) -> tuple[str, Any, ast.Span]:
+        return (f"{kind}:{lang}", self._text(text), self._s(meta))
+
+    def rule_decl(self, meta: Any, rid: Token, *clauses: tuple[str, Any, ast.Span]) -> ast.Rule:
+        span = self._s(meta)
+        got: dict[str, Any] = {}
+        for key, value, cspan in clauses:
+            if key in got:
+                what = key.replace(":", " ")
+                raise _Failure("duplicate-clause", f"rule `{rid}` has two `{what}` clauses", cspan,
+                               "a rule has one condition; combine conditions with `and` / `or`" if key == "effect" else None)
+            got[key] = value
+        for key, words, hint in (
+            ("for", "`for KIND` (which documents it applies to)", "add e.g. `for registration`"),
+            ("effect", "a condition (`deny when …`, `review when …`, `warn when …` or `info when …`)", None),
+            ("faq", "an FAQ reference (`faq Q6`; `faq none` for a data-consistency rule)", None),
+            ("message:en", "an English message (`message en \"…\"`)", None),
+            ("message:ja", "a Japanese message (`message ja \"…\"`)", None),
+        ):
+            if key not in got:
+                raise _Failure("missing-clause", f"rule `{rid}` is missing {words}", _tspan(self.file, rid), hint)
+        advice = {k.split(":")[1]: v for k, v in got.items() if k.startswith("advice:")}
+        if advice and set(advice) != {"en", "ja"}:
+            missing = ({"en", "ja"} - set(advice)).pop()
+            raise _Failure("missing-clause", f"rule `{rid}` has advice without its `{missing}` text",
+                           _tspan(self.file, rid))
+        effect, cond = got["effect"]
+        message = {k.split(":")[1]: v for k, v in got.items() if k.startswith("message:")}
+        return ast.Rule(str(rid), got["for"], effect, cond, got["faq"], got.get("each"), got.get("at"),
+                        message, advice, span)
+
+    # ---- expressions ----
+    def if_expr(self, meta: Any, c: ast.Expr, a: ast.Expr, b: ast.Expr) -> ast.If:
+        return ast.If(c, a, b, self._s(meta))
+
+    def or_expr(self, meta: Any, *ops: ast.Expr) -> ast.BoolOp:
+        return ast.BoolOp("or", ops, self._s(meta))
+
+    def and_expr(self, meta: Any, *ops: ast.Expr) -> ast.BoolOp:
+        return ast.BoolOp("and", ops, self._s(meta))
+
+    def not_expr(self, meta: Any, operand: ast.Expr) -> ast.Not:
+        return ast.Not(operand, self._s(meta))
+
+    def quantifier(self, meta: Any, q: Token, var: Token, seq: ast.Expr, body: ast.Expr) -> ast.Quant:
+        return ast.Quant(str(q), str(var), seq, body, self._s(meta))
+
+    def compare(self, meta: Any, a: ast.Expr, op: Token, b: ast.Expr) -> ast.Compare:
+        return ast.Compare(str(op), a, b, self._s(meta))
+
+    def member(self, meta: Any, a: ast.Expr, b: ast.Expr) -> ast.Compare:
+        return ast.Compare("in", a, b, self._s(meta))
+
+    def not_member(self, meta: Any, a: ast.Expr, b: ast.Expr) -> ast.Compare:
+        return ast.Compare("not in", a, b, self._s(meta))
+
+    def test(self, meta: Any, a: ast.Expr, t: Token) -> ast.Test:
+        return ast.Test(a, str(t), self._s(meta))
+
+    def arith(self, meta: Any, a: ast.Expr, op: Token, b: ast.Expr) -> ast.Arith:
+        return ast.Arith(str(op), a, b, self._s(meta))
+
+    def neg(self, meta: Any, a: ast.Expr) -> ast.Expr:
+        if isinstance(a, ast.Literal) and type(a.value) is int:
+            return ast.Literal(-a.value, self._s(meta))
+        return ast.Neg(a, self._s(meta))
+
+    def attr(self, meta: Any, obj: ast.Expr, name: Token) -> ast.Attr:
+        return ast.Attr(obj, str(name), self._s(meta))
+
+    def call(self, meta: Any, func: Token, *args: ast.Expr | None) -> ast.Call:
+        return ast.Call(str(func), tuple(a for a in args if a is not None), self._s(meta))
+
+    def int_lit(self, meta: Any, tok: Token) -> ast.Literal:
+        if len(tok) > 18:
+            raise _Failure("bad-literal", f"the number {tok[:20]}… is too large", self._s(meta))
+        return ast.Literal(int(tok), self._s(meta))
+
+    def date_lit(self, meta: Any, tok: Token) -> ast.Literal:
+        try:
+            return ast.Literal(_dt.date.fromisoformat(str(tok)), self._s(meta))
+        except ValueError:
+            raise _Failure("bad-literal", f"`{tok}` is not a date on the calendar", self._s(meta)) from None
+
+    def time_lit(self, meta: Any, tok: Token) -> ast.Literal:
+        h, m = int(tok[:2]), int(tok[3:])
+        if h > 23 or m > 59:
+            raise _Failure("bad-literal", f"`{tok}` is not a time of day (00:00 to 23:59)", self._s(meta))
+        return ast.Literal(_dt.time(h, m), self._s(meta))
+
+    def str_lit(self, meta: Any, tok: Token) -> ast.Literal:
+        return ast.Literal(self._string(tok), self._s(meta))
+
+    def bool_lit(self, meta: Any, tok: Token) -> ast.Literal:
+        return ast.Literal(str(tok) == "true", self._s(meta))
+
+    def name(self, meta: Any, tok: Token) -> ast.Name:
+        return ast.Name(str(tok), self._s(meta))
+
+    def set_lit(self, meta: Any, *items: ast.Expr | None) -> ast.SetLit:
+        return ast.SetLit(tuple(i for i in items if i is not None), self._s(meta))
+
+    def list_lit(self, meta: Any, *items: ast.Expr | None) -> ast.ListLit:
+        return ast.ListLit(tuple(i for i in items if i is not None), self._s(meta))
+
+    # ---- strings ----
+    def _string(self, tok: Token) -> str:
+        try:
+            return json.loads(str(tok))
+        except ValueError:
+            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed "
+                           "(use \\\" \\\\ \\n \\t or \\uXXXX)", _tspan(self.file, tok)) from None
+
+    def _text(self, tok: Token) -> ast.Text:
+        """Split a quoted text into literal pieces and `{expr}` interpolations."""
+        raw = str(tok)[1:-1]
+        parts: list[str | ast.Expr] = []
+        buf: list[str] = []
+        i = 0
+        base_col = (tok.column or 1) + 1
+        while i < len(raw):
+            ch = raw[i]
+            if raw.startswith("{{", i) or raw.startswith("}}", i):
+                buf.append(ch)
+                i += 2
+            elif ch == "{":
+                end = raw.find("}", i)
+                if end < 0:
+                    raise _Failure("bad-text", "a `{` in this text has no closing `}`",
+                                   ast.Span(self.file, tok.line or 1, base_col + i, tok.line or 1, base_col + i + 1),
+                                   "write `{{` for a literal brace")
+                if buf:
+                    parts.append(self._unescape("".join(buf), tok))
+                    buf = []
+                parts.append(self._inner(raw[i + 1:end], tok, base_col + i + 1))
+                i = end + 1
+            elif ch == "}":
+                raise _Failure("bad-text", "a `}` in this text has no opening `{`",
+                               ast.Span(self.file, tok.line or 1, base_col + i, tok.line or 1, base_col + i + 1),
+                               "write `}}` for a literal brace")
+            elif ch == "\\" and i + 1 < len(raw):
+                buf.append(raw[i:i + 2])
+                i += 2
+            else:
+                buf.append(ch)
+                i += 1
+        if buf:
+            parts.append(self._unescape("".join(buf), tok))
+        return ast.Text(tuple(parts), _tspan(self.file, tok))
+
+    def _unescape(self, piece: str, tok: Token) -> str:
+        try:
+            return json.loads('"' + piece + '"')
+        except ValueError:
+            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed "
+                           "(use \\\" \\\\ \\n \\t or \\uXXXX)", _tspan(self.file, tok)) from None
+
+    def _inner(self, text: str, tok: Token, col: int) -> ast.Expr:
+        line = tok.line or 1
+        if not text.strip():
+            raise _Failure("bad-text", "empty `{}` in a text", ast.Span(self.file, line, col - 1, line, col + 1),
+                           "put a field, fact or constant name inside, e.g. `{pack.term_years}`")
+        try:
+            tree = _lark().parse(text, start="expr")
+        except UnexpectedInput as e:
+            c = col + max(0, (getattr(e, "column", 1) or 1) - 1)
+            raise _Failure("bad-text", f"cannot read `{{{text}}}` in this text",
+                           ast.Span(self.file, line, c, line, c + 1)) from None
+        try:
+            return _Shifted(self.file, self.source, line, col - 1).transform(tree)
+        except VisitError as e:
+            raise e.orig_exc from None
+
+
+class _Shifted(_Builder):
+    """Builds an interpolated expression, placing spans inside the enclosing text."""
+
+    def __init__(self, file: str, source: str, line: int, shift: int):
+        super().__init__(file, source)
+        self.line, self.shift = line, shift
+
+    def _s(self, meta: Any) -> ast.Span:
+        return ast.Span(self.file, self.line, meta.column + self.shift, self.line, meta.end_column + self.shift)

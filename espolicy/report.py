@@ -1,0 +1,177 @@
+"""What a validation produces: findings, one report per document, and a batch summary.
+
+Everything here is a frozen value with `to_dict()` giving the JSON shape of contract.md §3.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+OUTCOMES = ("allow", "deny", "review", "invalid")
+EFFECTS = ("deny", "review", "warn", "info", "error")
+
+# Fail levels of `--fail-on`, weakest last; `invalid` always fails.
+_FAIL_RANK = {"deny": 3, "review": 2, "warn": 1}
+
+
+class IsoDate(str):
+    """A date fact: the ISO string `YYYY-MM-DD`, equal also to the `datetime.date` it names."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> _dt.date:
+        return _dt.date.fromisoformat(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _dt.date) and not isinstance(other, _dt.datetime):
+            return self.value == other
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
+class IsoDateTime(str):
+    """A datetime fact: `YYYY-MM-DDTHH:MM:SS+09:00`, equal also to the aware `datetime` it names."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> _dt.datetime:
+        return _dt.datetime.fromisoformat(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _dt.datetime):
+            return self.value == other
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
+def fact_value(value: Any) -> Any:
+    """A computed value as it appears among a report's facts (JSON-ready)."""
+    if isinstance(value, _dt.datetime):
+        return IsoDateTime(value.isoformat(timespec="seconds"))
+    if isinstance(value, _dt.date):
+        return IsoDate(value.isoformat())
+    if isinstance(value, _dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, (set, frozenset)):
+        return sorted(fact_value(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [fact_value(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule that fired (or one schema error) on one document."""
+
+    rule: str
+    effect: str
+    faq: list[str]
+    message: dict[str, str]
+    advice: dict[str, str] | None
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def text(self, part: str, lang: str) -> str:
+        """The message or advice in `lang`, falling back to English."""
+        value = getattr(self, part) or {}
+        return value.get(lang) or value.get("en", "")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "rule": self.rule,
+            "effect": self.effect,
+            "faq": list(self.faq),
+            "message": dict(self.message),
+            "advice": dict(self.advice) if self.advice is not None else None,
+            "path": self.path,
+        }
+        if self.line is not None:
+            d["line"] = self.line
+            d["column"] = self.column
+        return d
+
+
+def outcome_of(findings: Iterable[Finding]) -> str:
+    """invalid > deny > review > allow; warn and info never change the outcome."""
+    effects = {f.effect for f in findings}
+    if "error" in effects:
+        return "invalid"
+    if "deny" in effects:
+        return "deny"
+    if "review" in effects:
+        return "review"
+    return "allow"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The judgement of one document."""
+
+    outcome: str
+    findings: list[Finding]
+    facts: dict[str, Any]
+    id: str | None = None
+    kind: str | None = None
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "id": self.id,
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "findings": [f.to_dict() for f in self.findings],
+            "facts": {k: self.facts[k] for k in self.facts},
+        }
+
+    def fails(self, fail_on: str) -> bool:
+        """True when this report is at or above the `--fail-on` level."""
+        if self.outcome == "invalid":
+            return True
+        level = _FAIL_RANK[fail_on]
+        if self.outcome in _FAIL_RANK and _FAIL_RANK[self.outcome] >= level:
+            return True
+        return level <= _FAIL_RANK["warn"] and any(f.effect == "warn" for f in self.findings)
+
+
+@dataclass
+class Summary:
+    """Counts of a batch, filled as results stream by."""
+
+    documents: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: {o: 0 for o in OUTCOMES})
+
+    def add(self, report: Report) -> None:
+        self.documents += 1
+        self.counts[report.outcome] += 1
+
+    def to_dict(self) -> dict[str, int]:
+        return {"documents": self.documents, "allow": self.counts["allow"], "deny": self.counts["deny"],
+                "review": self.counts["review"], "invalid": self.counts["invalid"]}
+
+
+def invalid_report(findings: list[Finding], doc: Any = None, source: str | None = None) -> Report:
+    """An `invalid` report: the document could not be read or failed its schema."""
+    ident = kind = None
+    if isinstance(doc, Mapping):
+        ident = doc.get("id") if isinstance(doc.get("id"), str) else None
+        kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
+    return Report("invalid", findings, {}, ident, kind, source)
+
+
+def error_finding(rule: str, en: str, ja: str, path: str = "", line: int | None = None,
+                  column: int | None = None, advice: Mapping[str, str] | None = None) -> Finding:
+    """A finding with effect `error` (unreadable document or schema violation)."""
+    return Finding(rule, "error", [], {"en": en, "ja": ja}, dict(advice) if advice else None, path, line, column)

@@ -1,0 +1,535 @@
+"""The type checker: every name, field path, operator, call and interpolation is checked against the
+document schemas before anything runs. It returns a `CheckedPolicy` or raises `PolicyError`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from . import ast
+from .builtins import BUILTINS
+from .errors import Diagnostic, PolicyError, diagnostic
+from .fuzzy import did_you_mean, nearest
+from .types import (ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
+                    TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional)
+
+FAQ_QUESTIONS = frozenset(f"Q{i}" for i in range(1, 18))
+OUTCOME_NAME = "outcome"
+OUTCOME_TYPE = TStr(frozenset({"allow", "deny", "review"}))
+_ORDERED = (TInt, TDate, TDateTime, TTime)
+
+
+@dataclass(frozen=True)
+class CheckedValue:
+    """A fact or let for one kind, with its type (optional when it has `when`)."""
+
+    decl: ast.Value
+    type: Type
+
+
+@dataclass(frozen=True)
+class CheckedPolicy:
+    """A policy that passed the checker: everything the compiler needs, in evaluation order."""
+
+    name: str | None
+    modules: tuple[ast.Module, ...]
+    consts: tuple[ast.Const | ast.Table, ...]
+    values: Mapping[str, tuple[CheckedValue, ...]]  # kind -> values in dependency order
+    rules: tuple[ast.Rule, ...]
+    shapes: Mapping[str, TRecord]
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+@dataclass
+class _Scope:
+    kind: str
+    locals: dict[str, Type] = field(default_factory=dict)
+    allow_outcome: bool = False
+    narrow: dict[str, Type] = field(default_factory=dict)
+
+    def with_local(self, name: str, t: Type) -> "_Scope":
+        return _Scope(self.kind, {**self.locals, name: t}, self.allow_outcome, dict(self.narrow))
+
+    def with_facts(self, facts: Mapping[str, Type]) -> "_Scope":
+        return _Scope(self.kind, self.locals, self.allow_outcome, {**self.narrow, **facts})
+
+
+@dataclass(frozen=True)
+class _Typed:
+    type: Type
+    when_true: Mapping[str, Type] = field(default_factory=dict)
+    when_false: Mapping[str, Type] = field(default_factory=dict)
+
+
+def path_key(e: ast.Expr) -> str | None:
+    """`a.b.c` for a chain of names and attributes (the unit of narrowing), else None."""
+    if isinstance(e, ast.Name):
+        return e.name
+    if isinstance(e, ast.Attr):
+        inner = path_key(e.obj)
+        return f"{inner}.{e.name}" if inner else None
+    return None
+
+
+class Checker:
+    """Checks a set of modules against the document shapes of their kinds."""
+
+    def __init__(self, modules: Iterable[ast.Module], shapes: Mapping[str, TRecord]):
+        self.modules = tuple(modules)
+        self.shapes = dict(shapes)
+        self.sources = {m.file: m.source for m in self.modules}
+        self.errors: list[Diagnostic] = []
+        self.consts: dict[str, Type] = {}
+        self.const_decls: dict[str, ast.Const | ast.Table] = {}
+        self.value_decls: dict[tuple[str, str], ast.Value] = {}
+        self.value_types: dict[tuple[str, str], Type] = {}
+        self._in_progress: list[tuple[str, str]] = []
+
+    # ---- reporting ----
+    def error(self, code: str, message: str, span: ast.Span | None, hint: str | None = None) -> Type:
+        src = self.sources.get(span.file) if span else None
+        self.errors.append(diagnostic(code, message, span, src, hint))
+        return ANY
+
+    # ---- entry ----
+    def check(self) -> CheckedPolicy:
+        decls = [d for m in self.modules for d in m.decls]
+        name = self._policy_name(decls)
+        self._declare_consts(decls)
+        self._declare_values(decls)
+        order: dict[str, list[CheckedValue]] = {k: [] for k in self.shapes}
+        for (kind, vname) in sorted(self.value_decls, key=lambda kv: self._decl_order(self.value_decls[kv])):
+            self._value_type(kind, vname, order)
+        rules = [d for d in decls if isinstance(d, ast.Rule)]
+        seen: dict[str, ast.Rule] = {}
+        for rule in rules:
+            if rule.id in seen:
+                self.error("duplicate-rule", f"rule id `{rule.id}` is used twice (first at {seen[rule.id].span})",
+                           rule.span, "rule ids must be unique: they are the stable names in every report")
+            seen.setdefault(rule.id, rule)
+            self._rule(rule)
+        if self.errors:
+            raise PolicyError(self.errors)
+        return CheckedPolicy(name, self.modules, tuple(self.const_decls.values()),
+                             {k: tuple(v) for k, v in order.items()}, tuple(rules), self.shapes)
+
+    def _decl_order(self, d: ast.Decl) -> tuple[str, int, int]:
+        return (d.span.file, d.span.line, d.span.column)
+
+    def _policy_name(self, decls: list[ast.Decl]) -> str | None:
+        names = [d for d in decls if isinstance(d, ast.PolicyName)]
+        for extra in names[1:]:
+            self.error("duplicate-policy-name", f"the policy is named twice (first at {names[0].span})", extra.span)
+        return names[0].name if names else None
+
+    def _declare_consts(self, decls: list[ast.Decl]) -> None:
+        for d in decls:
+            if not isinstance(d, (ast.Const, ast.Table)):
+                continue
+            if d.name in self.const_decls:
+                self.error("duplicate-name", f"`{d.name}` is declared twice (first at {self.const_decls[d.name].span})",
+                           d.span)
+                continue
+            if d.name in BUILTINS or d.name == OUTCOME_NAME:
+                self.error("reserved-name", f"`{d.name}` is the name of a built-in", d.span)
+                continue
+            scope = _Scope(kind="")
+            if isinstance(d, ast.Const):
+                t = self.expr(d.expr, scope).type
+            else:
+                t = TRecord({k: _field(self.expr(e, scope).type) for k, e in d.entries})
+            self.consts[d.name] = t
+            self.const_decls[d.name] = d
+
+    def _declare_values(self, decls: list[ast.Decl]) -> None:
+        for d in decls:
+            if not isinstance(d, ast.Value):
+                continue
+            for kind in d.kinds:
+                if not self._known_kind(kind, d.span):
+                    continue
+                key = (kind, d.name)
+                if key in self.value_decls:
+                    first = self.value_decls[key]
+                    self.error("duplicate-name", f"`{d.name}` is defined twice for {kind} (first at {first.span})",
+                               d.span)
+                    continue
+                if d.name in self.shapes[kind].fields:
+                    self.error("shadowed-field", f"`{d.name}` is already a field of {kind} documents", d.span,
+                               "choose another name for the fact")
+                    continue
+                if d.name in self.const_decls or d.name in BUILTINS or d.name == OUTCOME_NAME:
+                    self.error("duplicate-name", f"`{d.name}` is already a constant, table or built-in", d.span)
+                    continue
+                self.value_decls[key] = d
+
+    def _known_kind(self, kind: str, span: ast.Span) -> bool:
+        if kind in self.shapes:
+            return True
+        self.error("unknown-kind", f"there is no document kind `{kind}`", span,
+                   did_you_mean(kind, self.shapes) or "kinds: " + ", ".join(sorted(self.shapes)))
+        return False
+
+    def _value_type(self, kind: str, name: str, order: dict[str, list[CheckedValue]]) -> Type:
+        key = (kind, name)
+        if key in self.value_types:
+            return self.value_types[key]
+        decl = self.value_decls[key]
+        if key in self._in_progress:
+            chain = " -> ".join(n for _, n in self._in_progress[self._in_progress.index(key):]) + f" -> {name}"
+            self.value_types[key] = ANY
+            return self.error("cycle", f"`{name}` depends on itself ({chain})", decl.span)
+        self._in_progress.append(key)
+        scope = _Scope(kind)
+        facts: Mapping[str, Type] = {}
+        if decl.when is not None:
+            cond = self.expr(decl.when, scope)
+            self._want_bool(cond.type, decl.when, "the `when` of a fact")
+            facts = cond.when_true
+        t = self.expr(decl.expr, scope.with_facts(facts)).type
+        if decl.when is not None and not isinstance(t, TOptional):
+            t = TOptional(t)
+        self._in_progress.pop()
+        self.value_types[key] = t
+        order[kind].append(CheckedValue(decl, t))
+        return t
+
+    # ---- rules ----
+    def _rule(self, rule: ast.Rule) -> None:
+        for ref in rule.faq:
+            if ref not in FAQ_QUESTIONS:
+                self.error("unknown-faq", f"`{ref}` is not a question of the FAQ (Q1 to Q17)", rule.span)
+        kinds = [k for k in rule.kinds if self._known_kind(k, rule.span)]
+        for kind in kinds:
+            scope = _Scope(kind, allow_outcome=rule.effect in ("warn", "info"))
+            if rule.each is not None:
+                var, seq = rule.each
+                seq_t = strip_optional(self.expr(seq, scope).type) if not self._optional(self.expr(seq, scope).type, seq) else ANY
+                item = seq_t.item if isinstance(seq_t, (TList, TSet)) else ANY
+                if not isinstance(seq_t, (TList, TSet, TAny)):
+                    self.error("type", f"`each` needs a list, not {seq_t.describe()}", seq.span)
+                scope = self._bind(scope, var, item, rule.span)
+            cond = self.expr(rule.condition, scope)
+            self._want_bool(cond.type, rule.condition, "a rule's condition")
+            text_scope = scope.with_facts(cond.when_true)
+            for texts in (rule.message, rule.advice):
+                for text in texts.values():
+                    for part in text.parts:
+                        if not isinstance(part, str):
+                            self.expr(part, text_scope)
+            if rule.at is not None:
+                self._field_path(rule, kind)
+
+    def _field_path(self, rule: ast.Rule, kind: str) -> None:
+        """`at` must name a document field (possibly through the `each` variable)."""
+        names = rule.at.names  # type: ignore[union-attr]
+        t: Type = self.shapes[kind]
+        rest = names
+        if rule.each is not None and names[0] == rule.each[0]:
+            seq_key = path_key(rule.each[1])
+            if seq_key is None or seq_key.split(".")[0] not in self.shapes[kind].fields:
+                self.error("bad-path", "`at` can follow the `each` variable only when `each` runs over a "
+                           "document field", rule.at.span)  # type: ignore[union-attr]
+                return
+            seq_t = self._walk(self.shapes[kind], seq_key.split("."))
+            t = seq_t.item if isinstance(seq_t, TList) else ANY
+            rest = names[1:]
+        walked = self._walk(t, list(rest))
+        if walked is None:
+            where = ".".join(names)
+            fields = _fields_along(t, list(rest))
+            self.error("unknown-field", f"`at {where}`: {kind} documents have no such field",
+                       rule.at.span, did_you_mean(rest[-1] if rest else where, fields))  # type: ignore[union-attr]
+
+    def _walk(self, t: Type, names: list[str]) -> Type | None:
+        for n in names:
+            t = strip_optional(t)
+            if not isinstance(t, TRecord) or n not in t.fields:
+                return None
+            t = t.fields[n].type
+        return t
+
+    def _bind(self, scope: _Scope, var: str, t: Type, span: ast.Span) -> _Scope:
+        if var in scope.locals or var in self.shapes.get(scope.kind, TRecord()).fields or var in self.const_decls:
+            self.error("shadowed-name", f"`{var}` already names something here; choose another variable name", span)
+        return scope.with_local(var, t)
+
+    # ---- expressions ----
+    def _want_bool(self, t: Type, e: ast.Expr, what: str) -> None:
+        if isinstance(t, TAny):
+            return
+        if isinstance(t, TOptional):
+            self.error("type", f"{what} may be absent here", e.span, self._presence_hint(e))
+        elif not isinstance(t, TBool):
+            self.error("type", f"{what} must be true/false, not {t.describe()}", e.span)
+
+    def _presence_hint(self, e: ast.Expr) -> str:
+        key = path_key(e) or "the value"
+        return f"test it first: `{key} is present and …`"
+
+    def _optional(self, t: Type, e: ast.Expr) -> bool:
+        if isinstance(t, TOptional):
+            self.error("optional", f"`{path_key(e) or 'this value'}` may be absent here", e.span,
+                       self._presence_hint(e))
+            return True
+        return False
+
+    def expr(self, e: ast.Expr, scope: _Scope) -> _Typed:
+        method = getattr(self, "_" + type(e).__name__.lower())
+        return method(e, scope)
+
+    def _narrowed(self, e: ast.Expr, t: Type, scope: _Scope) -> Type:
+        key = path_key(e)
+        return scope.narrow.get(key, t) if key else t
+
+    def _literal(self, e: ast.Literal, scope: _Scope) -> _Typed:
+        v = e.value
+        if isinstance(v, bool):
+            return _Typed(BOOL)
+        if isinstance(v, int):
+            return _Typed(INT)
+        if isinstance(v, str):
+            return _Typed(STR)
+        if isinstance(v, _dt.time):
+            return _Typed(TIME)
+        return _Typed(DATE)
+
+    def _name(self, e: ast.Name, scope: _Scope) -> _Typed:
+        t = self._lookup(e, scope)
+        return _Typed(self._narrowed(e, t, scope))
+
+    def _lookup(self, e: ast.Name, scope: _Scope) -> Type:
+        n = e.name
+        if n in scope.locals:
+            return scope.locals[n]
+        if scope.kind and (scope.kind, n) in self.value_decls:
+            return self._value_type(scope.kind, n, {k: [] for k in self.shapes}) \
+                if (scope.kind, n) not in self.value_types else self.value_types[(scope.kind, n)]
+        if n in self.consts:
+            return self.consts[n]
+        if scope.kind and n in self.shapes[scope.kind].fields:
+            return _field_type(self.shapes[scope.kind].fields[n])
+        if n == OUTCOME_NAME and scope.kind:
+            if not scope.allow_outcome:
+                return self.error("outcome-in-rule", "`outcome` can be read only by warn and info rules", e.span,
+                                  "a deny or review rule cannot depend on the outcome it decides")
+            return OUTCOME_TYPE
+        return self._unknown_name(e, scope)
+
+    def _unknown_name(self, e: ast.Name, scope: _Scope) -> Type:
+        pool = set(scope.locals) | set(self.consts)
+        if scope.kind:
+            pool |= set(self.shapes[scope.kind].fields) | {n for k, n in self.value_decls if k == scope.kind}
+            elsewhere = [k for k, s in sorted(self.shapes.items()) if e.name in s.fields]
+            elsewhere += [k for k, n in sorted(self.value_decls) if n == e.name]
+            if elsewhere and e.name not in pool:
+                return self.error("unknown-name", f"`{e.name}` is not defined for {scope.kind} documents "
+                                  f"(it is for {', '.join(sorted(set(elsewhere)))})", e.span,
+                                  "limit the rule to those kinds, or define it for this kind too")
+            what = f"{scope.kind} documents have no field, fact or constant `{e.name}`"
+        else:
+            what = f"unknown constant `{e.name}` (constants can use only other constants)"
+        return self.error("unknown-name", what, e.span, did_you_mean(e.name, pool))
+
+    def _attr(self, e: ast.Attr, scope: _Scope) -> _Typed:
+        obj_t = self.expr(e.obj, scope).type
+        if isinstance(obj_t, TAny):
+            return _Typed(ANY)
+        if isinstance(obj_t, TOptional):
+            key = path_key(e.obj) or "it"
+            return _Typed(self.error("optional", f"`{key}` may be absent, so `{key}.{e.name}` cannot be read "
+                                     "without a test", e.obj.span, f"write `{key} is present and …` first"))
+        if not isinstance(obj_t, TRecord):
+            return _Typed(self.error("type", f"`.{e.name}`: {obj_t.describe()} has no fields", e.span))
+        if e.name not in obj_t.fields:
+            where = path_key(e.obj) or "this record"
+            return _Typed(self.error("unknown-field", f"`{where}` has no field `{e.name}`", e.span,
+                                     did_you_mean(e.name, obj_t.fields) or
+                                     "its fields: " + ", ".join(sorted(obj_t.fields))))
+        return _Typed(self._narrowed(e, _field_type(obj_t.fields[e.name]), scope))
+
+    def _call(self, e: ast.Call, scope: _Scope) -> _Typed:
+        b = BUILTINS.get(e.func)
+        args = [self.expr(a, scope).type for a in e.args]
+        if b is None:
+            return _Typed(self.error("unknown-function", f"there is no built-in function `{e.func}`", e.span,
+                                     did_you_mean(e.func, BUILTINS) or
+                                     "built-ins: " + ", ".join(sorted(BUILTINS))))
+        if len(args) != len(b.params):
+            return _Typed(self.error("arity", f"`{e.func}` takes {len(b.params)} argument(s), not {len(args)}",
+                                     e.span, f"usage: {b.signature()}"))
+        for i, (a, p, node) in enumerate(zip(args, b.params, e.args), 1):
+            if isinstance(a, TOptional) and not isinstance(p, TOptional):
+                self._optional(a, node)
+            elif not compatible(a, p) or (isinstance(base(a), TUnion) and not isinstance(base(p), TUnion)):
+                self.error("type", f"argument {i} of `{e.func}` must be {p.describe()}, not {a.describe()}",
+                           node.span, f"usage: {b.signature()}")
+        return _Typed(b.result)
+
+    def _neg(self, e: ast.Neg, scope: _Scope) -> _Typed:
+        t = self.expr(e.operand, scope).type
+        self._want(t, TInt, e.operand, "`-` works on numbers")
+        return _Typed(INT)
+
+    def _want(self, t: Type, cls: type, e: ast.Expr, what: str, hint: str | None = None) -> None:
+        if isinstance(t, TAny) or self._optional(t, e):
+            return
+        if not isinstance(strip_optional(t), cls):
+            self.error("type", f"{what}, not {t.describe()}", e.span, hint)
+
+    def _arith(self, e: ast.Arith, scope: _Scope) -> _Typed:
+        hint = "for dates use add_days(date, n) or days_between(a, b)"
+        for side in (e.left, e.right):
+            self._want(self.expr(side, scope).type, TInt, side, f"`{e.op}` works on numbers", hint)
+        return _Typed(INT)
+
+    def _compare(self, e: ast.Compare, scope: _Scope) -> _Typed:
+        lt, rt = self.expr(e.left, scope).type, self.expr(e.right, scope).type
+        if e.op in ("in", "not in"):
+            if not self._optional(rt, e.right) and not isinstance(rt, (TSet, TList, TAny)):
+                self.error("type", f"`{e.op}` needs a set or list on its right, not {rt.describe()}", e.right.span)
+            elif isinstance(rt, (TSet, TList)):
+                if not compatible(lt, rt.item):
+                    self.error("type", f"`{e.op}`: {lt.describe()} cannot be in a {rt.describe()}", e.span)
+                self._enum_members(lt, e.right)
+            return _Typed(BOOL)
+        if e.op in ("==", "!="):
+            if not compatible(lt, rt):
+                self.error("type", f"`{e.op}` compares {lt.describe()} with {rt.describe()}", e.span,
+                           "both sides must be of the same type")
+            self._enum_literal(lt, e.right)
+            self._enum_literal(rt, e.left)
+            return _Typed(BOOL)
+        for t, side in ((lt, e.left), (rt, e.right)):
+            if self._optional(t, side):
+                return _Typed(BOOL)
+        if not (isinstance(lt, TAny) or isinstance(rt, TAny)):
+            if not (isinstance(lt, _ORDERED) and type(lt) is type(rt)):
+                self.error("type", f"`{e.op}` orders two numbers, dates, moments or times of day, "
+                           f"not {lt.describe()} and {rt.describe()}", e.span,
+                           "to compare a date with a number of days, use days_between or add_days")
+        return _Typed(BOOL)
+
+    def _enum_literal(self, t: Type, other: ast.Expr) -> None:
+        """`pack.coverage == "wekday"` is an error: the schema allows only some values."""
+        t = strip_optional(t)
+        if isinstance(t, TStr) and t.enum and isinstance(other, ast.Literal) and isinstance(other.value, str):
+            if other.value not in t.enum:
+                self.error("not-in-enum", f"\"{other.value}\" is never a value here: it can be "
+                           + ", ".join(f'"{v}"' for v in sorted(t.enum)), other.span,
+                           did_you_mean(other.value, t.enum))
+
+    def _enum_members(self, t: Type, container: ast.Expr) -> None:
+        if isinstance(container, (ast.SetLit, ast.ListLit)):
+            for item in container.items:
+                self._enum_literal(t, item)
+
+    def _boolop(self, e: ast.BoolOp, scope: _Scope) -> _Typed:
+        gathered: dict[str, Type] = {}
+        for operand in e.operands:
+            r = self.expr(operand, scope.with_facts(gathered))
+            self._want_bool(r.type, operand, f"each side of `{e.op}`")
+            gathered.update(r.when_true if e.op == "and" else r.when_false)
+        if e.op == "and":
+            return _Typed(BOOL, when_true=gathered)
+        return _Typed(BOOL, when_false=gathered)
+
+    def _not(self, e: ast.Not, scope: _Scope) -> _Typed:
+        r = self.expr(e.operand, scope)
+        self._want_bool(r.type, e.operand, "`not`")
+        return _Typed(BOOL, when_true=r.when_false, when_false=r.when_true)
+
+    def _test(self, e: ast.Test, scope: _Scope) -> _Typed:
+        t = self.expr(e.operand, scope).type
+        key = path_key(e.operand)
+        if isinstance(t, TAny):
+            return _Typed(BOOL)
+        if e.test in ("present", "absent"):
+            if not isinstance(t, TOptional):
+                self.error("always-present", f"`{key or 'this value'}` is always present here, so "
+                           f"`is {e.test}` is always {'true' if e.test == 'present' else 'false'}", e.span)
+                return _Typed(BOOL)
+            facts = {key: t.inner} if key else {}
+            return _Typed(BOOL, facts, {}) if e.test == "present" else _Typed(BOOL, {}, facts)
+        want = INT if e.test == "number" else STR
+        inner = strip_optional(t)
+        options = inner.options if isinstance(inner, TUnion) else (inner,)
+        if not any(compatible(o, want) for o in options):
+            self.error("type", f"`{key or 'this value'}` is {t.describe()}, never {e.test}", e.span)
+        return _Typed(BOOL, {key: want} if key else {}, {})
+
+    def _if(self, e: ast.If, scope: _Scope) -> _Typed:
+        c = self.expr(e.cond, scope)
+        self._want_bool(c.type, e.cond, "the condition of `if`")
+        a = self.expr(e.then, scope.with_facts(c.when_true)).type
+        b = self.expr(e.else_, scope.with_facts(c.when_false)).type
+        if not compatible(a, b):
+            self.error("type", f"`if` gives {a.describe()} in one branch and {b.describe()} in the other", e.span)
+            return _Typed(ANY)
+        optional = isinstance(a, TOptional) or isinstance(b, TOptional)
+        t = base(a) if not isinstance(base(a), TAny) else base(b)
+        if isinstance(strip_optional(a), TStr) and isinstance(strip_optional(b), TStr):
+            ea, eb = strip_optional(a).enum, strip_optional(b).enum  # type: ignore[union-attr]
+            t = TStr(ea | eb) if ea and eb else STR
+        if isinstance(t, TBool) and not optional:
+            return _Typed(t)
+        return _Typed(TOptional(t) if optional else t)
+
+    def _quant(self, e: ast.Quant, scope: _Scope) -> _Typed:
+        t = self.expr(e.seq, scope).type
+        item: Type = ANY
+        if not self._optional(t, e.seq):
+            if isinstance(t, (TList, TSet)):
+                item = t.item
+            elif not isinstance(t, TAny):
+                self.error("type", f"`{e.kind}` runs over a list or set, not {t.describe()}", e.seq.span)
+        inner = self._bind(scope, e.var, item, e.span)
+        body = self.expr(e.body, inner)
+        self._want_bool(body.type, e.body, f"the condition of `{e.kind}`")
+        return _Typed(BOOL)
+
+    def _setlit(self, e: ast.SetLit, scope: _Scope) -> _Typed:
+        return _Typed(TSet(self._items(e.items, scope)))
+
+    def _listlit(self, e: ast.ListLit, scope: _Scope) -> _Typed:
+        return _Typed(TList(self._items(e.items, scope)))
+
+    def _items(self, items: tuple[ast.Expr, ...], scope: _Scope) -> Type:
+        t: Type = ANY
+        for item in items:
+            it = self.expr(item, scope).type
+            if self._optional(it, item):
+                continue
+            if not compatible(t, it):
+                self.error("type", f"a collection mixes {t.describe()} and {it.describe()}", item.span)
+            elif isinstance(t, TAny):
+                t = base(it)
+        return t
+
+
+def _field_type(f) -> Type:  # type: ignore[no-untyped-def]
+    return f.type if f.always_present else TOptional(f.type)
+
+
+def _field(t: Type):  # type: ignore[no-untyped-def]
+    from .types import Field
+    return Field(t, True)
+
+
+def _fields_along(t: Type, names: list[str]) -> list[str]:
+    """Field names of the deepest record reached along `names` (for "did you mean")."""
+    for n in names[:-1]:
+        t = strip_optional(t)
+        if isinstance(t, TRecord) and n in t.fields:
+            t = t.fields[n].type
+    t = strip_optional(t)
+    if isinstance(t, TList):
+        t = t.item
+    return list(t.fields) if isinstance(t, TRecord) else []
+
+
+def check(modules: Iterable[ast.Module], shapes: Mapping[str, TRecord]) -> CheckedPolicy:
+    """Type-check `modules` against the document `shapes` (kind -> record type)."""
+    return Checker(modules, shapes).check()
