@@ -1,0 +1,39 @@
+"""`--format json`: the report of contract.md §3, streamed result by result.
+
+The bytes equal `json.dumps(whole, indent=2, ensure_ascii=False)` plus a newline, so the same
+input gives byte-identical output, while results are written as they come.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from ..report import Report, Summary
+
+
+def _dump(value: Any, indent: str) -> str:
+    """`value` as indent-2 JSON, its continuation lines shifted right by `indent`."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return text.replace("\n", "\n" + indent)
+
+
+class JsonFormatter:
+    """Writes `{"policy": …, "results": […], "summary": …}`."""
+
+    def __init__(self, stream: TextIO, lang: str = "en") -> None:
+        self.stream = stream
+        self.lang = lang  # the JSON report carries both languages
+        self._count = 0
+
+    def start(self, policy_info: dict[str, str]) -> None:
+        self.stream.write('{\n  "policy": ' + _dump(policy_info, "  ") + ',\n  "results": [')
+
+    def result(self, report: Report) -> None:
+        sep = "," if self._count else ""
+        self.stream.write(sep + "\n    " + _dump(report.to_dict(), "    "))
+        self._count += 1
+
+    def end(self, summary: Summary) -> None:
+        close = "\n  ]" if self._count else "]"
+        self.stream.write(close + ',\n  "summary": ' + _dump(summary.to_dict(), "  ") + "\n}\n")
+        self.stream.flush()

@@ -1,0 +1,99 @@
+"""`--format text`: a report a person reads at a glance, one block per document and a summary line.
+
+    SOURCE  ID  KIND  OUTCOME
+      effect  [Q10,Q11]  rule-id  /path
+          message
+          → advice
+      facts: k=v, …
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, TextIO
+
+from ..report import OUTCOMES, Finding, Report, Summary
+
+_COLOURS = {"allow": "32", "deny": "31", "review": "33", "invalid": "35"}  # green, red, yellow, magenta
+_LABELS = {
+    "en": {"allow": "allow", "deny": "deny", "review": "review", "invalid": "invalid"},
+    "ja": {"allow": "許可", "deny": "拒否", "review": "要確認", "invalid": "無効"},
+}
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):
+        return False
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False, default=str)
+
+
+def summary_line(summary: Summary, lang: str) -> str:
+    """`5 documents: 2 allow, 1 deny, …` (en) or `5 件: 許可 2、拒否 1、…` (ja); zero counts left out."""
+    labels = _LABELS["ja" if lang == "ja" else "en"]
+    counts = [(o, summary.counts.get(o, 0)) for o in OUTCOMES if summary.counts.get(o, 0)]
+    if lang == "ja":
+        head = f"{summary.documents} 件"
+        return head + (": " + "、".join(f"{labels[o]} {n}" for o, n in counts) if counts else "")
+    head = f"{summary.documents} document{'' if summary.documents == 1 else 's'}"
+    return head + (": " + ", ".join(f"{n} {labels[o]}" for o, n in counts) if counts else "")
+
+
+class TextFormatter:
+    """Writes one block per document as it comes, then the summary line."""
+
+    def __init__(self, stream: TextIO, lang: str = "en") -> None:
+        self.stream = stream
+        self.lang = lang
+        self.colour = use_colour(stream)
+
+    def start(self, policy_info: dict[str, str]) -> None:
+        pass
+
+    def _outcome(self, outcome: str) -> str:
+        word = outcome.upper()
+        if self.colour and outcome in _COLOURS:
+            return f"\x1b[1;{_COLOURS[outcome]}m{word}\x1b[0m"
+        return word
+
+    def _finding(self, f: Finding) -> list[str]:
+        head = [f.effect]
+        if f.faq:
+            head.append("[" + ",".join(f.faq) + "]")
+        head.append(f.rule)
+        if f.path:
+            head.append(f.path)
+        if f.line is not None:
+            head.append(f"（{f.line} 行目）" if self.lang == "ja" else f"(line {f.line})")
+        lines = ["  " + "  ".join(head)]
+        message = f.text("message", self.lang)
+        if message:
+            lines.append("      " + message.replace("\n", "\n      "))
+        advice = f.text("advice", self.lang) if f.advice else ""
+        if advice:
+            lines.append("      → " + advice.replace("\n", "\n        "))
+        return lines
+
+    def result(self, report: Report) -> None:
+        header = "  ".join([report.source or "-", report.id or "-", report.kind or "-",
+                            self._outcome(report.outcome)])
+        lines = [header]
+        for f in report.findings:
+            lines.extend(self._finding(f))
+        if report.facts:
+            lines.append("  facts: " + ", ".join(f"{k}={_value(v)}" for k, v in report.facts.items()))
+        self.stream.write("\n".join(lines) + "\n\n")
+
+    def end(self, summary: Summary) -> None:
+        self.stream.write(summary_line(summary, self.lang) + "\n")
+        self.stream.flush()

@@ -1,0 +1,33 @@
+"""Shared fixtures: the bundled policy compiled once per test session, and a policy builder."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+import espolicy
+from espolicy.evaluate import Policy, bundled_dir
+from espolicy.schema import SchemaSet
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def policy() -> Policy:
+    return espolicy.default_policy()
+
+
+@pytest.fixture(scope="session")
+def schemas() -> SchemaSet:
+    return SchemaSet.load(bundled_dir("schemas"))
+
+
+@pytest.fixture(scope="session")
+def make_policy(schemas: SchemaSet) -> Callable[..., Policy]:
+    """Compile rule text (one or more files) against the bundled schemas."""
+
+    def build(*texts: str) -> Policy:
+        return Policy([(f"t{i}.esp", t) for i, t in enumerate(texts)], schemas=schemas)
+
+    return build
