@@ -74,7 +74,7 @@ def _folder_files(root: str) -> list[str]:
         found.extend((*parts, name) for name in files
                      if not name.startswith(".") and os.path.splitext(name)[1].lower() in EXTENSIONS)
     found.sort()
-    return [os.path.join(root, *parts) for parts in found] + sorted(u for u in unlistable if u != root)
+    return [os.path.join(root, *parts) for parts in found] + sorted(unlistable)
 
 
 # ---------------------------------------------------------------- documents of a path

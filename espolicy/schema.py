@@ -205,10 +205,10 @@ class SchemaSet:
                 _Validator.check_schema(schema)
             except jsonschema.SchemaError as e:
                 raise SchemaFileError(f"the schema of kind `{kind}` is not valid JSON Schema: {e.message}") from None
+        inlined = {kind: _inlined(schema, schema, ()) for kind, schema in self.schemas.items()}
         object.__setattr__(self, "kinds", tuple(sorted(self.schemas)))
-        object.__setattr__(self, "_validators", {k: _Validator(s, format_checker=_FORMATS)
-                                                 for k, s in self.schemas.items()})
-        object.__setattr__(self, "_shapes", {k: _shape_of_kind(k, s) for k, s in self.schemas.items()})
+        object.__setattr__(self, "_validators", {k: _Validator(s, format_checker=_FORMATS) for k, s in inlined.items()})
+        object.__setattr__(self, "_shapes", {k: _shape_of_kind(k, s) for k, s in inlined.items()})
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (SchemaSet, (dict(self.schemas),))
@@ -271,10 +271,10 @@ class SchemaSet:
     def _unknown_kind(self, kind: object) -> Finding:
         known = ", ".join(self.kinds)
         near = nearest(kind, self.kinds) if isinstance(kind, str) else None
-        hint_en = f"; did you mean `{near}`?" if near else ""
+        hint_en = f"; did you mean `{near}`? The known kinds are: " if near else "; the known kinds are: "
         hint_ja = f"`{near}` のことではありませんか？" if near else ""
         return error_finding(
-            "unknown-kind", f"unknown kind `{_show(kind)}`{hint_en} The known kinds are: {known}",
+            "unknown-kind", f"unknown kind `{_show(kind)}`{hint_en}{known}",
             f"不明な kind `{_show(kind)}` です。{hint_ja}使用できる kind: {known}", "/kind")
 
 
@@ -291,7 +291,9 @@ def _read_schema(entry: pathlib.Path | Traversable) -> Mapping[str, Any]:
 
 def _kind_of(schema: Mapping[str, Any], name: str) -> str:
     """The kind a schema checks: its `properties.kind.const`."""
-    kind = schema.get("properties", {}).get("kind", {}).get("const")
+    properties = schema.get("properties")
+    kind_schema = properties.get("kind") if isinstance(properties, dict) else None
+    kind = kind_schema.get("const") if isinstance(kind_schema, dict) else None
     if not isinstance(kind, str):
         raise SchemaFileError(f"{name}: the schema has no string `properties.kind.const`")
     return kind
@@ -299,9 +301,37 @@ def _kind_of(schema: Mapping[str, Any], name: str) -> str:
 
 # ---------------------------------------------------------------- shape and decode
 
+def _inlined(node: Any, root: Mapping[str, Any], refs: tuple[str, ...]) -> Any:
+    """A copy of a schema with every local `$ref` (`#/...`) replaced by what it names and `$defs`
+    dropped: validation runs much faster without reference lookups (the files keep their `$defs`).
+    The referring schema's own keywords (a `description`) win over the referenced ones."""
+    if isinstance(node, list):
+        return [_inlined(item, root, refs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        ref = node["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#/") or ref in refs:
+            raise SchemaFileError(f"unsupported $ref `{ref}`: only local, non-recursive references are allowed")
+        target = _inlined(_pointed(root, ref), root, (*refs, ref))
+        return {**target, **{k: _inlined(v, root, refs) for k, v in node.items() if k != "$ref"}}
+    return {k: _inlined(v, root, refs) for k, v in node.items() if k != "$defs"}
+
+
+def _pointed(root: Mapping[str, Any], ref: str) -> Any:
+    """The part of `root` a local reference `#/a/b` names."""
+    target: Any = root
+    try:
+        for token in ref[2:].split("/"):
+            target = target[token.replace("~1", "/").replace("~0", "~")]
+    except (KeyError, TypeError):
+        raise SchemaFileError(f"$ref `{ref}` names nothing in its schema") from None
+    return target
+
+
 def _shape_of_kind(kind: str, schema: Mapping[str, Any]) -> TRecord:
-    """The type tree of a kind's schema; its `kind` field is the one-value string type."""
-    record = _type_of(schema, schema)
+    """The type tree of a kind's (inlined) schema; its `kind` field is the one-value string type."""
+    record = _type_of(schema)
     if not isinstance(record, TRecord):
         raise SchemaFileError(f"the schema of kind `{kind}` does not describe an object")
     fields = dict(record.fields)
@@ -309,28 +339,16 @@ def _shape_of_kind(kind: str, schema: Mapping[str, Any]) -> TRecord:
     return TRecord(fields)
 
 
-def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
-    """`schema` with a local `$ref` (`#/...`) merged in; the referring schema's own keys win."""
-    while "$ref" in schema:
-        target: Any = root
-        for token in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[token.replace("~1", "/").replace("~0", "~")]
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-    return schema
-
-
-def _type_of(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Type:
+def _type_of(schema: Mapping[str, Any]) -> Type:
     """The type a (sub)schema describes: record, list, union, int, bool, date, datetime or string."""
-    schema = _resolve(schema, root)
     kind = schema.get("type")
     if isinstance(kind, list):
-        return TUnion(tuple(_type_of({**schema, "type": k}, root) for k in kind))
+        return TUnion(tuple(_type_of({**schema, "type": k}) for k in kind))
     if kind == "object":
         required = set(schema.get("required", ()))
-        return TRecord({name: _field_of(sub, name in required, root)
-                        for name, sub in schema.get("properties", {}).items()})
+        return TRecord({name: _field_of(sub, name in required) for name, sub in schema.get("properties", {}).items()})
     if kind == "array":
-        return TList(_type_of(schema.get("items", {}), root))
+        return TList(_type_of(schema.get("items", {})))
     if kind == "integer":
         return INT
     if kind == "boolean":
@@ -353,9 +371,9 @@ def _string_type(schema: Mapping[str, Any]) -> Type:
     return STR
 
 
-def _field_of(schema: Mapping[str, Any], required: bool, root: Mapping[str, Any]) -> Field:
-    """A record field; only an unconditional `required` makes it required."""
-    return Field(_type_of(schema, root), required, copy.deepcopy(_resolve(schema, root).get("default")))
+def _field_of(schema: Mapping[str, Any], required: bool) -> Field:
+    """A record field; only an unconditional `required` makes it required (not an `if`/`then` one)."""
+    return Field(_type_of(schema), required, copy.deepcopy(schema.get("default")))
 
 
 def _decode(t: Type, value: object) -> object:
@@ -390,7 +408,7 @@ def _findings(errors: Iterable[ValidationError]) -> list[Finding]:
 
 def _path_order(pointer: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key of a JSON Pointer: token by token, list indexes in numeric order."""
-    return tuple((0, int(t)) if t.isdigit() else (1, t) for t in pointer.split("/")[1:])
+    return tuple((0, int(t)) if t.isascii() and t.isdigit() else (1, t) for t in pointer.split("/")[1:])
 
 
 def _explain(error: ValidationError) -> list[Finding]:
@@ -491,7 +509,9 @@ def _is_plain_number(value: object) -> bool:
     """An int or a finite float, not a bool: a value a YAML author meant as text when unquoted."""
     if isinstance(value, bool):
         return False
-    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+    if isinstance(value, int):
+        return not isinstance(value, _LongInt)
+    return isinstance(value, float) and math.isfinite(value)
 
 
 _FORMAT_NAMES = {"date": ("date", "日付"), "date-time": ("date and time", "日時"),
@@ -568,14 +588,23 @@ _EXPLAIN: dict[str, Callable[[ValidationError, list[object]], list[Finding]]] = 
 
 # ---------------------------------------------------------------- showing values safely
 
-def _make_repr() -> reprlib.Repr:
-    r = reprlib.Repr()
-    r.maxstring = r.maxother = r.maxlong = 60
-    r.maxlevel = 3
-    return r
+class _ShortRepr(reprlib.Repr):
+    """reprlib with short limits; an object of a type from outside the standard library, or without
+    a repr of its own, shows as `<TypeName>` (its repr may raise, or hold a memory address)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = self.maxother = self.maxlong = 60
+        self.maxlevel = 3
+
+    def repr_instance(self, x: object, level: int) -> str:
+        own = type(x).__repr__ is not object.__repr__
+        if own and (type(x).__module__ in ("builtins", "datetime") or isinstance(x, (_Opaque, _LongInt))):
+            return super().repr_instance(x, level)
+        return f"<{type(x).__name__}>"
 
 
-_REPR = _make_repr()
+_REPR = _ShortRepr()
 
 
 def _show(value: object) -> str:
