@@ -62,6 +62,8 @@ def render_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, _dt.time):
         return value.strftime("%H:%M")
+    if isinstance(value, int) and value.bit_length() > 64:  # str() of a huge int is slow or refused
+        return f"(a number of about {int(value.bit_length() * 0.30103) + 1} digits)"
     if isinstance(value, (set, frozenset)):
         return ", ".join(sorted(render_value(v) for v in value))
     if isinstance(value, (list, tuple)):

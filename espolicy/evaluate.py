@@ -80,11 +80,9 @@ class Policy:
                 f"文書を評価できませんでした（{type(e).__name__}: {e}）。")], doc, source)
 
     def _validate(self, doc: Any, source: str | None) -> Report:
-        doc = normalize(doc)
-        errors = self.schemas.check(doc)
-        if errors:
-            return invalid_report(errors, doc, source)
-        typed = self.schemas.decode(doc)
+        errors, typed = self.schemas.check_and_decode(doc)
+        if typed is None:
+            return invalid_report(errors, normalize(doc), source)
         program = self.programs[typed["kind"]]
         try:
             values, fired = program.run(typed)

@@ -198,6 +198,7 @@ class SchemaSet:
     kinds: tuple[str, ...] = field(init=False)
     _validators: Mapping[str, Any] = field(init=False, repr=False)
     _shapes: Mapping[str, TRecord] = field(init=False, repr=False)
+    _fast: Mapping[str, Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for kind, schema in self.schemas.items():
@@ -209,6 +210,7 @@ class SchemaSet:
         object.__setattr__(self, "kinds", tuple(sorted(self.schemas)))
         object.__setattr__(self, "_validators", {k: _Validator(s, format_checker=_FORMATS) for k, s in inlined.items()})
         object.__setattr__(self, "_shapes", {k: _shape_of_kind(k, s) for k, s in inlined.items()})
+        object.__setattr__(self, "_fast", {k: _fast_path(s) for k, s in inlined.items()})
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (SchemaSet, (dict(self.schemas),))
@@ -244,6 +246,21 @@ class SchemaSet:
             return [error_finding("schema-unchecked", f"the document could not be checked: {type(e).__name__}",
                                   f"文書を検査できませんでした（{type(e).__name__}）。", "")]
 
+    def check_and_decode(self, doc: object) -> tuple[list[Finding], dict[str, Any] | None]:
+        """(errors, decoded document): the compiled fast path first, the full checker when it declines."""
+        if doc.__class__ is dict:
+            kind = doc.get("kind")  # type: ignore[attr-defined]
+            fast = self._fast.get(kind) if kind.__class__ is str else None
+            if fast is not None:
+                decoded = fast(doc)
+                if decoded is not None:
+                    return [], decoded
+        doc = normalize(doc)
+        errors = self.check(doc)
+        if errors:
+            return errors, None
+        return [], self.decode(doc)  # type: ignore[arg-type]
+
     def decode(self, doc: Mapping[str, Any]) -> dict[str, Any]:
         """A valid normalized document as new objects with dates, datetimes and defaults filled in."""
         return _decode(self._shapes[doc["kind"]], doc)  # type: ignore[return-value]
@@ -276,6 +293,15 @@ class SchemaSet:
         return error_finding(
             "unknown-kind", f"unknown kind `{_show(kind)}`{hint_en}{known}",
             f"不明な kind `{_show(kind)}` です。{hint_ja}使用できる kind: {known}", "/kind")
+
+
+def _fast_path(schema: Mapping[str, Any]) -> Any:
+    """The schema compiled by `fastschema`, or None when it uses a keyword the compiler does not know."""
+    from .fastschema import Unsupported, compile_schema
+    try:
+        return compile_schema(schema)
+    except Unsupported:
+        return None
 
 
 def _read_schema(entry: pathlib.Path | Traversable) -> Mapping[str, Any]:
