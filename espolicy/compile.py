@@ -52,6 +52,17 @@ def pointer_token(name: str) -> str:
 
 def render_value(value: Any) -> str:
     """How an interpolated value reads in a message."""
+    fast = _RENDER.get(value.__class__)
+    return fast(value) if fast is not None else _render_other(value)
+
+
+def _render_int(value: int) -> str:
+    if value.bit_length() > 64:  # str() of a huge int is slow or refused
+        return f"(a number of about {int(value.bit_length() * 0.30103) + 1} digits)"
+    return str(value)
+
+
+def _render_other(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -62,13 +73,19 @@ def render_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, _dt.time):
         return value.strftime("%H:%M")
-    if isinstance(value, int) and value.bit_length() > 64:  # str() of a huge int is slow or refused
-        return f"(a number of about {int(value.bit_length() * 0.30103) + 1} digits)"
+    if isinstance(value, int):
+        return _render_int(value)
     if isinstance(value, (set, frozenset)):
         return ", ".join(sorted(render_value(v) for v in value))
     if isinstance(value, (list, tuple)):
         return ", ".join(render_value(v) for v in value)
     return str(value)
+
+
+_RENDER: dict[type, Callable[[Any], str]] = {
+    str: str.__str__, int: _render_int, _dt.date: _dt.date.isoformat,
+    bool: lambda v: "true" if v else "false",
+}
 
 
 def _outcome(fired: list[tuple[int, Any, Any]], effects: tuple[str, ...]) -> str:
