@@ -5,13 +5,12 @@ import hashlib
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import ast
+from . import ast, cache
 from .compile import KindProgram, compile_policy
 from .errors import PolicyError, diagnostic
-from .parser import parse
 from .report import Finding, Report, error_finding, fact_value, invalid_report, outcome_of
 from .schema import SchemaSet, normalize
-from .typecheck import CheckedPolicy, check
+from .typecheck import CheckedPolicy
 
 POLICY_SUFFIX = ".esp"
 _PACKAGE = Path(__file__).resolve().parent
@@ -49,12 +48,26 @@ class Policy:
                  schema_dir: Path | None = None, default_name: str = "policy"):
         self._sources = tuple(sources)
         self._schema_dir = schema_dir
-        self.schemas = schemas or SchemaSet.load(schema_dir or bundled_dir("schemas"))
-        modules = [parse(text, file) for file, text in self._sources]
-        self.checked: CheckedPolicy = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds})
+        self.schemas = schemas or SchemaSet.load(schema_dir or bundled_dir("schemas"), verify=False)
+        self.checked: CheckedPolicy = self._checked()
         self.programs: dict[str, KindProgram] = compile_policy(self.checked)
         self.name = self.checked.name or default_name
         self.digest = "sha256:" + _digest(self._sources)
+
+    def _checked(self) -> CheckedPolicy:
+        """Parse and type-check the sources, or take the result from the compiled-policy cache."""
+        entry = cache.key(self._sources, self.schemas.schemas)
+        cached = cache.load(entry)
+        if isinstance(cached, CheckedPolicy):
+            return cached
+        from .parser import parse  # Lark is needed only when the cache misses
+        from .typecheck import check
+        if not self.schemas.verify:
+            self.schemas.verify_schemas()
+        modules = [parse(text, file) for file, text in self._sources]
+        checked = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds})
+        cache.store(entry, checked)
+        return checked
 
     # ---- pickling ----
     def __reduce__(self) -> tuple[Any, ...]:

@@ -25,9 +25,12 @@ from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from typing import Any, Callable
 
-import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
-from jsonschema.exceptions import best_match
+import functools
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # jsonschema is imported on first use: most documents never need it (see fastschema)
+    from jsonschema import FormatChecker, ValidationError
 
 from .fuzzy import nearest
 from .report import Finding, error_finding
@@ -172,6 +175,7 @@ def _check_email(instance: object) -> bool:
 
 def _format_checker() -> FormatChecker:
     """A FormatChecker that knows exactly `date`, `date-time` and `email`, all defined here."""
+    from jsonschema import FormatChecker
     checker = FormatChecker(formats=())
     for name, function in (("date", _check_date), ("date-time", _check_datetime), ("email", _check_email)):
         checker.checks(name, raises=FormatProblem)(function)
@@ -183,9 +187,18 @@ def _is_integer(_checker: object, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-_Validator = jsonschema.validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
-_FORMATS = _format_checker()
+@functools.lru_cache(maxsize=None)
+def _validator_class() -> Any:
+    """jsonschema's 2020-12 validator with the stricter `integer` (imported on first use)."""
+    import jsonschema
+    from jsonschema import Draft202012Validator
+    return jsonschema.validators.extend(
+        Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+
+
+@functools.lru_cache(maxsize=None)
+def _formats() -> Any:
+    return _format_checker()
 
 
 # ---------------------------------------------------------------- the schema set
@@ -195,28 +208,50 @@ class SchemaSet:
     """The schemas of all kinds, each compiled once into a validator and a type tree."""
 
     schemas: Mapping[str, Mapping[str, Any]]
+    verify: bool = True  # check the schemas against the 2020-12 meta-schema (skipped for cached policies)
     kinds: tuple[str, ...] = field(init=False)
-    _validators: Mapping[str, Any] = field(init=False, repr=False)
+    _inlined: Mapping[str, Any] = field(init=False, repr=False)
+    _validators: dict[str, Any] = field(init=False, repr=False)
+    _lock: Any = field(init=False, repr=False)
     _shapes: Mapping[str, TRecord] = field(init=False, repr=False)
     _fast: Mapping[str, Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for kind, schema in self.schemas.items():
-            try:
-                _Validator.check_schema(schema)
-            except jsonschema.SchemaError as e:
-                raise SchemaFileError(f"the schema of kind `{kind}` is not valid JSON Schema: {e.message}") from None
+        if self.verify:
+            self.verify_schemas()
         inlined = {kind: _inlined(schema, schema, ()) for kind, schema in self.schemas.items()}
         object.__setattr__(self, "kinds", tuple(sorted(self.schemas)))
-        object.__setattr__(self, "_validators", {k: _Validator(s, format_checker=_FORMATS) for k, s in inlined.items()})
+        object.__setattr__(self, "_inlined", inlined)
+        object.__setattr__(self, "_validators", {})
+        object.__setattr__(self, "_lock", threading.Lock())
         object.__setattr__(self, "_shapes", {k: _shape_of_kind(k, s) for k, s in inlined.items()})
         object.__setattr__(self, "_fast", {k: _fast_path(s) for k, s in inlined.items()})
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (SchemaSet, (dict(self.schemas),))
+        return (SchemaSet, (dict(self.schemas), False))
+
+    def verify_schemas(self) -> None:
+        """SchemaFileError unless every schema is valid JSON Schema 2020-12."""
+        import jsonschema
+        for kind, schema in self.schemas.items():
+            try:
+                _validator_class().check_schema(schema)
+            except jsonschema.SchemaError as e:
+                raise SchemaFileError(f"the schema of kind `{kind}` is not valid JSON Schema: {e.message}") from None
+
+    def _validator(self, kind: str) -> Any:
+        """The full jsonschema validator of `kind`, built on first use (thread-safe)."""
+        validator = self._validators.get(kind)
+        if validator is None:
+            with self._lock:
+                validator = self._validators.get(kind)
+                if validator is None:
+                    validator = _validator_class()(self._inlined[kind], format_checker=_formats())
+                    self._validators[kind] = validator
+        return validator
 
     @classmethod
-    def load(cls, directory: pathlib.Path | Traversable) -> "SchemaSet":
+    def load(cls, directory: pathlib.Path | Traversable, verify: bool = True) -> "SchemaSet":
         """Every `*.json` of `directory`; SchemaFileError when one is unusable or two share a kind."""
         schemas: dict[str, Mapping[str, Any]] = {}
         for entry in sorted(directory.iterdir(), key=lambda e: e.name):
@@ -228,7 +263,7 @@ class SchemaSet:
                 schemas[kind] = schema
         if not schemas:
             raise SchemaFileError(f"no *.json schema in {directory}")
-        return cls(schemas)
+        return cls(schemas, verify)
 
     def shape(self, kind: str) -> TRecord:
         """The schema of `kind` as a type tree (KeyError for an unknown kind)."""
@@ -273,9 +308,9 @@ class SchemaSet:
         if "kind" not in doc:
             return [self._missing_kind()]
         kind = doc["kind"]
-        if not isinstance(kind, str) or kind not in self._validators:
+        if not isinstance(kind, str) or kind not in self._inlined:
             return [self._unknown_kind(kind)]
-        validator = self._validators[kind]
+        validator = self._validator(kind)
         if validator.is_valid(doc):
             return []
         return _findings(validator.iter_errors(doc))
@@ -440,6 +475,7 @@ def _path_order(pointer: str) -> tuple[tuple[int, int | str], ...]:
 def _explain(error: ValidationError) -> list[Finding]:
     """The findings one jsonschema error stands for (an anyOf/oneOf reports its best inner error)."""
     if error.validator in ("anyOf", "oneOf") and error.context:
+        from jsonschema.exceptions import best_match
         return _explain(best_match(error.context))
     path = list(error.relative_path)
     explain = _EXPLAIN.get(str(error.validator), _explain_other)

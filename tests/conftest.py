@@ -1,10 +1,15 @@
 """Shared fixtures: the bundled policy compiled once per test session, and a policy builder."""
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 import pytest
+
+# The compiled-policy cache must write under a temporary folder only (never the user's ~/.cache).
+os.environ["ESPOLICY_CACHE_DIR"] = tempfile.mkdtemp(prefix="espolicy-test-cache-")
 
 import espolicy
 from espolicy.evaluate import Policy, bundled_dir

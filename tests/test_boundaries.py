@@ -445,3 +445,18 @@ def test_request_on_service_last_day_in_japan_but_next_day_nowhere_else():
     report = run(service_request(requested_at="2028-03-31T14:59:59+00:00"))
     assert DENY_Q5 not in rules(report)
     assert report.facts["route"] == "pack"
+
+
+# ------------------------------------------------------------ covered_now needs an active pack
+
+@pytest.mark.parametrize("coverage", ["weekday", "24x365"])
+@pytest.mark.parametrize("requested_at, active", [
+    ("2026-05-07T10:00:00+09:00", True),    # Thursday, in hours, pack active
+    ("2028-04-03T10:00:00+09:00", False),   # Monday in hours, but after the service last day (Q5)
+    ("2025-04-14T10:00:00+09:00", False),   # Monday in hours, before the registration completed (Q14)
+])
+def test_covered_now_only_while_the_pack_is_active(coverage, requested_at, active):
+    r = run(service_request(requested_at=requested_at,
+                            registration={"coverage": coverage, "registered_on": "2025-04-20"}))
+    assert r.facts["covered_now"] is active
+    assert (r.facts["route"] == "pack") is active

@@ -361,6 +361,11 @@ def test_q17_esp_pack_without_esp_history_needs_review():
     assert "0120-5800-72" in finding(report, "esp-for-earlier-product").advice["en"]
 
 
+def test_q17_esp_pack_with_empty_history_needs_review():
+    report = run(registration(pack={"generation": "ESP"}, history=[]))
+    expect(report, "review", {"esp-for-earlier-product": ("review", ["Q17"], "/pack/generation")})
+
+
 def test_q17_esp_pack_with_esp_history_allowed():
     doc = registration(pack={"generation": "ESP"},
                        history=[{"generation": "ESP", "term_years": 3, "registered_on": "2025-04-02"}])
