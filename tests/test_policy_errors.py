@@ -1,0 +1,56 @@
+"""A broken rule file stops `load_policy` and `espolicy validate --policy` (exit 2) at file:line:column."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from espolicy import PolicyError, load_policy
+from espolicy.cli import main
+from espolicy.evaluate import bundled_dir
+
+GOOD = bundled_dir("policy")
+
+CASES = {
+    # name: (replace this, by that, expected line:col, words in the message)
+    "syntax": ("deny when pack.term_years > MAX_YEARS", "deny when pack.term_years >", "registration.esp:23:30", "error[syntax]"),
+    "unknown-field": ("deny when pack.term_years > MAX_YEARS", "deny when pack.term_yaers > MAX_YEARS",
+                      "registration.esp:23:13", "has no field `term_yaers`"),
+    "type": ("deny when pack.term_years > MAX_YEARS", "deny when pack.term_years > registration_date",
+             "registration.esp:23:13", "orders two numbers"),
+}
+
+
+def broken_policy(tmp_path: Path, old: str, new: str) -> Path:
+    folder = tmp_path / "policy"
+    folder.mkdir()
+    for p in GOOD.glob("*.esp"):
+        text = p.read_text(encoding="utf-8")
+        if p.name == "registration.esp":
+            assert old in text
+            text = text.replace(old, new, 1)
+        (folder / p.name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_load_policy_names_the_place(tmp_path: Path, case: str):
+    old, new, where, words = CASES[case]
+    folder = broken_policy(tmp_path, old, new)
+    with pytest.raises(PolicyError) as info:
+        load_policy(folder)
+    e = info.value
+    assert f"{Path(e.file).name}:{e.line}:{e.column}" == where
+    assert words in str(e) and "^" in str(e)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_validate_with_a_broken_policy_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str):
+    old, new, where, words = CASES[case]
+    folder = broken_policy(tmp_path, old, new)
+    doc = tmp_path / "doc.json"
+    doc.write_text(json.dumps({"kind": "registration"}))
+    assert main(["validate", "--policy", str(folder), str(doc)]) == 2
+    err = capsys.readouterr().err
+    assert where in err and words in err and "^" in err and "Traceback" not in err
