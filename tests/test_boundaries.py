@@ -6,63 +6,13 @@ registration day / warranty / service period edges of service requests.
 """
 from __future__ import annotations
 
-import copy
 from datetime import date
 from typing import Any
 
 import pytest
+from documents import DROP, change_request, registration, service_request
 
 import espolicy
-
-DROP = object()
-
-
-def deep_update(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    for key, value in overrides.items():
-        if value is DROP:
-            base.pop(key, None)
-        elif isinstance(value, dict) and isinstance(base.get(key), dict):
-            deep_update(base[key], value)
-        else:
-            base[key] = copy.deepcopy(value)
-    return base
-
-
-def registration(**overrides: Any) -> dict[str, Any]:
-    doc = {
-        "kind": "registration",
-        "id": "REG-B",
-        "registration_date": "2025-04-20",
-        "server": {"model": "Express5800/T120h", "serial": "A-1", "warranty_start": "2025-04-01",
-                   "warranty_years": 1},
-        "pack": {"generation": "ESP_G2", "coverage": "weekday", "term_years": 3, "purchase_date": "2025-04-01"},
-    }
-    return deep_update(doc, overrides)
-
-
-def change_request(**overrides: Any) -> dict[str, Any]:
-    doc = {
-        "kind": "change_request",
-        "id": "CHG-B",
-        "request_date": "2026-06-01",
-        "registration": {"generation": "ESP_G2", "coverage": "weekday", "term_years": 3, "server_serial": "A-1",
-                         "warranty_start": "2025-04-01", "registered_on": "2025-04-20"},
-        "change": {"type": "site", "to": "Osaka"},
-    }
-    return deep_update(doc, overrides)
-
-
-def service_request(**overrides: Any) -> dict[str, Any]:
-    doc = {
-        "kind": "service_request",
-        "id": "SRV-B",
-        "requested_at": "2026-05-07T10:15:00+09:00",
-        "server": {"serial": "A-1", "warranty_start": "2025-04-01", "warranty_years": 1},
-        "registration": {"generation": "ESP_G2", "coverage": "weekday", "term_years": 3,
-                         "registered_on": "2025-04-20"},
-        "service": {"type": "repair"},
-    }
-    return deep_update(doc, overrides)
 
 
 def run(doc: dict[str, Any]) -> espolicy.Report:
