@@ -125,6 +125,9 @@ class Report:
     id: str | None = None
     kind: str | None = None
     source: str | None = None
+    # the file the document was read from (`-` for stdin), set by the command line for the
+    # formats that point into files (text, SARIF, JUnit, GitHub); not part of the JSON report
+    file: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

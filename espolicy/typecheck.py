@@ -4,15 +4,14 @@ document schemas before anything runs. It returns a `CheckedPolicy` or raises `P
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from . import ast
 from .builtins import BUILTINS
 from .errors import Diagnostic, PolicyError, diagnostic
-from .fuzzy import did_you_mean, nearest
-from .types import (ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
+from .fuzzy import did_you_mean
+from .types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
                     TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional)
 
 FAQ_QUESTIONS = frozenset(f"Q{i}" for i in range(1, 18))
@@ -509,12 +508,12 @@ class Checker:
         return t
 
 
-def _field_type(f) -> Type:  # type: ignore[no-untyped-def]
+def _field_type(f: Field) -> Type:
+    """The type a field's value has when read: optional unless it is always present."""
     return f.type if f.always_present else TOptional(f.type)
 
 
-def _field(t: Type):  # type: ignore[no-untyped-def]
-    from .types import Field
+def _field(t: Type) -> Field:
     return Field(t, True)
 
 
