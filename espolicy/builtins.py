@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -34,6 +35,15 @@ def _count(xs: list[Any]) -> int:
     return len(xs)
 
 
+_LEADING_NUMBER = re.compile(r"\s*(\d{1,9})(?!\d)")
+
+
+def _number_in(text: str) -> int | None:
+    """The whole number a text starts with ("6", "6 years", "６年"), or None."""
+    m = _LEADING_NUMBER.match(text)
+    return int(m.group(1)) if m else None
+
+
 BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("last_day", (DATE, INT), DATE, cal.period_last_day,
             "last day of a period of N years from a start date (contract §2, Civil Code art. 143)"),
@@ -53,4 +63,6 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("max", (INT, INT), INT, max, "the larger of two numbers"),
     Builtin("min", (INT, INT), INT, min, "the smaller of two numbers"),
     Builtin("count", (TList(ANY),), INT, _count, "the number of entries in a list"),
+    Builtin("number_in", (STR,), TOptional(INT), _number_in,
+            "the whole number a text starts with (\"6\", \"6 years\", \"６年\"), or absent"),
 )}

@@ -457,7 +457,11 @@ class Checker:
         options = inner.options if isinstance(inner, TUnion) else (inner,)
         if not any(compatible(o, want) for o in options):
             self.error("type", f"`{key or 'this value'}` is {t.describe()}, never {e.test}", e.span)
-        return _Typed(BOOL, {key: want} if key else {}, {})
+        rest = [o for o in options if not compatible(o, want)]
+        otherwise: dict[str, Type] = {}
+        if key and len(rest) == 1:  # `x is number` false: x is the other option (or absent)
+            otherwise = {key: TOptional(rest[0]) if isinstance(t, TOptional) else rest[0]}
+        return _Typed(BOOL, {key: want} if key else {}, otherwise)
 
     def _if(self, e: ast.If, scope: _Scope) -> _Typed:
         c = self.expr(e.cond, scope)

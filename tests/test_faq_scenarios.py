@@ -392,6 +392,19 @@ def test_q6_term_change_to_five_years_not_q6():
     assert "term-change-beyond-five-years" not in {f.rule for f in report.findings}
 
 
+@pytest.mark.parametrize("to, past_five", [
+    ("6", True), ("6 years", True), ("\uff16\u5e74", True), (" 7", True),
+    ("5", False), ("five", False), ("", False), ("5.5", False),
+])
+def test_q6_term_change_written_as_text(to, past_five):
+    """`change.to` may be text: a term written "6 years" (or full-width "６年") runs past 5 years too."""
+    report = run(change_request(change={"type": "term", "to": to}))
+    assert ("term-change-beyond-five-years" in {f.rule for f in report.findings}) is past_five
+    if past_five:
+        q6 = finding(report, "term-change-beyond-five-years")
+        assert q6.message["en"].startswith(f"A term of {int(to.strip()[0]) if to.strip()[0].isascii() else 6} years")
+
+
 def test_q9_server_change_denied():
     report = run(change_request(change={"type": "server", "to": "4300999"}))
     expect(report, "deny", {"server-change-not-possible": ("deny", ["Q9"], "/change/type")})

@@ -160,3 +160,10 @@ def test_type_test_narrows_union(make_policy):
 def test_all_errors_are_reported_at_once(make_policy):
     e = error_of(make_policy, rule("pack.a > 1") + rule("pack.b > 1").replace("r-1", "r-2"))
     assert len(e.diagnostics) == 2
+
+
+def test_type_test_narrows_the_other_branch_too(make_policy):
+    make_policy(rule("change.to is present and (if change.to is number then change.to > 5 "
+                     "else number_in(change.to) == 6)", kinds="change_request"))
+    e = error_of(make_policy, rule("change.to is present and number_in(change.to) == 6", kinds="change_request"))
+    assert "argument 1 of `number_in` must be text" in str(e)
