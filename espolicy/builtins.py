@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -35,13 +36,20 @@ def _count(xs: list[Any]) -> int:
     return len(xs)
 
 
-_LEADING_NUMBER = re.compile(r"\s*(\d{1,9})(?!\d)")
+_LEADING_NUMBER = re.compile(r"\s*(\d+)")
+_NUMBER_CAP = 10 ** 18
 
 
 def _number_in(text: str) -> int | None:
-    """The whole number a text starts with ("6", "6 years", "６年"), or None."""
+    """The whole number a text starts with ("6", "6 years", "６年"), or None. A number of 10**18 or
+    more reads as 10**18 (still larger than any term: "999999999999 years" is not absent)."""
     m = _LEADING_NUMBER.match(text)
-    return int(m.group(1)) if m else None
+    if m is None:
+        return None
+    digits = m.group(1)
+    if len(digits) > 18 and any(unicodedata.decimal(ch) for ch in digits[:-18]):
+        return _NUMBER_CAP
+    return int(digits[-18:])
 
 
 BUILTINS: dict[str, Builtin] = {b.name: b for b in (

@@ -18,11 +18,6 @@ if TYPE_CHECKING:
     from .evaluate import Policy
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-PLANNED = {
-    "fmt": "canonical formatting of rule files (planned)",
-    "test": "run the policy's own test cases (planned)",
-    "explain": "show which rules ran, which conditions held, and the facts (planned)",
-}
 
 
 def _err(message: str) -> None:
@@ -44,63 +39,79 @@ def _load(policy_dir: str | None) -> Policy | None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Judge every document under PATH…, streaming each report to the chosen format."""
-    from .loader import iter_documents, iter_paths
-    from .report import Summary, invalid_report
+    """Judge every document under PATH…, streaming each report to the chosen format
+    (espolicy.batch: selection, processes, limits; espolicy.output: the formats)."""
+    from .batch import BatchOptions, documents, run
+    from .loader import iter_paths
+    from .output import RunContext
+    from .progress import Progress, is_terminal, wanted
+    from .report import Summary
 
-    try:
-        files = list(iter_paths(args.paths))  # a missing path fails here, before any output
+    try:  # a missing path fails here, before any output
+        files = list(iter_paths(args.paths, args.include or (), args.exclude or ()))
     except FileNotFoundError as e:
         _err(f"espolicy validate: error: no such file or folder: {e.filename or e}")
         return EXIT_USAGE
     policy = _load(args.policy)
     if policy is None:
         return EXIT_USAGE
+    kinds = frozenset(args.kind or ())
+    if kinds - set(policy.schemas.kinds):
+        _err(f"espolicy validate: error: unknown --kind {', '.join(sorted(kinds - set(policy.schemas.kinds)))} "
+             f"(the policy knows: {', '.join(sorted(policy.schemas.kinds))})")
+        return EXIT_USAGE
 
-    out = FORMATS[args.format](sys.stdout, args.lang)
+    results_shown = not (args.quiet or args.summary_only)
+    options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
+                           reports=results_shown)
+    out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__))
+    progress = None  # on a terminal's stderr, unless results scroll on the same terminal
+    if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):
+        progress = Progress(sys.stderr, files)
     summary = Summary()
     failed = False
     status = EXIT_OK
     out.start(policy.info())
     try:
-        for path in files:
-            for loaded in iter_documents(path, stdin=sys.stdin):
-                if loaded.problem is not None:
-                    report = invalid_report([loaded.problem], None, loaded.source)
-                else:
-                    report = policy.validate(loaded.doc, source=loaded.source)
-                out.result(report)
-                summary.add(report)
-                failed = failed or report.fails(args.fail_on)
+        items = documents(files, sys.stdin, progress, options.limits, raw_lines=options.jobs > 1)
+        _, failed = run(policy, items, options, out if results_shown else None, progress, summary)
     except BrokenPipeError:
         raise
     except OSError as e:  # the loader reports unreadable files as invalid; this is a last resort
         _err(f"espolicy validate: error: {e}")
         status = EXIT_USAGE
+    finally:
+        if progress is not None:
+            progress.close()
     out.end(summary)
     if status:
         return status
     return EXIT_FAIL if failed else EXIT_OK
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    """Parse and type-check the policy; print a one-line summary of it."""
-    policy = _load(args.policy)
-    if policy is None:
-        return EXIT_USAGE
-    for warning in policy.checked.warnings:
-        _err(warning.render())
-    info = policy.info()
-    files = len(policy.checked.modules)
-    rules = len(policy.rules)
-    print(f"ok: {rules} rule{'' if rules == 1 else 's'} in {files} file{'' if files == 1 else 's'} "
-          f"(policy {info['name']}, {info['digest']})")
-    return EXIT_OK
+def _jobs(value: str) -> int:
+    """`--jobs`: a positive number, or `auto` (one per processor)."""
+    if value.strip().lower() == "auto":
+        from .batch import cpu_count
+        return cpu_count()
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes or `auto`, not {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 process, not {jobs}")
+    return jobs
 
 
-def cmd_planned(args: argparse.Namespace) -> int:
-    _err(f"espolicy {args.command}: not implemented yet")
-    return EXIT_USAGE
+def _count(value: str) -> int:
+    """`--max-findings`: a number ≥ 0."""
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, not {value!r}") from None
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, not {count}")
+    return count
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,20 +131,29 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
     v.add_argument("--fail-on", choices=("deny", "review", "warn"), default="deny",
                    help="lowest level that fails the run (default deny)")
+    v.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                   help="judge in N processes, or `auto` for one per processor (default 1); "
+                        "results, output and exit code are the same as with one")
+    v.add_argument("-q", "--quiet", action="store_true",
+                   help="print only the summary: no per-document results, no progress bar")
+    v.add_argument("--summary-only", action="store_true",
+                   help="leave the per-document results out of the report (in every format); keep the summary")
+    v.add_argument("--max-findings", type=_count, metavar="N",
+                   help="report at most N findings per document, the most severe first (outcome unchanged)")
+    v.add_argument("--include", action="append", metavar="GLOB",
+                   help="in folders, read only files matching GLOB (repeatable; a GLOB without / matches "
+                        "the file name, one with / the path inside the folder)")
+    v.add_argument("--exclude", action="append", metavar="GLOB",
+                   help="in folders, skip files and subfolders matching GLOB (repeatable)")
+    v.add_argument("--kind", action="append", metavar="KIND",
+                   help="judge only documents of KIND (repeatable); documents of other kinds are skipped "
+                        "and not counted; unreadable documents and unknown kinds are still reported")
     v.set_defaults(func=cmd_validate)
 
-    c = sub.add_parser("check", help="parse and type-check the policy against the schemas")
-    c.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
-    c.set_defaults(func=cmd_check)
-
-    planned = {name: sub.add_parser(name, help=text, description=text) for name, text in PLANNED.items()}
-    planned["fmt"].add_argument("--check", action="store_true", help="only report files that would change")
-    planned["fmt"].add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
-    planned["test"].add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
-    planned["explain"].add_argument("doc", metavar="DOC", help="the document to explain")
-    planned["explain"].add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
-    for p in planned.values():
-        p.set_defaults(func=cmd_planned)
+    # the policy owner's tools, one module each: check, test, fmt, explain, doc
+    from . import catalogue, explain, fmt, lint, policytest
+    for tool in (lint, policytest, fmt, explain, catalogue):
+        tool.register(sub)
     return parser
 
 
@@ -146,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else (EXIT_OK if e.code is None else EXIT_USAGE)
     if args.command is None:
         parser.print_usage(sys.stderr)
-        _err("espolicy: error: a command is required (validate, check, fmt, test, explain)")
+        _err("espolicy: error: a command is required (validate, check, test, fmt, explain, doc)")
         return EXIT_USAGE
     try:
         return args.func(args)

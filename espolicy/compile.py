@@ -14,6 +14,8 @@ from typing import Any, Callable, Mapping
 
 from . import ast
 from .builtins import BUILTINS
+from .errors import PolicyError, diagnostic
+from .limits import MAX_PRODUCT_BITS
 from .typecheck import OUTCOME_NAME, CheckedPolicy, path_key
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -155,6 +157,8 @@ class _Emitter:
     def _arith(self, e: ast.Arith, local: frozenset[str]) -> str:
         if e.op not in ("+", "-", "*"):
             raise CompileError(f"operator {e.op!r}")
+        if e.op == "*":  # bounded: constants squared in a chain would otherwise grow without end
+            return f"_mul({self.expr(e.left, local)}, {self.expr(e.right, local)})"
         return f"({self.expr(e.left, local)} {e.op} {self.expr(e.right, local)})"
 
     def _compare(self, e: ast.Compare, local: frozenset[str]) -> str:
@@ -232,29 +236,49 @@ def _const_order(consts: tuple[ast.Const | ast.Table, ...]) -> list[ast.Const | 
     return done
 
 
+def _mul(a: int, b: int) -> int:
+    """`a * b`, or OverflowError when the product would exceed MAX_PRODUCT_BITS (espolicy.limits)."""
+    if a.bit_length() + b.bit_length() > MAX_PRODUCT_BITS:
+        raise OverflowError(f"a product of numbers of {a.bit_length()} and {b.bit_length()} bits is too large "
+                            f"(more than {MAX_PRODUCT_BITS} bits)")
+    return a * b
+
+
 def _namespace() -> dict[str, Any]:
     ns: dict[str, Any] = {"__builtins__": {"any": any, "all": all, "isinstance": isinstance, "str": str,
                                            "frozenset": frozenset, "enumerate": enumerate, "None": None},
                           "_date": _dt.date, "_time": _dt.time, "_is_int": _is_int, "_outcome": _outcome,
-                          "_render": render_value}
+                          "_render": render_value, "_mul": _mul}
     for name, b in BUILTINS.items():
         ns[_ident("B_", name)] = b.impl
     return ns
+
+
+def constant_sources(checked: CheckedPolicy) -> list[tuple[ast.Const | ast.Table, str]]:
+    """Each constant and table with the one line of Python that computes it, in dependency order
+    (executed one by one when the policy compiles; scanned by the safety tests)."""
+    plain = _Emitter(set(), {c.name for c in checked.consts}, set(), in_message=False)
+    out: list[tuple[ast.Const | ast.Table, str]] = []
+    for c in _const_order(checked.consts):
+        if isinstance(c, ast.Const):
+            out.append((c, f"{_ident('c_', c.name)} = {plain.expr(c.expr)}"))
+        else:
+            items = ", ".join(f"{k!r}: {plain.expr(e)}" for k, e in c.entries)
+            out.append((c, f"{_ident('c_', c.name)} = {{{items}}}"))
+    return out
 
 
 def compile_policy(checked: CheckedPolicy) -> dict[str, KindProgram]:
     """Generate and compile one function per kind; constants are computed once here."""
     ns = _namespace()
     const_names = {c.name for c in checked.consts}
-    const_src = []
-    plain = _Emitter(set(), const_names, set(), in_message=False)
-    for c in _const_order(checked.consts):
-        if isinstance(c, ast.Const):
-            const_src.append(f"{_ident('c_', c.name)} = {plain.expr(c.expr)}")
-        else:
-            items = ", ".join(f"{k!r}: {plain.expr(e)}" for k, e in c.entries)
-            const_src.append(f"{_ident('c_', c.name)} = {{{items}}}")
-    exec(compile("\n".join(const_src), "<espolicy constants>", "exec"), ns)
+    for c, line in constant_sources(checked):
+        try:   # one at a time: a constant that cannot be computed is a PolicyError at its declaration
+            exec(compile(line, "<espolicy constants>", "exec"), ns)
+        except Exception as e:   # OverflowError, ValueError of a built-in (add_days, last_day, _mul ...)
+            sources = {m.file: m.source for m in checked.modules}
+            raise PolicyError([diagnostic("bad-constant", f"`{c.name}` cannot be computed: {e}", c.span,
+                                          sources.get(c.span.file))]) from None
     return {kind: _compile_kind(kind, checked, ns, const_names) for kind in sorted(checked.shapes)}
 
 
@@ -298,7 +322,13 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     source = "\n".join(lines) + "\n"
     ns = dict(base_ns)
     ns["EFFECTS"] = tuple(r.effect for r in ordered)
-    exec(compile(source, f"<espolicy {kind}>", "exec"), ns)
+    try:
+        code = compile(source, f"<espolicy {kind}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError) as e:   # beyond the interpreter's limits; the parser's
+        raise PolicyError([diagnostic(                          # depth limit should make this unreachable
+            "too-complex", f"the rules for `{kind}` are too complex to compile ({type(e).__name__}: {e})",
+            None, None)]) from None
+    exec(code, ns)
     programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked)) for i, r in enumerate(ordered))
     exported = tuple(v.decl.name for v in values if v.decl.exported)
     return KindProgram(kind, ns["run"], programs, exported, source)

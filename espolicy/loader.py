@@ -9,20 +9,25 @@ from __future__ import annotations
 import codecs
 import errno
 import json
+import math
 import os
 import re
 import sys
-from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence, TextIO
+import fnmatch
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
 import yaml
 
+from .limits import DEFAULT_LIMITS, Limits, describe_bytes
+from .positions import JsonPositions, Positions, YamlPositions
 from .report import Finding, error_finding
 
-__all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "EXTENSIONS", "MAX_VALUES"]
+__all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "EXTENSIONS", "MAX_VALUES", "Limits",
+           "DEFAULT_LIMITS", "RawLine", "parse_raw"]
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
-MAX_VALUES = 100_000   # values in one YAML document, aliases expanded (a "billion laughs" guard)
+MAX_VALUES = DEFAULT_LIMITS.max_values   # values in one document, aliases expanded (espolicy.limits)
 
 _FORMAT_OF_EXTENSION = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl"}
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -35,6 +40,8 @@ class Loaded:
     source: str
     doc: object
     problem: Finding | None = None
+    # where each JSON Pointer of `doc` stands in the file, computed on first use (espolicy.positions)
+    positions: Positions | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -44,66 +51,94 @@ class _Entry:
     line: int
     doc: object = None
     problem: Finding | None = None
+    positions: Positions | None = None
 
 
 # ---------------------------------------------------------------- paths
 
-def iter_paths(paths: Sequence[str]) -> Iterator[str]:
+def iter_paths(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> Iterator[str]:
     """Files to read: folders expanded recursively (.yaml .yml .json .jsonl, hidden entries skipped,
     sorted); named files whatever their extension; `-` as is. FileNotFoundError, before anything
-    is yielded, when a path does not exist."""
+    is yielded, when a path does not exist. `include`/`exclude` globs select files inside folders
+    only (see `_glob_match`); a folder that an exclude glob matches is not walked."""
     for path in paths:
         if path != "-" and not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
     for path in paths:
         if path != "-" and os.path.isdir(path):
-            yield from _folder_files(path)
+            yield from _folder_files(path, include, exclude)
         else:
             yield path
 
 
-def _folder_files(root: str) -> list[str]:
+def _glob_match(parts: tuple[str, ...], patterns: Sequence[str]) -> bool:
+    """True when a glob matches the path `parts` (inside the folder walked): a glob without `/`
+    matches the last name, one with `/` the whole relative path (`*` crosses `/`; a leading `**/`
+    may match nothing)."""
+    relative = "/".join(parts)
+    for pattern in patterns:
+        pattern = pattern.replace(os.sep, "/").strip("/")
+        if "/" not in pattern:
+            if fnmatch.fnmatchcase(parts[-1], pattern):
+                return True
+        elif fnmatch.fnmatchcase(relative, pattern) or (
+                pattern.startswith("**/") and fnmatch.fnmatchcase(relative, pattern[3:])):
+            return True
+    return False
+
+
+def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
     """The document files under `root`, sorted by their path inside it (a folder that cannot be
     listed is returned too, so that reading it reports the problem)."""
     found: list[tuple[str, ...]] = []
     unlistable: list[str] = []
     for folder, dirs, files in os.walk(root, onerror=lambda e: unlistable.append(e.filename)):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
         inside = os.path.relpath(folder, root)
         parts = () if inside == os.curdir else tuple(inside.split(os.sep))
+        dirs[:] = [d for d in dirs if not d.startswith(".")
+                   and not (exclude and _glob_match((*parts, d), exclude))]
         found.extend((*parts, name) for name in files
-                     if not name.startswith(".") and os.path.splitext(name)[1].lower() in EXTENSIONS)
+                     if not name.startswith(".") and os.path.splitext(name)[1].lower() in EXTENSIONS
+                     and (not include or _glob_match((*parts, name), include))
+                     and not (exclude and _glob_match((*parts, name), exclude)))
     found.sort()
     return [os.path.join(root, *parts) for parts in found] + sorted(unlistable)
 
 
 # ---------------------------------------------------------------- documents of a path
 
-def iter_documents(path: str, stdin: TextIO | None = None) -> Iterator[Loaded]:
-    """One Loaded per document of a file (format by extension, else sniffed) or of stdin (`-`)."""
+def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFAULT_LIMITS,
+                   raw_lines: bool = False) -> Iterator[Loaded]:
+    """One Loaded per document of a file (format by extension, else sniffed) or of stdin (`-`),
+    within `limits` (what is beyond them is a Loaded with its problem). With `raw_lines`, the
+    records of a .jsonl file come unparsed, their `doc` a `RawLine`: `parse_raw` makes them what
+    they would have been (so that another process can parse them; `espolicy.batch`)."""
     if path == "-":
-        yield from _stdin_documents(stdin if stdin is not None else sys.stdin)
+        yield from _stdin_documents(stdin if stdin is not None else sys.stdin, limits)
         return
     fmt = _FORMAT_OF_EXTENSION.get(os.path.splitext(path)[1].lower())
     if fmt == "jsonl":
-        yield from _jsonl_file(path)
+        yield from _jsonl_file(path, limits, _raw_jsonl_entry if raw_lines else _jsonl_entry)
         return
-    text, problem = _read_text(path)
+    text, problem = _read_text(path, limits)
     if text is None:
         yield Loaded(path, None, problem)
         return
-    yield from load_text(text, path, fmt or _sniff(text))
+    yield from load_text(text, path, fmt or _sniff(text), limits)
 
 
-def _stdin_documents(stdin: TextIO) -> Iterator[Loaded]:
-    """The documents of standard input; its format sniffed."""
+def _stdin_documents(stdin: TextIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
+    """The documents of standard input (at most `limits.max_bytes`); its format sniffed."""
     try:
-        text = stdin.read()
+        text = stdin.read(limits.max_bytes + 1)
     except (OSError, UnicodeDecodeError, ValueError) as e:
         yield Loaded("-", None, error_finding("unreadable-file", f"cannot read standard input: {e}",
                                               f"標準入力を読み込めません（{e}）。"))
         return
-    yield from load_text(text, "-", _sniff(text))
+    if _too_long(text, limits):
+        yield Loaded("-", None, _too_large("standard input", limits))
+        return
+    yield from load_text(text, "-", _sniff(text), limits)
 
 
 def _sniff(text: str) -> str:
@@ -127,13 +162,18 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _read_text(path: str) -> tuple[str | None, Finding | None]:
-    """The UTF-8 text of a file (a BOM dropped), or the `unreadable-file` problem."""
+def _read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, Finding | None]:
+    """The UTF-8 text of a file (a BOM dropped), or the `unreadable-file` or `too-large` problem
+    (a file over `limits.max_bytes` is not read: its size is known first, or after max_bytes + 1)."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            if os.fstat(handle.fileno()).st_size > limits.max_bytes:
+                return None, _too_large("the file", limits)
+            data = handle.read(limits.max_bytes + 1)
     except OSError as e:
         return None, _unreadable(path, e)
+    if len(data) > limits.max_bytes:
+        return None, _too_large("the file", limits)
     try:
         return _decode_utf8(data, 0), None
     except UnicodeDecodeError as e:
@@ -175,6 +215,26 @@ def _positioned(rule: str, line: int | None, column: int | None, en: str, ja: st
                          line=line, column=column)
 
 
+def _too_long(text: str, limits: Limits) -> bool:
+    """True when `text` takes more than `limits.max_bytes` bytes in UTF-8 (counted only when needed)."""
+    if len(text) > limits.max_bytes:
+        return True
+    if len(text) * 4 <= limits.max_bytes:
+        return False
+    return len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes
+
+
+def _too_large(what: str, limits: Limits, line: int | None = None) -> Finding:
+    """`too-large`: `what` (the file, standard input, the line) is over the byte limit and was not read."""
+    size = describe_bytes(limits.max_bytes)
+    ja_what = {"the file": "ファイル", "standard input": "標準入力", "the line": "この行",
+               "the text": "テキスト"}.get(what, what)
+    return _positioned("too-large", line, None if line is None else 1,
+                       f"{what} is larger than the limit of {size}, so it was not read "
+                       f"(documents are far smaller; see Limits.max_bytes)",
+                       f"{ja_what}が上限の {size} を超えるため、読み込みませんでした")
+
+
 def _empty(source: str) -> Loaded:
     return Loaded(source, None, error_finding(
         "empty-document", "the file holds no document (it is empty or only comments)",
@@ -183,17 +243,21 @@ def _empty(source: str) -> Loaded:
 
 # ---------------------------------------------------------------- the core
 
-def load_text(text: str, source: str, fmt: str) -> Iterator[Loaded]:
-    """The documents of `text` in format `yaml`, `json` or `jsonl`, sources derived from `source`."""
-    text = text.removeprefix("\ufeff")
-    if fmt == "yaml":
-        yield from _numbered(_yaml_entries(text), source)
-    elif fmt == "json":
-        yield Loaded(source, *_json_value(text, 1)) if text.strip() else _empty(source)
-    elif fmt == "jsonl":
-        yield from _jsonl_loaded(_jsonl_text_entries(text), source)
-    else:
+def load_text(text: str, source: str, fmt: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
+    """The documents of `text` in format `yaml`, `json` or `jsonl`, sources derived from `source`,
+    within `limits` (a YAML or JSON text over `max_bytes` is one `too-large` problem; JSON Lines
+    are bounded line by line, as when a file is streamed)."""
+    if fmt not in ("yaml", "json", "jsonl"):
         raise ValueError(f"unknown document format {fmt!r} (yaml, json or jsonl)")
+    text = text.removeprefix("\ufeff")
+    if fmt != "jsonl" and _too_long(text, limits):
+        yield Loaded(source, None, _too_large("the text" if source == "-" else "the file", limits))
+    elif fmt == "yaml":
+        yield from _numbered(_yaml_entries(text, limits), source)
+    elif fmt == "json":
+        yield _json_loaded(source, text, limits) if text.strip() else _empty(source)
+    else:
+        yield from _jsonl_loaded(_capped(_jsonl_text_entries(text, limits), limits, "lines"), source)
 
 
 def _numbered(entries: Iterator[_Entry], source: str) -> Iterator[Loaded]:
@@ -204,10 +268,10 @@ def _numbered(entries: Iterator[_Entry], source: str) -> Iterator[Loaded]:
         return
     second = next(entries, None)
     if second is None:
-        yield Loaded(source, first.doc, first.problem)
+        yield Loaded(source, first.doc, first.problem, first.positions)
         return
     for entry in (first, second, *entries):
-        yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem)
+        yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem, entry.positions)
 
 
 def _jsonl_loaded(entries: Iterable[_Entry], source: str) -> Iterator[Loaded]:
@@ -215,7 +279,7 @@ def _jsonl_loaded(entries: Iterable[_Entry], source: str) -> Iterator[Loaded]:
     seen = False
     for entry in entries:
         seen = True
-        yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem)
+        yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem, entry.positions)
     if not seen:
         yield _empty(source)
 
@@ -249,10 +313,18 @@ def _no_constant(name: str) -> object:
     raise _Constant(name)
 
 
-def _json_value(text: str, first_line: int) -> tuple[object, Finding | None]:
-    """The JSON value of `text` (whose first line is `first_line` of its file), or its problem."""
+def _json_loaded(source: str, text: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:
+    """The document of a whole JSON text, with its positions when it could be read."""
+    doc, problem = _json_value(text, 1, limits)
+    return Loaded(source, doc, problem, JsonPositions(text, 1) if problem is None else None)
+
+
+def _json_value(text: str, first_line: int, limits: Limits = DEFAULT_LIMITS) -> tuple[object, Finding | None]:
+    """The JSON value of `text` (whose first line is `first_line` of its file), or its problem
+    (including nesting deeper than `limits.max_depth` and more than `limits.max_values` values)."""
     try:
-        return json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_no_constant), None
+        value = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_no_constant,
+                           parse_float=_finite_float)
     except json.JSONDecodeError as e:
         return None, _positioned("parse-error", first_line + e.lineno - 1, e.colno,
                                  f"JSON syntax error: {e.msg}", f"JSON の構文エラーです: {e.msg}")
@@ -263,12 +335,124 @@ def _json_value(text: str, first_line: int) -> tuple[object, Finding | None]:
         return None, _positioned("parse-error", line, column,
                                  f"`{e.name}` is not a JSON value (NaN and Infinity are not allowed)",
                                  f"`{e.name}` は JSON の値ではありません（NaN と Infinity は使えません）")
+    except _Infinite as e:
+        line, column = _json_number_position(text, e.text, first_line)
+        return None, _positioned("parse-error", line, column,
+                                 f"the number `{_brief(e.text)}` is too large to be read as a number",
+                                 f"数値 `{_brief(e.text)}` は大きすぎるため数値として読み込めません")
     except RecursionError:
-        return None, _positioned("parse-error", None, None, "the JSON is nested too deeply to read",
-                                 "JSON の入れ子が深すぎるため読み込めません")
-    except ValueError as e:   # e.g. an integer of more than 4300 digits
-        return None, _positioned("parse-error", None, None, f"the JSON cannot be read: {e}",
-                                 f"JSON を読み込めません（{e}）")
+        return None, _too_deep(None, limits, "JSON")
+    except ValueError as e:   # an integer of more than 4300 digits (Python's int-str limit), or worse
+        return None, _json_unreadable_number(text, e, first_line)
+    return value, _json_bounds(value, limits)
+
+
+class _Infinite(ValueError):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _finite_float(text: str) -> float:
+    """parse_float: a JSON number beyond the float range (`1e999`) is an error, never `inf`."""
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise _Infinite(text)
+    return value
+
+
+def _brief(text: str, width: int = 40) -> str:
+    """`text` shortened to `width` characters for a message."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+_JSON_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9][0-9.eE+-]*)', re.DOTALL)
+_LONG_DIGITS = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9]{4301,})', re.DOTALL)
+
+
+def _json_number_position(text: str, number: str, first_line: int) -> tuple[int | None, int | None]:
+    """Line and column of the first number token `number` outside a string."""
+    for m in _JSON_NUMBER.finditer(text):
+        if m.group(1) == number:
+            return _line_column(text, m.start(1), first_line)
+    return None, None
+
+
+def _json_unreadable_number(text: str, error: ValueError, first_line: int) -> Finding:
+    """`parse-error` for a number json cannot turn into a value: an integer of thousands of digits."""
+    for m in _LONG_DIGITS.finditer(text):
+        if m.group(1):
+            line, column = _line_column(text, m.start(1), first_line)
+            digits = len(m.group(1).lstrip("-"))
+            return _positioned("parse-error", line, column,
+                               f"a number has {digits} digits, more than the 4300 a number may have",
+                               f"数値の桁数が {digits} 桁あり、上限の 4300 桁を超えています")
+    reason = _brief(str(error), 120)
+    return _positioned("parse-error", None, None, f"the JSON cannot be read: {reason}",
+                       f"JSON を読み込めません（{reason}）")
+
+
+def _json_bounds(value: object, limits: Limits) -> Finding | None:
+    """A problem when a parsed JSON value nests deeper than `max_depth` or holds more than `max_values`
+    values (keys counted), found without recursion; None within the limits."""
+    count = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            count += len(item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+        else:
+            depth = 0   # a scalar does not nest
+        if depth > limits.max_depth:
+            return _too_deep(None, limits, "JSON")
+        if count > limits.max_values:
+            return _too_many_values(None, limits)
+    return None
+
+
+def _too_deep(mark: tuple[int, int] | None, limits: Limits, what: str) -> Finding:
+    """`parse-error`: mappings and lists nested deeper than `limits.max_depth`."""
+    line, column = mark if mark is not None else (None, None)
+    return _positioned("parse-error", line, column, *_depth_words(limits, what))
+
+
+def _depth_words(limits: Limits, what: str) -> tuple[str, str]:
+    return (f"the {what} is nested more than {limits.max_depth} levels deep (the limit), so it was not read",
+            f"{what} の入れ子が上限の {limits.max_depth} 段を超えるため、読み込みませんでした")
+
+
+def _too_many_values(mark: tuple[int, int] | None, limits: Limits) -> Finding:
+    """`parse-error`: more than `limits.max_values` values in one document."""
+    line, column = mark if mark is not None else (None, None)
+    return _positioned("parse-error", line, column, *_values_words(limits))
+
+
+def _values_words(limits: Limits) -> tuple[str, str]:
+    return (f"the document holds more than {limits.max_values} values (the limit), so it was not read",
+            f"文書の値が上限の {limits.max_values} 個を超えるため、読み込みませんでした")
+
+
+def _capped(entries: Iterator[_Entry], limits: Limits, unit: str) -> Iterator[_Entry]:
+    """At most `limits.max_documents` entries, then one `too-many-documents` entry where the next one
+    starts (what follows is not read: nothing is dropped without a result saying so)."""
+    for count, entry in enumerate(entries, 1):
+        if count > limits.max_documents:
+            yield _Entry(entry.line, None, _too_many_documents(entry.line, limits, unit))
+            return
+        yield entry
+
+
+def _too_many_documents(line: int, limits: Limits, unit: str) -> Finding:
+    n = limits.max_documents
+    ja_unit = "行" if unit == "lines" else "文書"
+    return _positioned("too-many-documents", line, 1,
+                       f"the file holds more than {n} documents ({unit}), the limit: this one and the rest "
+                       f"of the file were not read", f"ファイル内の文書（{ja_unit}）が上限の {n} を超えるため、"
+                       f"これ以降は読み込みませんでした")
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]|(-?Infinity|NaN)', re.DOTALL)
@@ -328,41 +512,83 @@ def _line_column(text: str, offset: int, first_line: int = 1) -> tuple[int, int]
     return first_line + line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _jsonl_entry(line_text: str, line: int) -> _Entry | None:
+def _jsonl_entry(line_text: str, line: int, limits: Limits = DEFAULT_LIMITS) -> _Entry | None:
     """The document of one JSON Lines line, None for a blank line."""
     line_text = line_text.rstrip("\r\n")
     if not line_text.strip():
         return None
-    doc, problem = _json_value(line_text, line)
-    return _Entry(line, doc, problem)
+    if _too_long(line_text, limits):
+        return _Entry(line, None, _too_large("the line", limits, line))
+    doc, problem = _json_value(line_text, line, limits)
+    return _Entry(line, doc, problem, JsonPositions(line_text, line) if problem is None else None)
 
 
-def _jsonl_text_entries(text: str) -> Iterator[_Entry]:
+def _jsonl_text_entries(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry]:
     for number, line_text in enumerate(text.split("\n"), 1):
-        entry = _jsonl_entry(line_text, number)
+        entry = _jsonl_entry(line_text, number, limits)
         if entry is not None:
             yield entry
 
 
-def _jsonl_file(path: str) -> Iterator[Loaded]:
-    """The documents of a .jsonl file, read line by line (never whole)."""
+def _jsonl_file(path: str, limits: Limits = DEFAULT_LIMITS,
+                entry_of: Callable[[str, int, Limits], _Entry | None] | None = None) -> Iterator[Loaded]:
+    """The documents of a .jsonl file, read line by line (never whole; a line over the byte limit is
+    skipped without being held in memory, with a `too-large` result)."""
     try:
         handle = open(path, "rb")
     except OSError as e:
         yield Loaded(path, None, _unreadable(path, e))
         return
     with handle:
-        yield from _jsonl_loaded(_jsonl_file_entries(handle, path), path)
+        entries = _jsonl_file_entries(handle, path, limits, entry_of or _jsonl_entry)
+        yield from _jsonl_loaded(_capped(entries, limits, "lines"), path)
 
 
-def _jsonl_file_entries(handle: Iterable[bytes], path: str) -> Iterator[_Entry]:
+@dataclass(frozen=True)
+class RawLine:
+    """A JSON Lines record read but not parsed yet (`iter_documents(raw_lines=True)`)."""
+
+    text: str
+    line: int
+
+
+def _raw_jsonl_entry(line_text: str, line: int, limits: Limits = DEFAULT_LIMITS) -> _Entry | None:
+    """What `_jsonl_entry` gives, the parsing left for `parse_raw` (None for the same blank lines)."""
+    line_text = line_text.rstrip("\r\n")
+    if not line_text.strip():
+        return None
+    return _Entry(line, RawLine(line_text, line))
+
+
+def parse_raw(loaded: Loaded, limits: Limits = DEFAULT_LIMITS) -> Loaded:
+    """A Loaded whose `doc` is a `RawLine`, parsed: exactly what `iter_documents` would have given;
+    any other Loaded as it is."""
+    raw = loaded.doc
+    if not isinstance(raw, RawLine):
+        return loaded
+    entry = _jsonl_entry(raw.text, raw.line, limits)
+    if entry is None:   # never: blank lines give no RawLine
+        return Loaded(loaded.source, None, _empty(loaded.source).problem)
+    return Loaded(loaded.source, entry.doc, entry.problem, entry.positions)
+
+
+def _jsonl_file_entries(handle: BinaryIO, path: str, limits: Limits = DEFAULT_LIMITS,
+                        entry_of: Callable[[str, int, Limits], _Entry | None] | None = None) -> Iterator[_Entry]:
     """Entries of the lines of an open .jsonl file; a line that is not UTF-8 is an `unreadable-file` entry."""
+    entry_of = entry_of or _jsonl_entry
     offset = 0
     number = 0
     try:
-        for number, raw in enumerate(handle, 1):
+        while raw := handle.readline(limits.max_bytes + 1):
+            number += 1
+            if len(raw) > limits.max_bytes and not raw.endswith(b"\n"):
+                skipped = _skip_line(handle)
+                entry: _Entry | None = _Entry(number, None, _too_large("the line", limits, number))
+                offset += len(raw) + skipped
+                yield entry
+                continue
             try:
-                entry = _jsonl_entry(_decode_utf8(raw, offset), number)
+                entry = entry_of(_decode_utf8(raw, offset), number, limits)
             except UnicodeDecodeError as e:
                 entry = _Entry(number, None, _line_not_utf8(raw, e, offset, number))
             offset += len(raw)
@@ -370,6 +596,16 @@ def _jsonl_file_entries(handle: Iterable[bytes], path: str) -> Iterator[_Entry]:
                 yield entry
     except OSError as e:
         yield _Entry(number + 1, None, _unreadable(path, e))
+
+
+def _skip_line(handle: BinaryIO) -> int:
+    """Read past the rest of the current line in bounded chunks; the number of bytes skipped."""
+    skipped = 0
+    while chunk := handle.readline(1 << 20):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
 
 
 def _line_not_utf8(raw: bytes, error: UnicodeDecodeError, offset: int, line: int) -> Finding:
@@ -384,16 +620,50 @@ def _line_not_utf8(raw: bytes, error: UnicodeDecodeError, offset: int, line: int
 # ---------------------------------------------------------------- YAML
 
 class _SafeLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that records duplicate keys, keeps impossible dates as text and rejects every
-    tag it does not know (python/... included) with a clear problem."""
+    """yaml.SafeLoader that records duplicate keys, keeps impossible dates as text, rejects every
+    tag it does not know (python/... included) with a clear problem, and stops composing a document
+    that nests deeper than `limits.max_depth` or holds more than `limits.max_values` nodes."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, limits: Limits = DEFAULT_LIMITS) -> None:
         super().__init__(stream)
+        self._hooks_init(limits)
+
+    def _hooks_init(self, limits: Limits) -> None:
         self.duplicate: tuple[str, yaml.Mark, yaml.Mark] | None = None
+        self.limits = limits
+        self.depth = self.nodes = 0
+
+    def compose_document(self) -> yaml.Node:
+        self.depth = self.nodes = 0
+        return super().compose_document()
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        """Counted: past `limits.max_values` nodes the document is refused before it is all read."""
+        self.nodes += 1
+        if self.nodes > self.limits.max_values:
+            raise _LimitReached(*_values_words(self.limits), self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+    def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:
+        self._enter()
+        try:
+            return super().compose_sequence_node(anchor)
+        finally:
+            self.depth -= 1
+
+    def _enter(self) -> None:
+        """One more level of nesting; refused past `limits.max_depth` (before the scanner goes deeper)."""
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise _LimitReached(*_depth_words(self.limits, "YAML"), self.peek_event().start_mark)
 
     def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
         """The mapping node, its first repeated key (compared as written, merge keys aside) recorded."""
-        node = super().compose_mapping_node(anchor)
+        self._enter()
+        try:
+            node = super().compose_mapping_node(anchor)
+        finally:
+            self.depth -= 1
         seen: dict[tuple[str, str], yaml.Mark] = {}
         for key, _ in node.value:
             if not isinstance(key, yaml.ScalarNode) or self.duplicate is not None:
@@ -414,6 +684,13 @@ class _SafeLoader(yaml.SafeLoader):
         """Every tag without a safe constructor (`!!python/object/apply:...` among them) is refused."""
         raise _UnknownTag(node.tag, node.start_mark)
 
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> object:
+        """A YAML int of at most 4300 characters (Python's own limit for decimal digits): a longer one
+        is refused before it is built (a sexagesimal `1:1:1:…` one would take hours)."""
+        if len(node.value) > _MAX_INT_CHARS:
+            raise _NumberTooLong(len(node.value), node.start_mark)
+        return self.construct_yaml_int(node)
+
 
 class _UnknownTag(yaml.constructor.ConstructorError):
     def __init__(self, tag: str, mark: yaml.Mark) -> None:
@@ -421,17 +698,66 @@ class _UnknownTag(yaml.constructor.ConstructorError):
         self.tag = tag
 
 
+_MAX_INT_CHARS = 4300
+
+
+class _NumberTooLong(yaml.constructor.ConstructorError):
+    def __init__(self, size: int, mark: yaml.Mark) -> None:
+        super().__init__(None, None, f"a number of {size} characters", mark)
+        self.size = size
+
+
+class _LimitReached(yaml.MarkedYAMLError):
+    """A document beyond `Limits.max_depth` or `Limits.max_values`, found while composing it."""
+
+    def __init__(self, en: str, ja: str, mark: yaml.Mark) -> None:
+        super().__init__(None, None, en, mark)
+        self.en, self.ja = en, ja
+
+
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_lenient_timestamp)
 _SafeLoader.add_constructor(None, _SafeLoader.construct_unknown)
+_SafeLoader.add_constructor("tag:yaml.org,2002:int", _SafeLoader.construct_bounded_int)
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.composer import Composer as _Composer
+
+    class _CSafeLoader(yaml.cyaml.CParser, _SafeLoader):  # type: ignore[misc]
+        """`_SafeLoader` over libyaml's parser (C, about 30 times faster on large files: a 16 MiB
+        string scans in a fraction of a second); the composing and every check stay in Python."""
+
+        check_node = _Composer.check_node
+        get_node = _Composer.get_node
+        get_single_node = _Composer.get_single_node
+
+        def __init__(self, stream: str, limits: Limits = DEFAULT_LIMITS) -> None:
+            yaml.cyaml.CParser.__init__(self, stream)
+            _Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._hooks_init(limits)
 
 
-def _yaml_entries(text: str) -> Iterator[_Entry]:
-    """The documents of a YAML stream; a syntax error ends it (nothing after it can be read)."""
+def _yaml_loader(text: str, limits: Limits) -> _SafeLoader:
+    """The fastest safe loader for `text`: libyaml's when installed and the text can be UTF-8
+    (lone surrogates cannot: the pure-Python reader then names the bad character)."""
+    if getattr(yaml, "__with_libyaml__", False):
+        try:
+            return _CSafeLoader(text, limits)
+        except UnicodeEncodeError:
+            pass
+    return _SafeLoader(text, limits)
+
+
+def _yaml_entries(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry]:
+    """The documents of a YAML stream; a syntax error ends it (nothing after it can be read), and so
+    does a document past `limits.max_documents` (empty documents counted)."""
     try:
-        loader = _SafeLoader(text)
+        loader = _yaml_loader(text, limits)
     except yaml.YAMLError as e:
         yield _Entry(1, None, _yaml_problem(e, text, final=True))
         return
+    documents = 0
     try:
         while True:
             start = None
@@ -439,19 +765,24 @@ def _yaml_entries(text: str) -> Iterator[_Entry]:
                 if not loader.check_node():
                     return
                 start = loader.peek_event().start_mark.line + 1
+                documents += 1
+                if documents > limits.max_documents:
+                    yield _Entry(start, None, _too_many_documents(start, limits, "YAML documents"))
+                    return
                 node = loader.get_node()
             except (yaml.YAMLError, RecursionError) as e:
                 problem = _yaml_problem(e, text, final=True)
                 yield _Entry(start or problem.line or 1, None, problem)
                 return
-            entry = _yaml_document(loader, node, start, text)
+            entry = _yaml_document(loader, node, start, text, limits)
             if entry is not None:
                 yield entry
     finally:
         loader.dispose()
 
 
-def _yaml_document(loader: _SafeLoader, node: yaml.Node, start: int, text: str) -> _Entry | None:
+def _yaml_document(loader: _SafeLoader, node: yaml.Node, start: int, text: str,
+                   limits: Limits = DEFAULT_LIMITS) -> _Entry | None:
     """The document of a composed node, its problem, or None for an empty document."""
     if loader.duplicate is not None:
         key, mark, first = loader.duplicate
@@ -460,22 +791,23 @@ def _yaml_document(loader: _SafeLoader, node: yaml.Node, start: int, text: str) 
             "duplicate-key", mark.line + 1, mark.column + 1,
             f"duplicate key `{key}` (first at line {first.line + 1})",
             f"キー `{key}` が重複しています（最初は {first.line + 1} 行目）"))
-    if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG and node.value == "" and node.style is None:
-        return None
-    too_big = _too_big(node)
+    if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG and node.value == "" and not node.style:
+        return None   # (libyaml's plain style is "", PyYAML's None)
+    too_big = _too_big(node, limits)
     if too_big is not None:
         return _Entry(start, None, too_big)
     try:
-        return _Entry(start, loader.construct_document(node))
+        return _Entry(start, loader.construct_document(node), positions=YamlPositions(node))
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as e:
         loader.constructed_objects, loader.recursive_objects, loader.state_generators = {}, {}, []
         return _Entry(start, None, _yaml_problem(e, text, final=False))
 
 
-def _too_big(node: yaml.Node) -> Finding | None:
-    """A problem when the document refers to itself or expands beyond MAX_VALUES through aliases."""
+def _too_big(node: yaml.Node, limits: Limits = DEFAULT_LIMITS) -> Finding | None:
+    """A problem when the document refers to itself, or once its aliases are expanded holds more than
+    `limits.max_values` values or nests deeper than `limits.max_depth`."""
     try:
-        _expanded_size(node, {}, set())
+        _expanded_size(node, {}, set(), limits, 1)
     except _Unbounded as e:
         return _positioned("parse-error", e.mark.line + 1, e.mark.column + 1, e.en, e.ja)
     except RecursionError:
@@ -490,10 +822,17 @@ class _Unbounded(Exception):
         self.mark, self.en, self.ja = mark, en, ja
 
 
-def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
-    """How many values `node` stands for once aliases are expanded; _Unbounded past MAX_VALUES or on a cycle."""
+def _expanded_size(node: yaml.Node, sizes: dict[int, tuple[int, int]], open_nodes: set[int],
+                   limits: Limits = DEFAULT_LIMITS, depth: int = 1) -> int:
+    """How many values `node` (at nesting level `depth`) stands for once aliases are expanded;
+    _Unbounded past `limits.max_values`, deeper than `limits.max_depth` or on a cycle."""
     if id(node) in sizes:
-        return sizes[id(node)]
+        size, height = sizes[id(node)]
+        if depth + height - 1 > limits.max_depth:
+            raise _Unbounded(node.start_mark, *_deep_alias(limits))
+        return size
+    if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and depth > limits.max_depth:
+        raise _Unbounded(node.start_mark, *_deep_alias(limits))
     if id(node) in open_nodes:
         raise _Unbounded(node.start_mark, "a YAML alias refers to the value that contains it (a recursive "
                          "document cannot be checked)", "YAML のエイリアスが自分を含む値を参照しています（再帰的な文書は検査できません）")
@@ -503,13 +842,21 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int])
         children = node.value
     elif isinstance(node, yaml.MappingNode):
         children = [part for pair in node.value for part in pair]
-    size = 1 + sum(_expanded_size(child, sizes, open_nodes) for child in children)
+    size = 1 + sum(_expanded_size(child, sizes, open_nodes, limits, depth + 1) for child in children)
     open_nodes.discard(id(node))
-    if size > MAX_VALUES:
-        raise _Unbounded(node.start_mark, f"the document holds more than {MAX_VALUES} values once its "
-                         "aliases are expanded", f"エイリアスを展開すると文書の値が {MAX_VALUES} 個を超えます")
-    sizes[id(node)] = size
+    if size > limits.max_values:
+        raise _Unbounded(node.start_mark, f"the document holds more than {limits.max_values} values once its "
+                         "aliases are expanded (the limit)",
+                         f"エイリアスを展開すると文書の値が上限の {limits.max_values} 個を超えます")
+    height = 0 if not isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) else 1 + max(
+        (sizes[id(child)][1] for child in children), default=0)
+    sizes[id(node)] = (size, height)
     return size
+
+
+def _deep_alias(limits: Limits) -> tuple[str, str]:
+    return (f"the document is nested more than {limits.max_depth} levels deep once its aliases are expanded "
+            "(the limit)", f"エイリアスを展開すると文書の入れ子が上限の {limits.max_depth} 段を超えます")
 
 
 def _yaml_problem(error: BaseException, text: str, final: bool) -> Finding:
@@ -517,6 +864,11 @@ def _yaml_problem(error: BaseException, text: str, final: bool) -> Finding:
     line, column = _yaml_position(error, text)
     if isinstance(error, RecursionError):
         en, ja = "the YAML is nested too deeply to read", "YAML の入れ子が深すぎるため読み込めません"
+    elif isinstance(error, _LimitReached):
+        en, ja = error.en, error.ja
+    elif isinstance(error, _NumberTooLong):
+        en = f"a number has {error.size} characters, more than the {_MAX_INT_CHARS} a number may have"
+        ja = f"数値が {error.size} 文字あり、上限の {_MAX_INT_CHARS} 文字を超えています"
     elif isinstance(error, _UnknownTag):
         en = (f"the tag `{error.tag}` is not allowed: a document holds plain data only "
               "(mappings, lists, text, numbers, true/false, dates)")
@@ -531,12 +883,26 @@ def _yaml_problem(error: BaseException, text: str, final: bool) -> Finding:
     elif isinstance(error, yaml.MarkedYAMLError):
         detail = "; ".join(str(p) for p in (error.context, error.problem) if p)
         en, ja = f"YAML syntax error: {detail}", f"YAML の構文エラーです: {detail}"
+        if line is not None and column is not None and _char_at(text, line, column) == "\t" and "tab" not in en:
+            en += " (a tab: YAML indents with spaces only)"
+            ja += "（タブ文字です。YAML の字下げには空白のみを使えます）"
     else:
         en, ja = f"the YAML cannot be read: {error}", f"YAML を読み込めません: {error}"
     if final:
         en += "; the rest of the file after this point cannot be read"
         ja += "。この位置より後の内容は読み込めません"
     return _positioned("parse-error", line, column, en, ja)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    """The character at a 1-based line and column of `text` ('' when there is none)."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    at = start + column - 1
+    return text[at] if at < len(text) else ""
 
 
 def _yaml_position(error: BaseException, text: str) -> tuple[int | None, int | None]:

@@ -7,11 +7,12 @@ import threading
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
 from .errors import Diagnostic, PolicyError, diagnostic
+from .limits import MAX_EXPRESSION_DEPTH
 
 _lock = threading.Lock()
 _parser: Lark | None = None
@@ -43,8 +44,8 @@ def _lark() -> Lark:
 
 
 def _words(expected: set[str]) -> str:
-    names = sorted({_WORDS.get(e, e.lower().strip("_")) for e in expected})
-    return ", ".join(names[:12]) + ("…" if len(names) > 12 else "")
+    from .syntaxhints import describe
+    return describe(expected, _WORDS)
 
 
 class _Failure(Exception):
@@ -85,6 +86,9 @@ def parse(source: str, file: str = "<policy>") -> ast.Module:
     except RecursionError:
         raise PolicyError([diagnostic("too-deep", "the rule file is nested too deeply to read",
                                       ast.Span(file, 1, 1, 1, 2), source)]) from None
+    deep = _too_deep(tree, file, 0, 0)
+    if deep is not None:
+        raise PolicyError([diagnostic(deep.code, deep.message, deep.span, source, deep.hint)])
     try:
         decls = _Builder(file, source).transform(tree)
     except VisitError as e:
@@ -93,6 +97,9 @@ def parse(source: str, file: str = "<policy>") -> ast.Module:
             raise PolicyError([diagnostic(inner.code, inner.message, inner.span, source, inner.hint)]) from None
         if isinstance(inner, PolicyError):
             raise inner from None
+        if isinstance(inner, RecursionError):
+            raise PolicyError([diagnostic("too-deep", "an expression is nested too deeply",
+                                          ast.Span(file, 1, 1, 1, 2), source)]) from None
         raise
     except RecursionError:
         raise PolicyError([diagnostic("too-deep", "an expression is nested too deeply",
@@ -100,7 +107,37 @@ def parse(source: str, file: str = "<policy>") -> ast.Module:
     return ast.Module(file, source, tuple(decls))
 
 
+# Rules of the grammar that are not expressions: they do not count towards an expression's depth.
+_NOT_EXPRESSIONS = frozenset({
+    "start", "policy_decl", "const_decl", "table_decl", "table_entry", "value_decl", "kinds", "rule_decl",
+    "kinds_clause", "each_clause", "effect_clause", "faq_clause", "at_clause", "field_path", "text_clause"})
+
+
+def _too_deep(tree: Tree, file: str, line: int, shift: int) -> _Failure | None:
+    """`too-deep` at the first expression nested more than MAX_EXPRESSION_DEPTH levels, found without
+    recursion before anything recurses over the tree (the generated Python must stay well inside the
+    interpreter's own nesting limits). `line`/`shift` place an interpolation inside its text."""
+    stack: list[tuple[Tree, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data not in _NOT_EXPRESSIONS:
+            depth += 1
+            if depth > MAX_EXPRESSION_DEPTH:
+                meta = node.meta
+                at_line = line or getattr(meta, "line", 1) or 1
+                column = (getattr(meta, "column", 1) or 1) + shift
+                return _Failure("too-deep", f"an expression is nested more than {MAX_EXPRESSION_DEPTH} levels deep",
+                                ast.Span(file, at_line, column, at_line, column + 1),
+                                "name a part of it with `let NAME for KIND = …` and use the name")
+        stack.extend((child, depth) for child in node.children if isinstance(child, Tree))
+    return None
+
+
 def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
+    from .syntaxhints import teach
+    taught = teach(e, source, file, _WORDS)  # common mistakes, explained (espolicy/syntaxhints.py)
+    if taught is not None:
+        return taught
     line, column = getattr(e, "line", 1) or 1, getattr(e, "column", 1) or 1
     if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
         lines = source.splitlines() or [""]
@@ -216,9 +253,11 @@ class _Builder(Transformer):
         for key, words, hint in (
             ("for", "`for KIND` (which documents it applies to)", "add e.g. `for registration`"),
             ("effect", "a condition (`deny when …`, `review when …`, `warn when …` or `info when …`)", None),
-            ("faq", "an FAQ reference (`faq Q6`; `faq none` for a data-consistency rule)", None),
-            ("message:en", "an English message (`message en \"…\"`)", None),
-            ("message:ja", "a Japanese message (`message ja \"…\"`)", None),
+            ("faq", "an FAQ reference (`faq Q6`; `faq none` for a data-consistency rule)",
+             "add a line `faq Q…` naming the FAQ question(s) the rule implements, or `faq none` for a "
+             "data-consistency rule"),
+            ("message:en", "an English message (`message en \"…\"`)", "add a line `message en \"…\"`"),
+            ("message:ja", "a Japanese message (`message ja \"…\"`)", "add a line `message ja \"…\"`"),
         ):
             if key not in got:
                 raise _Failure("missing-clause", f"rule `{rid}` is missing {words}", _tspan(self.file, rid), hint)
@@ -226,7 +265,8 @@ class _Builder(Transformer):
         if advice and set(advice) != {"en", "ja"}:
             missing = ({"en", "ja"} - set(advice)).pop()
             raise _Failure("missing-clause", f"rule `{rid}` has advice without its `{missing}` text",
-                           _tspan(self.file, rid))
+                           _tspan(self.file, rid), f"add a line `advice {missing} \"…\"`: advice is given in "
+                           "both English and Japanese")
         effect, cond = got["effect"]
         message = {k.split(":")[1]: v for k, v in got.items() if k.startswith("message:")}
         return ast.Rule(str(rid), got["for"], effect, cond, got["faq"], got.get("each"), got.get("at"),
@@ -369,6 +409,9 @@ class _Builder(Transformer):
             c = col + max(0, (getattr(e, "column", 1) or 1) - 1)
             raise _Failure("bad-text", f"cannot read `{{{text}}}` in this text",
                            ast.Span(self.file, line, c, line, c + 1)) from None
+        deep = _too_deep(tree, self.file, line, col - 1)
+        if deep is not None:
+            raise deep
         try:
             return _Shifted(self.file, self.source, line, col - 1).transform(tree)
         except VisitError as e:

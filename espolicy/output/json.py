@@ -9,6 +9,7 @@ import json
 from typing import Any, TextIO
 
 from ..report import Report, Summary
+from .common import RunContext
 
 
 def _dump(value: Any, indent: str) -> str:
@@ -20,7 +21,7 @@ def _dump(value: Any, indent: str) -> str:
 class JsonFormatter:
     """Writes `{"policy": …, "results": […], "summary": …}`."""
 
-    def __init__(self, stream: TextIO, lang: str = "en") -> None:
+    def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
         self.stream = stream
         self.lang = lang  # the JSON report carries both languages
         self._count = 0

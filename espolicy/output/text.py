@@ -1,7 +1,7 @@
 """`--format text`: a report a person reads at a glance, one block per document and a summary line.
 
     SOURCE  ID  KIND  OUTCOME
-      effect  [Q10,Q11]  rule-id  /path
+      effect  [Q10,Q11]  rule-id  /path  file:line:col
           message
           → advice
       facts: k=v, …
@@ -13,6 +13,7 @@ import os
 from typing import Any, TextIO
 
 from ..report import OUTCOMES, Finding, Report, Summary
+from .common import RunContext, where
 
 _COLOURS = {"allow": "32", "deny": "31", "review": "33", "invalid": "35"}  # green, red, yellow, magenta
 _LABELS = {
@@ -52,7 +53,7 @@ def summary_line(summary: Summary, lang: str) -> str:
 class TextFormatter:
     """Writes one block per document as it comes, then the summary line."""
 
-    def __init__(self, stream: TextIO, lang: str = "en") -> None:
+    def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
         self.stream = stream
         self.lang = lang
         self.colour = use_colour(stream)
@@ -66,14 +67,17 @@ class TextFormatter:
             return f"\x1b[1;{_COLOURS[outcome]}m{word}\x1b[0m"
         return word
 
-    def _finding(self, f: Finding) -> list[str]:
+    def _finding(self, f: Finding, report: Report | None = None) -> list[str]:
         head = [f.effect]
         if f.faq:
             head.append("[" + ",".join(f.faq) + "]")
         head.append(f.rule)
         if f.path:
             head.append(f.path)
-        if f.line is not None:
+        place = where(report, f) if report is not None else None
+        if place is not None:
+            head.append(place)   # file:line:col, which terminals and editors open at the spot
+        elif f.line is not None:
             head.append(f"（{f.line} 行目）" if self.lang == "ja" else f"(line {f.line})")
         lines = ["  " + "  ".join(head)]
         message = f.text("message", self.lang)
@@ -89,7 +93,7 @@ class TextFormatter:
                             self._outcome(report.outcome)])
         lines = [header]
         for f in report.findings:
-            lines.extend(self._finding(f))
+            lines.extend(self._finding(f, report))
         if report.facts:
             lines.append("  facts: " + ", ".join(f"{k}={_value(v)}" for k, v in report.facts.items()))
         self.stream.write("\n".join(lines) + "\n\n")

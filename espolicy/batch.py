@@ -1,0 +1,244 @@
+"""Judging a batch of documents for `espolicy validate`: streamed, optionally over processes.
+
+The parent process walks the paths and loads the documents one at a time (a JSON Lines file is
+read line by line). With `jobs == 1` each document is judged as it is read. With more jobs the
+documents go in chunks to a pool of worker processes (each holding the policy, which is
+picklable) and the reports come back chunk by chunk in input order, with only a few chunks in
+flight, so memory stays flat however many documents there are and the output (and the exit code)
+is byte for byte what one process gives. A batch of at most one chunk never starts processes.
+
+Who does what with `-j N`: the parent reads JSON Lines records as text (`RawLine`, counted
+against the per-file limit as usual) and YAML/JSON files whole; a worker parses a record with
+the loader's own code (`parse_raw`), skips other kinds (`--kind`), judges, places the findings
+(a JSON document's positions travel with its text) and limits them (`--max-findings`). A YAML
+document's positions (its node tree) stay in the parent, which places its findings when the
+report comes back. When no format shows reports (`--quiet`, `--summary-only`), workers send
+back only a `Verdict` (outcome, fails) and no positions are computed.
+"""
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .limits import DEFAULT_LIMITS, Limits
+from .loader import Loaded, iter_documents, parse_raw
+from .positions import JsonPositions, attach, evolve, placed
+from .report import Finding, Report, Summary, invalid_report
+
+if TYPE_CHECKING:
+    from .evaluate import Policy
+    from .progress import Progress
+
+__all__ = ["BatchOptions", "documents", "judge", "reports", "run", "cpu_count"]
+
+CHUNK = 256                 # documents sent to a worker at a time
+_IN_FLIGHT_PER_JOB = 3      # chunks queued per worker (bounds memory, keeps workers busy)
+_SEVERITY = {"error": 0, "deny": 1, "review": 2, "warn": 3, "info": 4}
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How to run a batch: processes, fail level, kinds to keep, findings per document, limits,
+    and whether the reports are wanted at all (`reports=False`: only outcomes are counted)."""
+
+    jobs: int = 1
+    fail_on: str = "deny"
+    kinds: frozenset[str] = frozenset()
+    max_findings: int | None = None
+    limits: Limits = DEFAULT_LIMITS
+    reports: bool = True
+    chunk: int = CHUNK
+
+
+def cpu_count() -> int:
+    """The processors this process may run on (`--jobs auto`)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# ---------------------------------------------------------------- documents
+
+def documents(files: Iterable[str], stdin: TextIO | None = None, progress: Progress | None = None,
+              limits: Limits = DEFAULT_LIMITS, raw_lines: bool = False) -> Iterator[tuple[str, Loaded]]:
+    """(file, document) of every document of `files`, in order (`raw_lines`: JSON Lines records
+    unparsed, for `judge` to parse, possibly in another process)."""
+    for path in files:
+        if progress is not None:
+            progress.file(path)
+        for loaded in iter_documents(path, stdin=stdin, limits=limits, raw_lines=raw_lines):
+            if progress is not None:
+                progress.read(loaded.source)
+            yield path, loaded
+
+
+def _other_kind(doc: object, kinds: frozenset[str], known: Iterable[str]) -> bool:
+    """True for a document whose `kind` is a known kind that was not asked for. A document that
+    cannot be read, has no `kind` or an unknown one is never skipped: it is invalid whatever
+    was asked for."""
+    if not kinds or not isinstance(doc, Mapping):
+        return False
+    kind = doc.get("kind")
+    return isinstance(kind, str) and kind not in kinds and kind in known
+
+
+# ---------------------------------------------------------------- one document
+
+def limit(findings: list[Finding], count: int | None) -> list[Finding]:
+    """At most `count` findings, the most severe first (error, deny, review, warn, info; in
+    their order within an effect); all of them, in their order, when there are not more."""
+    if count is None or len(findings) <= count:
+        return findings
+    return sorted(findings, key=lambda f: _SEVERITY.get(f.effect, len(_SEVERITY)))[:count]
+
+
+def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None) -> Report:
+    """The report of one loaded document: judged, findings placed in the file, limited."""
+    if loaded.problem is not None:
+        report = invalid_report([loaded.problem], None, loaded.source)
+    else:
+        report = policy.validate(loaded.doc, source=loaded.source)
+    findings = limit(placed(report.findings, loaded.positions, loaded.doc), max_findings)
+    if findings is report.findings:
+        return evolve(report, file=file)
+    return evolve(report, file=file, findings=findings)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the batch keeps of a report when no format shows it: its outcome and whether it fails."""
+
+    outcome: str
+    failing: bool
+
+    def fails(self, fail_on: str) -> bool:
+        return self.failing
+
+
+def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Report | Verdict | None:
+    """Parse (a raw JSON Lines record), select (`--kind`), judge: the report, a Verdict when
+    reports are not wanted, None when the document is of another kind."""
+    loaded = parse_raw(loaded, options.limits)
+    if options.kinds and loaded.problem is None and _other_kind(loaded.doc, options.kinds, policy.schemas.kinds):
+        return None
+    if not options.reports:
+        report = (invalid_report([loaded.problem], None, loaded.source) if loaded.problem is not None
+                  else policy.validate(loaded.doc, source=loaded.source))
+        return Verdict(report.outcome, report.fails(options.fail_on))
+    return judge(policy, file, loaded, options.max_findings)
+
+
+# ---------------------------------------------------------------- the batch
+
+def reports(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
+    """The report (or Verdict) of every (file, document) that is not skipped, in input order,
+    over `options.jobs` processes."""
+    if options.jobs <= 1:
+        for file, loaded in items:
+            done = _one(policy, file, loaded, options)
+            if done is not None:
+                yield done
+        return
+    yield from _parallel(policy, items, options)
+
+
+def run(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions, out: Any = None,
+        progress: Progress | None = None, summary: Summary | None = None) -> tuple[Summary, bool]:
+    """Judge every document, hand each report to `out.result` (when reports are wanted) and
+    count it in `summary` (a new one when None); the summary and whether anything is at or
+    above the fail level."""
+    summary = Summary() if summary is None else summary
+    failed = False
+    for report in reports(policy, items, options):
+        if out is not None and options.reports:
+            out.result(report)
+        summary.add(report)   # a Verdict has the outcome Summary counts
+        failed = failed or report.fails(options.fail_on)
+        if progress is not None:
+            progress.done()
+    return summary, failed
+
+
+# ---------------------------------------------------------------- processes
+
+_worker_policy: Policy | None = None
+
+
+def _init_worker(policy: Policy) -> None:
+    global _worker_policy
+    _worker_policy = policy
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+
+
+_Payload = list[tuple[str, str, Any, Any, Any]]   # (file, source, doc or RawLine, problem, positions)
+
+
+def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[Report | Verdict | None]:
+    policy = _worker_policy
+    assert policy is not None
+    return [_one(policy, file, Loaded(source, doc, problem, positions), options)
+            for file, source, doc, problem, positions in payload]
+
+
+def _context() -> Any:
+    """fork where there is one (no recompiling the policy per worker), the default elsewhere."""
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:
+        return multiprocessing.get_context()
+
+
+def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
+    iterator = iter(items)
+    chunks = iter(lambda: list(itertools.islice(iterator, options.chunk)), [])
+    head = list(itertools.islice(chunks, 2))
+    if len(head) < 2:   # one chunk at most: starting processes would cost more than it saves
+        for chunk in head:
+            for file, loaded in chunk:
+                done = _one(policy, file, loaded, options)
+                if done is not None:
+                    yield done
+        return
+    for stream in (sys.stdout, sys.stderr):   # a forked worker must not inherit unwritten output
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy,))
+    try:
+        pending: deque[tuple[Any, list[tuple[int, Any]]]] = deque()
+        for chunk in itertools.chain(head, chunks):
+            payload: _Payload = []
+            deferred: list[tuple[int, Any]] = []    # (index in chunk, positions kept here)
+            for index, (file, loaded) in enumerate(chunk):
+                positions = loaded.positions
+                if positions is not None and not isinstance(positions, JsonPositions):
+                    if options.reports:
+                        deferred.append((index, positions))
+                    positions = None
+                payload.append((file, loaded.source, loaded.doc, loaded.problem, positions))
+            pending.append((pool.apply_async(_judge_chunk, (payload, options)), deferred))
+            while len(pending) >= options.jobs * _IN_FLIGHT_PER_JOB:
+                yield from _collect(*pending.popleft())
+        while pending:
+            yield from _collect(*pending.popleft())
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+
+
+def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:
+    done = result.get()
+    for index, positions in deferred:   # YAML documents: placed here, where their node trees are
+        if done[index] is not None:
+            done[index] = attach(done[index], positions)
+    return (report for report in done if report is not None)

@@ -1,0 +1,298 @@
+"""`espolicy explain DOC`: how the policy judged a document, step by step.
+
+For every rule: whether it applies to the document's kind, what each sub-condition (every operand
+of `and`/`or`, every comparison, test and quantifier) evaluated to with the values of its operands,
+and whether it fired (with its message). Before the rules: every fact and let, its expression, the
+values it was computed from, and its value. The steps come from the tracing evaluator
+(`espolicy/trace.py`), which a differential test keeps in agreement with the compiled policy.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from . import ast, unparse
+from .lint import free_names, rule_names
+from .trace import DocumentTrace, Evaluator, Node, RuleTrace, ValueTrace, is_boolean_node, plain, show, trace_document
+
+YES, NO, SKIP = "✓", "✗", "·"
+
+
+def _mark(node: Node) -> str:
+    if not node.evaluated:
+        return SKIP
+    return YES if node.value else NO
+
+
+# ---------------------------------------------------------------- condition trees
+
+def _operands(node: Node) -> str:
+    """`3 > 5` for `pack.term_years > MAX_YEARS`: the comparison with its operands' values."""
+    e = node.expr
+    if isinstance(e, ast.Compare) and len(node.children) == 2:
+        a, b = node.children
+        if isinstance(e.left, ast.Literal) and isinstance(e.right, ast.Literal):
+            return ""
+        return f"{show(a.value)} {e.op} {show(b.value)}"
+    if isinstance(e, ast.Test) and node.children:
+        return f"{show(node.children[0].value)} is {e.test}"
+    if isinstance(e, ast.Quant) and node.children:
+        n = len(node.children[0].value) if node.children[0].evaluated else 0
+        return f"{n} entr{'y' if n == 1 else 'ies'} in {unparse.expr(e.seq)}"
+    if not is_boolean_node(e) and node.evaluated and not isinstance(e, ast.Literal):
+        return show(node.value)
+    return ""
+
+
+def _sub_conditions(node: Node) -> list[Node]:
+    e = node.expr
+    if isinstance(e, (ast.BoolOp, ast.Not)):
+        return node.children
+    if isinstance(e, ast.Quant):
+        return node.children[1:]
+    if isinstance(e, ast.If):
+        return [c for c in node.children if is_boolean_node(c.expr) or c is node.children[0]]
+    return []
+
+
+def condition_lines(node: Node, indent: str) -> list[str]:
+    """The tree of a condition: one line per sub-condition, ✓ true, ✗ false, · not evaluated."""
+    label = f"[{node.label}]  " if node.label else ""
+    if not node.evaluated:
+        return [f"{indent}{SKIP} {label}{node.text}   (not evaluated: the result was already known)"]
+    detail = _operands(node)
+    line = f"{indent}{_mark(node)} {label}{node.text}" + (f"   — {detail}" if detail else "")
+    out = [line]
+    for child in _sub_conditions(node):
+        out += condition_lines(child, indent + "    ")
+    return out
+
+
+# ---------------------------------------------------------------- facts and lets
+
+def inputs(node: Node) -> list[tuple[str, Any]]:
+    """The named values an expression was computed from: fields, facts, lets, constants (deduplicated)."""
+    seen: dict[str, Any] = {}
+
+    def visit(n: Node) -> None:
+        if not n.evaluated:
+            return
+        if isinstance(n.expr, (ast.Name, ast.Attr)):
+            seen.setdefault(n.text, n.value)
+            return
+        for c in n.children:
+            visit(c)
+
+    visit(node)
+    return list(seen.items())
+
+
+def value_lines(vt: ValueTrace, indent: str = "  ") -> list[str]:
+    kw = "fact" if vt.decl.exported else "let "
+    head = f"{indent}{kw} {vt.decl.name} = {show(vt.value)}"
+    out = [head, f"{indent}       ← {unparse.expr(vt.decl.expr)}"]
+    if vt.when is not None:
+        held = "true" if vt.when.value else "false: absent"
+        out.append(f"{indent}         when {unparse.expr(vt.decl.when)}   — {held}")  # type: ignore[arg-type]
+    if vt.expr is not None:
+        used = [f"{k} = {show(v)}" for k, v in inputs(vt.expr) if k != vt.decl.name]
+        if used:
+            out.append(f"{indent}         from " + ", ".join(used))
+    return out
+
+
+# ---------------------------------------------------------------- a document
+
+def rule_lines(rt: RuleTrace, pointers: dict[str, Any], lang: str) -> list[str]:
+    r = rt.rule
+    faq = ", ".join(r.faq) if r.faq else "no FAQ"
+    if not rt.applies:
+        return [f"  – {r.id}  ({r.effect}, {faq}): not for this kind (for {', '.join(r.kinds)})"]
+    status = "FIRED" if rt.fired else "did not fire"
+    out = [f"  {YES if rt.fired else NO} {r.id}  {r.effect} [{faq}]  {status}"]
+    if r.each is not None:
+        var, seq = r.each
+        n = len(rt.each.value) if rt.each is not None and rt.each.evaluated else 0
+        out.append(f"      each {var} in {unparse.expr(seq)}   — {n} entr{'y' if n == 1 else 'ies'}")
+        if n == 0:
+            out.append("      (nothing to judge)")
+    for inst in rt.instances:
+        indent = "      "
+        if inst.index is not None:
+            out.append(f"      [{r.each[0]} = {show(inst.item)} (#{inst.index})]")  # type: ignore[index]
+            indent = "        "
+        out += condition_lines(inst.condition, indent)
+        if inst.fired and inst.message:
+            pointer = pointers[r.id](inst.index) if r.id in pointers else ""
+            out.append(f"{indent}→ {pointer or '/'}: {inst.message.get(lang) or inst.message.get('en', '')}")
+            if inst.advice:
+                out.append(f"{indent}  advice: {inst.advice.get(lang) or inst.advice.get('en', '')}")
+    return out
+
+
+def render_text(dt: DocumentTrace, header: str, pointers: dict[str, Any], lang: str,
+                rule: str | None, out: TextIO) -> None:
+    out.write(f"{header}  → {dt.outcome.upper()}\n")
+    rules = [rt for rt in dt.rules if rule is None or rt.rule.id == rule]
+    needed = _needed_values(dt, rules) if rule else None
+    values = [v for v in dt.values if needed is None or v.decl.name in needed]
+    if values:
+        out.write("\nfacts and lets, in the order they are computed\n")
+        for vt in values:
+            out.write("\n".join(value_lines(vt)) + "\n")
+    applying = [rt for rt in rules if rt.applies]
+    others = [rt for rt in rules if not rt.applies]
+    out.write(f"\nrules for {dt.kind} documents ({len(applying)}"
+              + (f"; {len(others)} other{'' if len(others) == 1 else 's'} are for other kinds" if others else "")
+              + ")\n")
+    for rt in applying:
+        out.write("\n".join(rule_lines(rt, pointers, lang)) + "\n")
+    if others and rule is not None:
+        for rt in others:
+            out.write("\n".join(rule_lines(rt, pointers, lang)) + "\n")
+    fired = [rid for rid, _ in dt.fired]
+    out.write(f"\noutcome: {dt.outcome}" + (f" (fired: {', '.join(dict.fromkeys(fired))})" if fired else
+                                           " (no rule fired)") + "\n")
+
+
+def _needed_values(dt: DocumentTrace, rules: list[RuleTrace]) -> set[str]:
+    """The facts and lets the given rules read, directly or through other facts and lets."""
+    by_name = {v.decl.name: v.decl for v in dt.values}
+    todo = set()
+    for rt in rules:
+        todo |= rule_names(rt.rule)
+    needed: set[str] = set()
+    while todo:
+        n = todo.pop()
+        if n in by_name and n not in needed:
+            needed.add(n)
+            d = by_name[n]
+            todo |= free_names(d.expr) | free_names(d.when)
+    return needed
+
+
+def node_json(node: Node) -> dict[str, Any]:
+    d: dict[str, Any] = {"expr": node.text, "evaluated": node.evaluated, "value": plain(node.value)}
+    if node.label:
+        d["label"] = node.label
+    if node.children:
+        d["children"] = [node_json(c) for c in node.children]
+    return d
+
+
+def to_json(dt: DocumentTrace, pointers: dict[str, Any], rule: str | None) -> dict[str, Any]:
+    rules = [rt for rt in dt.rules if rule is None or rt.rule.id == rule]
+    needed = _needed_values(dt, rules) if rule else None
+    values = []
+    for vt in dt.values:
+        if needed is not None and vt.decl.name not in needed:
+            continue
+        values.append({
+            "name": vt.decl.name, "exported": vt.decl.exported, "expr": unparse.expr(vt.decl.expr),
+            "when": None if vt.when is None else {"expr": unparse.expr(vt.decl.when), "value": vt.when.value},  # type: ignore[arg-type]
+            "value": plain(vt.value), "inputs": {k: plain(v) for k, v in inputs(vt.expr)} if vt.expr else {},
+            "steps": node_json(vt.expr) if vt.expr else None,
+        })
+    out_rules = []
+    for rt in rules:
+        r = rt.rule
+        item: dict[str, Any] = {"rule": r.id, "effect": r.effect, "faq": list(r.faq), "kinds": list(r.kinds),
+                                "applies": rt.applies, "fired": rt.fired,
+                                "condition": unparse.expr(r.condition)}
+        if r.each is not None:
+            item["each"] = {"var": r.each[0], "in": unparse.expr(r.each[1]),
+                            "entries": len(rt.each.value) if rt.each is not None and rt.each.evaluated else 0}
+        item["instances"] = [{
+            "index": inst.index, "item": plain(inst.item) if inst.index is not None else None, "fired": inst.fired,
+            "path": (pointers[r.id](inst.index) if r.id in pointers else "") if inst.fired else None,
+            "message": inst.message, "advice": inst.advice, "steps": node_json(inst.condition),
+        } for inst in rt.instances]
+        out_rules.append(item)
+    return {"kind": dt.kind, "outcome": dt.outcome, "fired": [{"rule": r, "index": i} for r, i in dt.fired],
+            "values": values, "rules": out_rules}
+
+
+# ---------------------------------------------------------------- the command
+
+def register(sub: Any) -> None:
+    x = sub.add_parser("explain", help="show how each rule judged a document: conditions, values, facts",
+                       description="For each rule: whether it applies to the document's kind, what each "
+                                   "sub-condition evaluated to (with values), and whether it fired; before "
+                                   "that, every fact and let and how it was computed.")
+    x.add_argument("doc", metavar="DOC", help="a .yaml/.json/.jsonl document (several per file are explained "
+                                              "one after the other), or - for standard input")
+    x.add_argument("--rule", metavar="ID", help="explain only this rule (and the facts and lets it reads)")
+    x.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    x.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
+    x.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    x.set_defaults(func=run)
+
+
+def run(args: Any) -> int:
+    from .errors import PolicyError
+    from .evaluate import load_policy
+    from .fuzzy import did_you_mean
+    from .loader import iter_documents, iter_paths
+    from .schema import normalize
+
+    try:
+        paths = list(iter_paths([args.doc]))
+    except FileNotFoundError as e:
+        print(f"espolicy explain: error: no such file or folder: {e.filename or e}", file=sys.stderr)
+        return 2
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"espolicy explain: error: cannot load the policy: {e}", file=sys.stderr)
+        return 2
+    ids = [r.id for r in policy.rules]
+    if args.rule is not None and args.rule not in ids:
+        hint = did_you_mean(args.rule, ids)
+        print(f"espolicy explain: error: the policy has no rule `{args.rule}`" + (f"; {hint}" if hint else ""),
+              file=sys.stderr)
+        return 2
+    evaluator = Evaluator(policy.checked)
+    pointers = {kind: {rp.rule.id: rp.pointer for rp in prog.rules} for kind, prog in policy.programs.items()}
+    results: list[dict[str, Any]] = []
+    status = 0
+    first = True
+    for path in paths:
+        for loaded in iter_documents(path, stdin=sys.stdin):
+            report = policy.validate(loaded.doc, source=loaded.source) if loaded.problem is None else None
+            header = f"{loaded.source}"
+            if report is None or report.outcome == "invalid":
+                status = 1
+                problems = [loaded.problem] if loaded.problem is not None else (report.findings if report else [])
+                if args.format == "json":
+                    results.append({"source": loaded.source, "outcome": "invalid",
+                                    "findings": [f.to_dict() for f in problems]})
+                else:
+                    if not first:
+                        sys.stdout.write("\n")
+                    sys.stdout.write(f"{header}  → INVALID: no rule ran\n")
+                    for f in problems:
+                        sys.stdout.write(f"  {f.path or '/'}: {f.text('message', args.lang)}\n")
+                first = False
+                continue
+            doc = policy.schemas.decode(normalize(loaded.doc))
+            dt = trace_document(policy.checked, doc, evaluator)
+            if dt.outcome != report.outcome:  # the differential tests make this unreachable; say so if not
+                print(f"espolicy explain: internal error: explain says {dt.outcome}, validate says "
+                      f"{report.outcome}", file=sys.stderr)
+                status = 2
+            header = f"{loaded.source}  {report.id or ''}  {dt.kind}".replace("    ", "  ")
+            if args.format == "json":
+                results.append({"source": loaded.source, "id": report.id, **to_json(dt, pointers[dt.kind], args.rule)})
+            else:
+                if not first:
+                    sys.stdout.write("\n" + "─" * 72 + "\n\n")
+                render_text(dt, header, pointers[dt.kind], args.lang, args.rule, sys.stdout)
+            first = False
+    if args.format == "json":
+        json.dump({"policy": policy.info(), "documents": results}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    return status

@@ -1,0 +1,308 @@
+"""`espolicy fmt`: one canonical layout for rule files, keeping every comment.
+
+The layout:
+- one declaration per line (a rule or table spans its block); a blank line before and after every
+  rule and table; one-line declarations (`policy`, `const`, `fact`, `let`) stay grouped where the
+  source groups them, and a blank line in the source between two of them (or between comments)
+  is kept as exactly one;
+- rule clauses in the order `for`, `each`, effect `when`, `faq`, `at`, `message en`, `message ja`,
+  `advice en`, `advice ja`, indented by two spaces, one per line; table entries likewise;
+- expressions spaced canonically (`a == b`, `f(x, y)`, `{3, 4, 5}`) with only the parentheses
+  their precedence needs (and around an `if … then … else …` that a `when` follows, for the
+  reader); texts re-escaped one way (`espolicy/unparse.py`);
+- comments are collected by a Lark lexer callback and re-attached: a comment on its own line goes
+  with the declaration or clause that follows it (or that it stands inside), a comment after code
+  stays at the end of that line.
+
+A formatted file parses to the same AST (spans aside); `format_source` checks that before it
+returns, so `fmt` can never change what a policy means.
+"""
+from __future__ import annotations
+
+import difflib
+import sys
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Tree
+
+from . import ast, unparse
+from .errors import PolicyError, diagnostic
+from .parser import parse
+
+CLAUSE_ORDER = ("for", "each", "effect", "faq", "at", "message:en", "message:ja", "advice:en", "advice:ja")
+INDENT = "  "
+
+_lock = threading.Lock()
+_comments: list[Token] = []
+_lark: Lark | None = None
+
+
+def _layout_parser() -> Lark:
+    """The rule grammar again, keeping every token and handing comments to a callback."""
+    global _lark
+    if _lark is None:
+        grammar = resources.files("espolicy").joinpath("grammar.lark").read_text(encoding="utf-8")
+        _lark = Lark(grammar, parser="lalr", start="start", propagate_positions=True, maybe_placeholders=True,
+                     keep_all_tokens=True, lexer_callbacks={"COMMENT": _comments.append})
+    return _lark
+
+
+def _layout(source: str) -> tuple[Tree, list[Token]]:
+    with _lock:
+        parser = _layout_parser()
+        _comments.clear()
+        tree = parser.parse(source)
+        found = list(_comments)
+        _comments.clear()
+    return tree, found
+
+
+@dataclass
+class _Slot:
+    """One output line of code: where it came from, its text, and its comments."""
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    text: str
+    indent: int = 0
+    leading: list[tuple[int, str]] = field(default_factory=list)  # (source line, comment)
+    trailing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Block:
+    """A top-level declaration: its slots (one, or header + body + `}`)."""
+
+    slots: list[_Slot]
+    multiline: bool
+    first_line: int = 0  # the first source line of the block, leading comments included
+    last_line: int = 0
+
+
+def _pos(meta_or_tok: Any, end: bool = False) -> tuple[int, int]:
+    if isinstance(meta_or_tok, Token):
+        return ((meta_or_tok.end_line, meta_or_tok.end_column) if end else (meta_or_tok.line, meta_or_tok.column))
+    return (meta_or_tok.end_line, meta_or_tok.end_column) if end else (meta_or_tok.line, meta_or_tok.column)
+
+
+def _tokens(tree: Tree) -> list[Token]:
+    return [c for c in tree.children if isinstance(c, Token)]
+
+
+def _clause_key(tree: Tree) -> str:
+    if tree.data == "text_clause":
+        kind, lang = [str(t) for t in _tokens(tree) if t.type in ("TEXT_KIND", "LANG")]
+        return f"{kind}:{lang}"
+    return {"kinds_clause": "for", "each_clause": "each", "effect_clause": "effect", "faq_clause": "faq",
+            "at_clause": "at"}[str(tree.data)]
+
+
+def _clause_text(rule: ast.Rule, key: str) -> str:
+    if key == "for":
+        return "for " + ", ".join(rule.kinds)
+    if key == "each":
+        var, seq = rule.each  # type: ignore[misc]
+        return f"each {var} in {unparse.expr(seq)}"
+    if key == "effect":
+        return f"{rule.effect} when {unparse.expr(rule.condition)}"
+    if key == "faq":
+        return "faq " + (", ".join(rule.faq) if rule.faq else "none")
+    if key == "at":
+        return "at " + ".".join(rule.at.names)  # type: ignore[union-attr]
+    part, lang = key.split(":")
+    texts = rule.message if part == "message" else rule.advice
+    return f"{part} {lang} {unparse.text(texts[lang])}"
+
+
+def decl_text(d: ast.Decl) -> str:
+    """The canonical text of a one-line declaration."""
+    if isinstance(d, ast.PolicyName):
+        return f"policy {unparse.string(d.name)}"
+    if isinstance(d, ast.Const):
+        return f"const {d.name} = {unparse.expr(d.expr)}"
+    if isinstance(d, ast.Value):
+        kw = "fact" if d.exported else "let"
+        # an `if` before `when` is parenthesized, so that the `when` reads as the fact's, not the else branch's
+        need = unparse.OR if d.when is not None else unparse.IF
+        out = f"{kw} {d.name} for {', '.join(d.kinds)} = {unparse.expr(d.expr, need)}"
+        return out + (f" when {unparse.expr(d.when)}" if d.when is not None else "")
+    raise TypeError(type(d).__name__)
+
+
+def _blocks(module: ast.Module, tree: Tree) -> list[_Block]:
+    blocks = []
+    trees = [c for c in tree.children if isinstance(c, Tree)]
+    for d, t in zip(module.decls, trees):
+        if isinstance(d, ast.Rule):
+            toks = _tokens(t)
+            lbrace = next(x for x in toks if x.type == "LBRACE")
+            rbrace = [x for x in toks if x.type == "RBRACE"][-1]
+            clauses = {_clause_key(c): c for c in t.children if isinstance(c, Tree)}
+            body = [_Slot(_pos(clauses[k].meta), _pos(clauses[k].meta, True), _clause_text(d, k), 1)
+                    for k in CLAUSE_ORDER if k in clauses]
+            slots = [_Slot(_pos(t.meta), _pos(lbrace, True), f"rule {d.id} {{"), *body,
+                     _Slot(_pos(rbrace), _pos(rbrace, True), "}")]
+            blocks.append(_Block(slots, True))
+        elif isinstance(d, ast.Table):
+            toks = _tokens(t)
+            lbrace = next(x for x in toks if x.type == "LBRACE")
+            rbrace = [x for x in toks if x.type == "RBRACE"][-1]
+            entries = [c for c in t.children if isinstance(c, Tree)]
+            body = [_Slot(_pos(e.meta), _pos(e.meta, True), f"{k} = {unparse.expr(v)}", 1)
+                    for (k, v), e in zip(d.entries, entries)]
+            slots = [_Slot(_pos(t.meta), _pos(lbrace, True), f"table {d.name} {{"), *body,
+                     _Slot(_pos(rbrace), _pos(rbrace, True), "}")]
+            blocks.append(_Block(slots, True))
+        else:
+            blocks.append(_Block([_Slot(_pos(t.meta), _pos(t.meta, True), decl_text(d))], False))
+    return blocks
+
+
+def _attach(blocks: list[_Block], comments: list[Token], source_lines: list[str]) -> list[tuple[int, str]]:
+    """Give each comment to a slot; return the comments after the last declaration."""
+    slots = sorted((s for b in blocks for s in b.slots), key=lambda s: s.start)
+    footer: list[tuple[int, str]] = []
+    for c in comments:
+        pos = (c.line, c.column)
+        text = str(c).rstrip()
+        own_line = not source_lines[c.line - 1][:c.column - 1].strip()
+        inside = [s for s in slots if s.start <= pos <= s.end]
+        if inside:
+            slot = inside[-1]
+            if own_line:
+                slot.leading.append((c.line, text))
+            else:
+                slot.trailing.append(text)
+            continue
+        if own_line:
+            after = [s for s in slots if s.start > pos]
+            if after:
+                after[0].leading.append((c.line, text))
+            else:
+                footer.append((c.line, text))
+        else:
+            before = [s for s in slots if s.start <= pos]
+            if before:
+                before[-1].trailing.append(text)
+            else:  # cannot happen: code precedes a trailing comment
+                footer.append((c.line, text))
+    for b in blocks:
+        first = b.slots[0]
+        b.first_line = first.leading[0][0] if first.leading else first.start[0]
+        b.last_line = b.slots[-1].end[0]
+    return footer
+
+
+def _emit_comments(out: list[str], comments: list[tuple[int, str]], indent: str, next_line: int | None,
+                   keep_gaps: bool) -> None:
+    for i, (line, text) in enumerate(comments):
+        out.append(indent + text)
+        following = comments[i + 1][0] if i + 1 < len(comments) else next_line
+        if keep_gaps and following is not None and following - line > 1:
+            out.append("")
+
+
+def format_module(module: ast.Module) -> str:
+    """The canonical text of a parsed module (its `source` supplies the comments)."""
+    tree, comments = _layout(module.source)
+    lines = module.source.splitlines()
+    blocks = _blocks(module, tree)
+    footer = _attach(blocks, comments, lines)
+    out: list[str] = []
+    previous: _Block | None = None
+    for b in blocks:
+        if previous is not None and (previous.multiline or b.multiline or b.first_line - previous.last_line > 1):
+            out.append("")
+        for i, slot in enumerate(b.slots):
+            indent = INDENT * slot.indent
+            inside = b.multiline and i > 0  # comments in a block are indented like its body, without gaps
+            _emit_comments(out, slot.leading, INDENT if inside else "", slot.start[0], not inside)
+            extra = slot.trailing[1:]
+            for text in extra:  # several comments on what becomes one line: all but the first go above it
+                out.append(indent + text)
+            out.append(indent + slot.text + (f"  {slot.trailing[0]}" if slot.trailing else ""))
+        previous = b
+    if footer:
+        if out and (previous is None or footer[0][0] - previous.last_line > 1):
+            out.append("")
+        _emit_comments(out, footer, "", None, True)
+    while out and out[0] == "":
+        out.pop(0)
+    return "\n".join(out) + "\n" if out else ""
+
+
+def format_source(source: str, file: str = "<policy>") -> str:
+    """The canonical text of a rule file. Raises PolicyError when it does not parse; never changes meaning."""
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    module = parse(source, file)
+    try:
+        text = format_module(module)
+    except RecursionError:
+        raise PolicyError([diagnostic("too-deep", "an expression is nested too deeply to format", None, None)]) \
+            from None
+    again = parse(text, file)
+    if again.decls != module.decls:  # a bug in the formatter must never reach a policy file
+        raise PolicyError([diagnostic("fmt-internal", "formatting would change the meaning of this file; "
+                                      "it was left as it is (please report this)", None, None)])
+    return text
+
+
+# ---------------------------------------------------------------- the command
+
+def register(sub: Any) -> None:
+    f = sub.add_parser("fmt", help="format rule files canonically (comments kept)",
+                       description="Rewrite rule files in the canonical layout. With --check, only report "
+                                   "the files that would change (exit 1); with --diff, print the changes.")
+    f.add_argument("files", nargs="*", metavar="FILE", help="rule files (default: the policy folder's *.esp)")
+    f.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file would change")
+    f.add_argument("--diff", action="store_true", help="change nothing; print a unified diff of the changes")
+    f.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    f.set_defaults(func=run)
+
+
+def run(args: Any) -> int:
+    from .evaluate import POLICY_SUFFIX, bundled_dir
+
+    if args.files:
+        paths = [Path(p) for p in args.files]
+    else:
+        folder = Path(args.policy) if args.policy else bundled_dir("policy")
+        paths = sorted(p for p in folder.glob(f"*{POLICY_SUFFIX}") if p.is_file())
+        if not paths:
+            print(f"espolicy fmt: error: no *{POLICY_SUFFIX} rule files in {folder}", file=sys.stderr)
+            return 2
+    changed, failed = [], False
+    for path in paths:
+        try:
+            old = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            print(f"espolicy fmt: error: cannot read {path}: {e}", file=sys.stderr)
+            failed = True
+            continue
+        try:
+            new = format_source(old, str(path))
+        except PolicyError as e:
+            print(str(e), file=sys.stderr)
+            failed = True
+            continue
+        if new == old:
+            continue
+        changed.append(path)
+        if args.diff:
+            sys.stdout.writelines(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                                       f"{path} (now)", f"{path} (formatted)"))
+        if args.check or args.diff:
+            print(f"would reformat {path}", file=sys.stderr)
+        else:
+            path.write_text(new, encoding="utf-8")
+            print(f"reformatted {path}", file=sys.stderr)
+    if failed:
+        return 2
+    if not changed:
+        print(f"{len(paths)} file{'' if len(paths) == 1 else 's'} already formatted", file=sys.stderr)
+    return 1 if changed and (args.check or args.diff) else 0

@@ -1,0 +1,339 @@
+"""`espolicy check`: every error of every rule file (parse and type check), then the lints, as warnings.
+
+Errors (exit 2) come from the parser and the type checker: syntax, unknown field/name/kind/function
+(with "did you mean"), a name read by a rule for a kind that lacks it, types, an interpolated name
+that does not exist, a duplicate rule id, advice without both languages, an unknown FAQ question.
+
+Lints (warnings, exit 1) look at a policy that type-checks:
+
+| code | what |
+|---|---|
+| `unused-constant` | a `const` or `table` that nothing reads |
+| `unused-let` | a `let` that no rule, fact or let of its kinds reads (a `fact` is never unused: it is exported in every report) |
+| `faq-not-cited` | an FAQ question (Q1–Q17) that no rule cites |
+| `constant-condition` | a condition, or an `and`/`or`/`not`/`if`/quantifier part of one, that is always true or always false once constants are folded (`MAX_YEARS > 3`) |
+| `no-at` | a rule without `at` (and without `each` over a document list): its findings point at the whole document |
+
+Exit 0 when there is nothing to say.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from . import ast, unparse
+from .errors import Diagnostic, PolicyError, diagnostic
+from .trace import Evaluator, Unknown, show
+from .typecheck import FAQ_QUESTIONS, CheckedPolicy, Checker, path_key
+
+WARNING = "warning"
+
+
+@dataclass
+class Analysis:
+    """What `check` found: diagnostics (errors first by position), and the checked policy when it checks."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    checked: CheckedPolicy | None = None
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    directory: Path | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity != "error"]
+
+
+def analyse(directory: str | Path | None = None, schema_dir: str | Path | None = None) -> Analysis:
+    """Parse every file (collecting the first syntax error of each), type-check, then lint."""
+    from .evaluate import bundled_dir, read_sources
+    from .parser import parse
+    from .schema import SchemaFileError, SchemaSet
+
+    result = Analysis()
+    try:
+        result.directory = Path(directory) if directory is not None else bundled_dir("policy")
+        result.sources = read_sources(result.directory)
+    except PolicyError as e:
+        result.diagnostics = list(e.diagnostics)
+        return result
+    try:
+        schemas = SchemaSet.load(Path(schema_dir) if schema_dir is not None else bundled_dir("schemas"))
+    except (SchemaFileError, OSError) as e:
+        result.diagnostics = [diagnostic("schema", f"the schemas cannot be loaded: {e}", None, None)]
+        return result
+    modules = []
+    for file, text in result.sources:
+        try:
+            modules.append(parse(text, file))
+        except PolicyError as e:
+            result.diagnostics += e.diagnostics
+    if result.diagnostics:
+        return result
+    try:
+        result.checked = Checker(modules, {k: schemas.shape(k) for k in schemas.kinds}).check()
+    except PolicyError as e:
+        result.diagnostics = _sorted(e.diagnostics)
+        return result
+    result.diagnostics = _sorted(lint(result.checked))
+    return result
+
+
+def _sorted(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diags, key=lambda d: (d.severity != "error", d.span.file if d.span else "",
+                                        d.span.line if d.span else 0, d.span.column if d.span else 0))
+
+
+# ---------------------------------------------------------------- the lints
+
+def lint(checked: CheckedPolicy) -> list[Diagnostic]:
+    """Warnings about a policy that type-checks."""
+    linter = _Linter(checked)
+    return linter.run()
+
+
+class _Linter:
+    def __init__(self, checked: CheckedPolicy):
+        self.checked = checked
+        self.sources = {m.file: m.source for m in checked.modules}
+        self.out: list[Diagnostic] = []
+        self.evaluator = Evaluator(checked)
+        self.decls = [d for m in checked.modules for d in m.decls]
+
+    def warn(self, code: str, message: str, span: ast.Span | None, hint: str | None) -> None:
+        src = self.sources.get(span.file) if span else None
+        self.out.append(diagnostic(code, message, span, src, hint, severity=WARNING))
+
+    def _name_span(self, d: ast.Decl, name: str) -> ast.Span:
+        """The span of the name a declaration declares (its first line holds it)."""
+        line = (self.sources.get(d.span.file) or "").splitlines()[d.span.line - 1:d.span.line] or [""]
+        col = line[0].find(name, d.span.column - 1)
+        if col < 0:
+            return d.span
+        return ast.Span(d.span.file, d.span.line, col + 1, d.span.line, col + 1 + len(name))
+
+    def run(self) -> list[Diagnostic]:
+        self.unused()
+        self.faq_not_cited()
+        self.constant_conditions()
+        self.no_at()
+        return self.out
+
+    # ---- unused constants, tables, lets ----
+    def unused(self) -> None:
+        consts = [d for d in self.decls if isinstance(d, (ast.Const, ast.Table))]
+        lets = [d for d in self.decls if isinstance(d, ast.Value) and not d.exported]
+        const_names = {c.name for c in consts}
+        used_consts: set[str] = set()
+        used_values: set[tuple[str, str]] = set()  # (kind, name)
+        for c in consts:
+            body = (c.expr,) if isinstance(c, ast.Const) else tuple(e for _, e in c.entries)
+            for e in body:
+                used_consts |= {n for n in free_names(e) if n != c.name}
+        for d in self.decls:
+            if isinstance(d, ast.Value):
+                names = free_names(d.expr) | (free_names(d.when) if d.when is not None else set())
+                used_consts |= names
+                used_values |= {(k, n) for k in d.kinds for n in names if n != d.name}
+            elif isinstance(d, ast.Rule):
+                names = rule_names(d)
+                used_consts |= names
+                used_values |= {(k, n) for k in d.kinds for n in names}
+        for c in consts:
+            if c.name not in used_consts:
+                what = "table" if isinstance(c, ast.Table) else "constant"
+                self.warn("unused-constant", f"{what} `{c.name}` is never used", self._name_span(c, c.name),
+                          f"use it in a rule or a message, or remove it")
+        for d in lets:
+            if d.name in const_names:
+                continue
+            unused = [k for k in d.kinds if (k, d.name) not in used_values]
+            if len(unused) == len(d.kinds):
+                self.warn("unused-let", f"let `{d.name}` is never used", self._name_span(d, d.name),
+                          "use it in a rule, or remove it; to show a value in reports, declare it as a `fact`")
+            elif unused:
+                self.warn("unused-let", f"let `{d.name}` is never used for {', '.join(unused)} documents",
+                          self._name_span(d, d.name),
+                          "remove those kinds from its `for`")
+
+    # ---- FAQ questions ----
+    def faq_not_cited(self) -> None:
+        rules = [d for d in self.decls if isinstance(d, ast.Rule)]
+        if not rules:
+            return
+        cited = {q for r in rules for q in r.faq}
+        missing = sorted(FAQ_QUESTIONS - cited, key=lambda q: int(q[1:]))
+        if not missing:
+            return
+        anchor = next((d for d in self.decls if isinstance(d, ast.PolicyName)), None)
+        span = anchor.span if anchor else self._name_span(rules[0], rules[0].id)
+        listed = ", ".join(missing)
+        self.warn("faq-not-cited", f"no rule cites FAQ question{'s' if len(missing) > 1 else ''} {listed}", span,
+                  f"write a rule for each (`faq {missing[0]}`), or add the question to the `faq` of the rule "
+                  "that implements it")
+
+    # ---- constant conditions ----
+    def constant_conditions(self) -> None:
+        for d in self.decls:
+            if isinstance(d, ast.Rule):
+                self._condition(d.condition, True, f"the condition of rule `{d.id}`", d)
+                if d.each is not None:
+                    self._condition(d.each[1], False, "", d)
+            elif isinstance(d, ast.Value):
+                if d.when is not None:
+                    self._condition(d.when, True, f"the `when` of `{d.name}`", d)
+                self._condition(d.expr, False, "", d)
+
+    def _condition(self, e: ast.Expr, is_condition: bool, what: str, owner: ast.Decl,
+                   local: frozenset[str] = frozenset()) -> None:
+        if is_condition and not (free_names(e) & local):
+            try:
+                value = self.evaluator.fold(e)
+            except Unknown:
+                pass
+            else:
+                self._report_constant(e, value, what, owner)
+                return
+        for child, child_is_condition, child_local in _children(e, local):
+            self._condition(child, child_is_condition, "", owner, child_local)
+
+    def _report_constant(self, e: ast.Expr, value: Any, what: str, owner: ast.Decl) -> None:
+        truth = "true" if value else "false"
+        consts = sorted(n for n in free_names(e) if self.evaluator.is_const(n))
+        given = "; ".join(f"{n} = {show(self.evaluator.const(n))}" for n in consts)
+        where = f" ({given})" if given else ""
+        if what and isinstance(owner, ast.Rule):
+            effect = "fires for every document" if value else "never fires"
+            message = f"{what} is always {truth}{where}: the rule {effect}"
+        elif what:
+            message = f"{what} is always {truth}{where}"
+        else:
+            message = f"`{unparse.expr(e)}` is always {truth}{where}"
+        self.warn("constant-condition", message, e.span,
+                  "a condition that does not depend on the document is usually a mistake: compare a document "
+                  "field or fact with the constant, or remove this part")
+
+    # ---- findings without a path ----
+    def no_at(self) -> None:
+        for d in self.decls:
+            if isinstance(d, ast.Rule) and d.at is None:
+                over_field = d.each is not None and path_key(d.each[1]) is not None
+                if over_field:
+                    continue
+                self.warn("no-at", f"rule `{d.id}` has no `at`: its findings point at the whole document",
+                          self._name_span(d, d.id), "add `at FIELD` naming the field that causes the finding, e.g. `at pack.term_years`")
+
+
+# ---------------------------------------------------------------- expression walking
+
+def _children(e: ast.Expr, local: frozenset[str]) -> Iterator[tuple[ast.Expr, bool, frozenset[str]]]:
+    """Sub-expressions, whether each sits where a condition stands, and the bound names inside it."""
+    if isinstance(e, ast.BoolOp):
+        for o in e.operands:
+            yield o, True, local
+    elif isinstance(e, ast.Not):
+        yield e.operand, True, local
+    elif isinstance(e, ast.If):
+        yield e.cond, True, local
+        yield e.then, False, local
+        yield e.else_, False, local
+    elif isinstance(e, ast.Quant):
+        yield e.seq, False, local
+        yield e.body, True, local | {e.var}
+    elif isinstance(e, ast.Attr):
+        yield e.obj, False, local
+    elif isinstance(e, ast.Call):
+        for a in e.args:
+            yield a, False, local
+    elif isinstance(e, ast.Neg):
+        yield e.operand, False, local
+    elif isinstance(e, (ast.Arith, ast.Compare)):
+        yield e.left, False, local
+        yield e.right, False, local
+    elif isinstance(e, ast.Test):
+        yield e.operand, False, local
+    elif isinstance(e, (ast.SetLit, ast.ListLit)):
+        for i in e.items:
+            yield i, False, local
+
+
+def free_names(e: ast.Expr | None, bound: frozenset[str] = frozenset()) -> set[str]:
+    """Bare names `e` reads that are not bound by a quantifier inside it."""
+    if e is None:
+        return set()
+    if isinstance(e, ast.Name):
+        return set() if e.name in bound else {e.name}
+    if isinstance(e, ast.Quant):
+        return free_names(e.seq, bound) | free_names(e.body, bound | {e.var})
+    out: set[str] = set()
+    for child, _, _ in _children(e, frozenset()):
+        out |= free_names(child, bound)
+    return out
+
+
+def rule_names(rule: ast.Rule) -> set[str]:
+    bound: frozenset[str] = frozenset()
+    names: set[str] = set()
+    if rule.each is not None:
+        names |= free_names(rule.each[1])
+        bound = frozenset({rule.each[0]})
+    names |= free_names(rule.condition, bound)
+    for texts in (rule.message, rule.advice):
+        for t in texts.values():
+            for p in t.parts:
+                if not isinstance(p, str):
+                    names |= free_names(p, bound)
+    return names
+
+
+# ---------------------------------------------------------------- the command
+
+def register(sub: Any) -> None:
+    c = sub.add_parser("check", help="parse, type-check and lint the policy against the schemas",
+                       description="Parse and type-check every rule file against the schemas, then lint. "
+                                   "Exit 0 when clean, 1 on warnings, 2 on errors.")
+    c.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    c.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text for people, json (a list of diagnostics) for editors")
+    c.set_defaults(func=run)
+
+
+def run(args: Any) -> int:
+    import json
+    import sys
+
+    result = analyse(args.policy)
+    if args.format == "json":
+        json.dump([d.to_dict() for d in result.diagnostics], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for d in result.diagnostics:
+            print(d.render() + "\n", file=sys.stderr)
+    if result.errors:
+        if args.format == "text":
+            print(_count(result), file=sys.stderr)
+        return 2
+    if args.format == "text":
+        rules = len(result.checked.rules) if result.checked else 0
+        files = len(result.sources)
+        info = _info(result)
+        status = "ok" if not result.warnings else _count(result)
+        print(f"{status}: {rules} rule{'' if rules == 1 else 's'} in {files} file{'' if files == 1 else 's'} "
+              f"(policy {info['name']}, {info['digest']})")
+    return 1 if result.warnings else 0
+
+
+def _count(result: Analysis) -> str:
+    e, w = len(result.errors), len(result.warnings)
+    return f"{e} error{'' if e == 1 else 's'}, {w} warning{'' if w == 1 else 's'}"
+
+
+def _info(result: Analysis) -> dict[str, str]:
+    from .evaluate import _digest
+    default = result.directory.resolve().name if result.directory else "policy"
+    name = (result.checked.name if result.checked else None) or default
+    return {"name": name, "digest": "sha256:" + _digest(result.sources)}

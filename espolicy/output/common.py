@@ -1,0 +1,156 @@
+"""What the formats share: the run context, where a finding points, levels, and rule metadata."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..report import Finding, Report
+
+if TYPE_CHECKING:
+    from .. import ast
+    from ..evaluate import Policy
+
+# --fail-on levels a finding's effect reaches (error: an invalid document, which always fails)
+_FAILS_AT = {"error": {"deny", "review", "warn"}, "deny": {"deny", "review", "warn"},
+             "review": {"review", "warn"}, "warn": {"warn"}, "info": set()}
+
+# SARIF / annotation level of each effect: deny and schema errors are errors; review and warn
+# need a person's attention (warning); info is a note. Info findings are not reported as SARIF
+# results or GitHub annotations (every allowed registration has one), only in text/JSON/JUnit.
+LEVELS = {"error": "error", "deny": "error", "review": "warning", "warn": "warning", "info": "note"}
+REPORTED_EFFECTS = ("error", "deny", "review", "warn")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a format may need beyond the reports: the policy (rule metadata), the fail level and
+    the tool's version. Every field has a default, so a format also works without one."""
+
+    policy: Policy | None = None
+    fail_on: str = "deny"
+    version: str = ""
+
+
+def fails(finding: Finding, fail_on: str) -> bool:
+    """True when this finding alone is at or above the `--fail-on` level."""
+    return fail_on in _FAILS_AT.get(finding.effect, set())
+
+
+def display_file(report: Report) -> str | None:
+    """The file a report's document came from: `report.file`, else its source without `:LINE`."""
+    if report.file:
+        return report.file
+    if not report.source:
+        return None
+    head, sep, tail = report.source.rpartition(":")
+    return head if sep and tail.isdigit() and head else report.source
+
+
+def where(report: Report, finding: Finding) -> str | None:
+    """`file:line:col` (or `file:line`) of a finding, None when its line is not known."""
+    if finding.line is None:
+        return None
+    file = display_file(report) or "-"
+    if finding.column is None:
+        return f"{file}:{finding.line}"
+    return f"{file}:{finding.line}:{finding.column}"
+
+
+def uri(path: str | None) -> str:
+    """A SARIF artifact URI: the path relative to the working folder when it is inside it,
+    with `/` separators and percent-escapes; `stdin` for standard input."""
+    from urllib.parse import quote
+
+    if not path or path == "-":
+        return "stdin"
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        if relative.startswith(os.pardir):
+            return "file://" + quote(path.replace(os.sep, "/"), safe="/:")
+        path = relative
+    path = os.path.normpath(path).replace(os.sep, "/")
+    return quote(path, safe="/")
+
+
+# ---------------------------------------------------------------- rule metadata
+
+_BUILTIN = {
+    "parse-error": "The document cannot be parsed: a YAML or JSON syntax error",
+    "duplicate-key": "A key appears twice in one mapping",
+    "unreadable-file": "The file cannot be read, or is not UTF-8 text",
+    "empty-document": "The file holds no document",
+    "not-a-mapping": "The document is not a mapping (key: value)",
+    "missing-kind": "The document has no kind, or one that has no schema",
+    "too-deep": "The document is nested too deeply to check",
+    "evaluation-error": "The document could not be evaluated",
+}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a format says about a rule: from the policy, or for a built-in error (schema check,
+    unreadable document)."""
+
+    id: str
+    effect: str
+    faq: tuple[str, ...]
+    kinds: tuple[str, ...]
+    title: str
+    message: dict[str, str]
+    advice: dict[str, str]
+
+
+def title(rule_id: str) -> str:
+    """`mixed-generations` → `Mixed generations`."""
+    words = rule_id.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def builtin_rule(rule_id: str) -> RuleInfo:
+    """Metadata of an error finding's rule (schema checks and unreadable documents)."""
+    text = _BUILTIN.get(rule_id)
+    if text is None and rule_id.startswith("schema-"):
+        text = f"The document does not match its schema ({rule_id[len('schema-'):].replace('-', ' ')})"
+    if text is None:
+        text = f"The document is invalid ({rule_id})"
+    return RuleInfo(rule_id, "error", (), (), title(rule_id), {"en": text + "."},
+                    {"en": "Correct the document so that it matches the schema of its kind; the "
+                           "finding's message names the field."})
+
+
+def policy_rules(policy: Policy | None) -> Iterator[RuleInfo]:
+    """Every rule of the policy, in policy order, with its message and advice as templates
+    (interpolations shown as `{expression}`, as written in the rule file)."""
+    if policy is None:
+        return
+    sources = _SourceLines(policy)
+    for rule in policy.rules:
+        yield RuleInfo(rule.id, rule.effect, tuple(rule.faq), tuple(rule.kinds), title(rule.id),
+                       {lang: sources.template(text) for lang, text in rule.message.items()},
+                       {lang: sources.template(text) for lang, text in (rule.advice or {}).items()})
+
+
+class _SourceLines:
+    """The lines of the policy's rule files, to show an interpolation as it is written."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.lines: dict[str, list[str]] = {}
+        for module in getattr(policy.checked, "modules", ()):
+            self.lines[module.file] = module.source.splitlines()
+
+    def expression(self, expr: Any) -> str:
+        span = getattr(expr, "span", None)
+        lines = self.lines.get(getattr(span, "file", None) or "")
+        if span is None or not lines or span.line > len(lines) or span.end_line > len(lines):
+            return "…"
+        if span.line == span.end_line:
+            return lines[span.line - 1][span.column - 1:span.end_column - 1]
+        parts = [lines[span.line - 1][span.column - 1:]]
+        parts += lines[span.line:span.end_line - 1]
+        parts.append(lines[span.end_line - 1][:span.end_column - 1])
+        return re.sub(r"\s+", " ", " ".join(parts))
+
+    def template(self, text: ast.Text) -> str:
+        return "".join(p if isinstance(p, str) else "{" + self.expression(p) + "}" for p in text.parts)

@@ -1,0 +1,67 @@
+"""`--format github`: GitHub Actions workflow commands, one annotation per finding, which GitHub
+shows on the pull request's files at the line of the finding:
+
+    ::error file=regs/a.yaml,line=17,col=5,title=deny mixed-generations [Q10,Q11]::This server …
+
+Findings at or above `--fail-on` (and every schema error) are `::error`; deny, review and warn
+findings below it are `::warning`; info findings are not annotated. The summary line comes last,
+as plain text. Data is escaped as the runner requires (`%`, CR, LF; in properties also `:`, `,`).
+"""
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..report import Finding, Report, Summary
+from .common import REPORTED_EFFECTS, RunContext, display_file, fails
+from .text import summary_line
+
+
+def escape_data(text: str) -> str:
+    """The message of a workflow command."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A property value of a workflow command."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubFormatter:
+    """Writes `::error …::` / `::warning …::` lines as results arrive, then the summary line."""
+
+    def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
+        self.stream = stream
+        self.lang = lang
+        self.fail_on = context.fail_on if context is not None else "deny"
+
+    def start(self, policy_info: dict[str, str]) -> None:
+        pass
+
+    def annotation(self, report: Report, f: Finding) -> str:
+        level = "error" if fails(f, self.fail_on) else "warning"
+        props = []
+        file = display_file(report)
+        if file and file != "-":
+            props.append(f"file={escape_property(file)}")
+            if f.line is not None:
+                props.append(f"line={f.line}")
+                if f.column is not None:
+                    props.append(f"col={f.column}")
+        faq = f" [{','.join(f.faq)}]" if f.faq else ""
+        props.append("title=" + escape_property(f"{f.effect} {f.rule}{faq}"))
+        text = f.text("message", self.lang)
+        advice = f.text("advice", self.lang) if f.advice else ""
+        subject = " ".join(x for x in (report.id, f.path) if x)
+        body = f"{subject}: {text}" if subject else text
+        if advice:
+            body += "\n→ " + advice
+        return f"::{level} {','.join(props)}::{escape_data(body)}\n"
+
+    def result(self, report: Report) -> None:
+        lines = [self.annotation(report, f) for f in report.findings if f.effect in REPORTED_EFFECTS]
+        if lines:
+            self.stream.write("".join(lines))
+
+    def end(self, summary: Summary) -> None:
+        self.stream.write(summary_line(summary, self.lang) + "\n")
+        self.stream.flush()

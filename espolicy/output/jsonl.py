@@ -1,0 +1,31 @@
+"""`--format jsonl`: one result per line as it is judged (the `results[]` entry of contract.md §3,
+findings with `line`/`column` when known), then one last line `{"summary": {…}}`.
+
+Nothing is held: a pipeline can read results while a million-document batch is still running
+(`jq -c 'select(.outcome == "deny")'`).
+"""
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from ..report import Report, Summary
+from .common import RunContext
+
+
+class JsonlFormatter:
+    """Writes `{result}\\n` per document and `{"summary": …}\\n` at the end."""
+
+    def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
+        self.stream = stream
+        self.lang = lang   # results carry both languages
+
+    def start(self, policy_info: dict[str, str]) -> None:
+        pass
+
+    def result(self, report: Report) -> None:
+        self.stream.write(json.dumps(report.to_dict(), ensure_ascii=False, default=str) + "\n")
+
+    def end(self, summary: Summary) -> None:
+        self.stream.write(json.dumps({"summary": summary.to_dict()}, ensure_ascii=False) + "\n")
+        self.stream.flush()

@@ -1,0 +1,177 @@
+"""`--format sarif`: SARIF 2.1.0, which GitHub code scanning (and other SARIF viewers) turn into
+alerts on the lines of the documents.
+
+One run. `tool.driver` names espolicy and lists every rule of the policy (id, name, short and
+full description, help text and markdown, default level, and properties `effect`, `faq`,
+`kinds`, `tags`, `precision`, `problem.severity`), then the built-in error rules (schema checks,
+unreadable documents) that occurred. One result per deny, review, warn and error finding:
+
+| effect | level |
+|---|---|
+| deny, error (invalid document) | `error` |
+| review, warn | `warning` |
+| info | not reported (it never needs action) |
+
+Each result has `ruleId`, `ruleIndex`, `level`, `message.text` (message, then the advice), one
+location (`artifactLocation.uri`: the path relative to the working folder; `region`: startLine,
+startColumn, endLine, endColumn — line 1, column 1 when a document has no position, such as an
+unreadable file), and `partialFingerprints.primaryLocationLineHash`: a hash of rule, file,
+document id and JSON Pointer, stable when lines move, so re-uploads do not duplicate alerts.
+
+Results are streamed: `results` is written before `tool` inside the run (JSON objects are
+unordered), so the rules that only the batch reveals can be listed at the end.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, TextIO
+
+from ..report import Finding, Report, Summary
+from .common import LEVELS, REPORTED_EFFECTS, RuleInfo, RunContext, builtin_rule, display_file, policy_rules, uri
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SEVERITY = {"error": "error", "deny": "error", "review": "warning", "warn": "warning", "info": "recommendation"}
+_LIMIT = 1024   # GitHub's limit for descriptions
+
+
+def _dump(value: Any, indent: str) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str).replace("\n", "\n" + indent)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _LIMIT else text[:_LIMIT - 1] + "…"
+
+
+def descriptor(rule: RuleInfo) -> dict[str, Any]:
+    """The SARIF reportingDescriptor of a rule."""
+    faq = ", ".join(rule.faq)
+    qualifier = rule.effect + (f"; FAQ {faq}" if faq else "")
+    message = rule.message.get("en", "") or rule.title
+    advice = rule.advice.get("en", "")
+    help_text = message + (f"\n\nWhat to do: {advice}" if advice else "") + (f"\n\nFAQ: {faq}" if faq else "")
+    markdown = [f"**{rule.title}** ({qualifier})", "", message]
+    if advice:
+        markdown += ["", f"**What to do:** {advice}"]
+    if rule.message.get("ja"):
+        markdown += ["", rule.message["ja"]]
+    if rule.advice.get("ja"):
+        markdown += ["", "→ " + rule.advice["ja"]]
+    if rule.kinds:
+        markdown += ["", "Applies to: " + ", ".join(f"`{k}`" for k in rule.kinds)]
+    return {
+        "id": rule.id,
+        "name": rule.id,
+        "shortDescription": {"text": _short(f"{rule.title} ({qualifier})")},
+        "fullDescription": {"text": _short(message)},
+        "help": {"text": help_text, "markdown": "\n".join(markdown)},
+        "defaultConfiguration": {"level": LEVELS[rule.effect] if rule.effect in LEVELS else "warning"},
+        "properties": {
+            "effect": rule.effect,
+            "faq": list(rule.faq),
+            "kinds": list(rule.kinds),
+            "tags": ["espolicy", rule.effect, *rule.kinds],
+            "precision": "very-high",
+            "problem.severity": _SEVERITY.get(rule.effect, "warning"),
+        },
+    }
+
+
+def information_uri() -> str | None:
+    """The project's home page from the installed package's metadata (`[project.urls]`), if any."""
+    try:
+        from importlib.metadata import PackageNotFoundError, metadata
+        meta = metadata("espolicy")
+    except (ImportError, PackageNotFoundError, OSError):
+        return None
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("homepage", "home", "source", "repository") and url.strip():
+            return url.strip()
+    home = meta.get("Home-page")
+    return home.strip() if home and home.strip() and home.strip() != "UNKNOWN" else None
+
+
+def fingerprint(rule: str, artifact: str, document: str, path: str) -> str:
+    digest = hashlib.sha256("\0".join((rule, artifact, document, path)).encode("utf-8")).hexdigest()
+    return digest[:16] + ":1"
+
+
+class SarifFormatter:
+    """Writes the SARIF log, results as they come, the tool and its rules at the end."""
+
+    def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
+        self.stream = stream
+        self.lang = lang
+        self.context = context or RunContext()
+        self.rules: list[RuleInfo] = list(policy_rules(self.context.policy))
+        self.index = {r.id: i for i, r in enumerate(self.rules)}
+        self.count = 0
+        self.policy_info: dict[str, str] = {}
+
+    def start(self, policy_info: dict[str, str]) -> None:
+        self.policy_info = dict(policy_info)
+        self.stream.write('{\n  "$schema": ' + json.dumps(SCHEMA) + ',\n  "version": "2.1.0",\n'
+                          '  "runs": [\n    {\n      "results": [')
+
+    def _rule_index(self, rule_id: str) -> int:
+        index = self.index.get(rule_id)
+        if index is None:
+            index = self.index[rule_id] = len(self.rules)
+            self.rules.append(builtin_rule(rule_id))
+        return index
+
+    def _result(self, report: Report, f: Finding) -> dict[str, Any]:
+        artifact = uri(display_file(report))
+        line = f.line if f.line is not None and f.line >= 1 else 1
+        column = f.column if f.line is not None and f.column is not None and f.column >= 1 else 1
+        text = f.text("message", self.lang) or f.rule
+        advice = f.text("advice", self.lang) if f.advice else ""
+        if advice:
+            text += "\n→ " + advice
+        return {
+            "ruleId": f.rule,
+            "ruleIndex": self._rule_index(f.rule),
+            "level": LEVELS[f.effect],
+            "message": {"text": text},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": artifact},
+                    "region": {"startLine": line, "startColumn": column, "endLine": line, "endColumn": column + 1},
+                },
+                "logicalLocations": [{"fullyQualifiedName": (report.source or artifact) + "#" + f.path,
+                                      "kind": "member"}],
+            }],
+            "partialFingerprints": {
+                "primaryLocationLineHash": fingerprint(f.rule, artifact, report.id or report.source or "", f.path),
+            },
+            "properties": {
+                "effect": f.effect, "faq": list(f.faq), "path": f.path, "source": report.source,
+                "id": report.id, "kind": report.kind, "outcome": report.outcome,
+            },
+        }
+
+    def result(self, report: Report) -> None:
+        parts = []
+        for f in report.findings:
+            if f.effect in REPORTED_EFFECTS:
+                parts.append(("," if self.count else "") + "\n        " + _dump(self._result(report, f), "        "))
+                self.count += 1
+        if parts:
+            self.stream.write("".join(parts))
+
+    def end(self, summary: Summary) -> None:
+        driver: dict[str, Any] = {"name": "espolicy", "version": self.context.version or "0",
+                                  "semanticVersion": self.context.version or "0.0.0"}
+        home = information_uri()
+        if home:
+            driver["informationUri"] = home
+        driver["rules"] = [descriptor(r) for r in self.rules]
+        tool = {"driver": driver}
+        close = "\n      ]" if self.count else "]"
+        self.stream.write(close + ',\n      "tool": ' + _dump(tool, "      ")
+                          + ',\n      "columnKind": "unicodeCodePoints"'
+                          + ',\n      "properties": ' + _dump({"policy": self.policy_info, "summary": summary.to_dict()}, "      ")
+                          + "\n    }\n  ]\n}\n")
+        self.stream.flush()

@@ -1,0 +1,546 @@
+"""`espolicy test`: the policy's own test cases, in `tests/*.yaml` next to the rule files.
+
+A test file is a mapping:
+
+```yaml
+documents:                 # optional: named base documents
+  registration: {kind: registration, id: REG-1, …}
+tests:
+  - name: Q6 a six-year pack is denied        # FAQ scenarios are named after their question
+    base: registration                        # a document of `documents:` …
+    changes:                                  # … changed by JSON Pointer; null deletes
+      /pack/term_years: 6
+    expect:
+      outcome: deny                           # allow | deny | review | invalid
+      fired: [term-beyond-five-years]         # rule ids (or {rule, effect, path, message})
+      not_fired: [service-ends-without-notice]
+      exactly: true                           # nothing but `fired` fires
+      facts: {service_last_day: 2031-03-31}   # a subset of the facts; null: the fact is absent
+      faq: [Q6]                               # questions the findings cite
+  - name: an inline document
+    document: {kind: service_request, …}
+    expect: {outcome: allow}
+```
+
+Coverage (`--coverage`): each rule should fire in at least one test and, in a test of a kind it
+applies to, not fire in at least one; the percentage counts both halves of every rule.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+from xml.sax.saxutils import escape, quoteattr
+
+import yaml
+
+from .errors import PolicyError
+from .report import Report
+
+TEST_SUFFIXES = (".yaml", ".yml")
+_CASE_KEYS = {"name", "document", "base", "changes", "expect"}
+_EXPECT_KEYS = {"outcome", "fired", "not_fired", "exactly", "facts", "faq"}
+_FIRED_KEYS = {"rule", "effect", "path", "message"}
+_OUTCOMES = ("allow", "deny", "review", "invalid")
+
+
+class CaseFileError(Exception):
+    """A test file that cannot be read as test cases: file, line and what is wrong."""
+
+    def __init__(self, file: str, line: int | None, message: str):
+        self.file, self.line, self.message = file, line, message
+        super().__init__(f"{file}:{line or 1}: error[test-file]: {message}")
+
+
+@dataclass
+class Case:
+    name: str
+    file: str
+    line: int
+    document: Any
+    expect: dict[str, Any]
+
+
+@dataclass
+class Result:
+    case: Case
+    report: Report | None
+    problems: list[str] = field(default_factory=list)  # readable diff lines; empty when the test passes
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+# ---------------------------------------------------------------- reading test files
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that refuses duplicate keys (a test that says a thing twice says nothing)."""
+
+
+def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise CaseFileError(loader.name, key_node.start_mark.line + 1, f"`{key}` is given twice "
+                                f"(first on line {seen[key]})")
+        seen[key] = key_node.start_mark.line + 1
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def find_test_files(policy_dir: Path) -> list[Path]:
+    folder = policy_dir / "tests"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in TEST_SUFFIXES and p.is_file())
+
+
+def load_cases(path: Path) -> list[Case]:
+    """The test cases of one file; CaseFileError when the file is not a valid test file."""
+    file = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise CaseFileError(file, None, f"cannot read the file: {e}") from None
+    loader = _Loader(text)
+    loader.name = file
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise CaseFileError(file, mark.line + 1 if mark else None,
+                            f"not valid YAML: {getattr(e, 'problem', None) or e}") from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return []
+    if isinstance(data, list):
+        data, tests_node = {"tests": data}, node
+    elif isinstance(data, dict):
+        unknown = set(data) - {"documents", "tests"}
+        if unknown:
+            raise CaseFileError(file, 1, f"unknown section `{sorted(unknown)[0]}`; a test file has `documents:` "
+                                "(optional) and `tests:`")
+        tests_node = _value_node(node, "tests")
+    else:
+        raise CaseFileError(file, 1, "a test file is a mapping with `tests:` (and optionally `documents:`)")
+    documents = data.get("documents") or {}
+    if not isinstance(documents, dict):
+        raise CaseFileError(file, _line_of(node, "documents"), "`documents:` maps names to documents")
+    tests = data.get("tests") or []
+    if not isinstance(tests, list):
+        raise CaseFileError(file, _line_of(node, "tests"), "`tests:` is a list of test cases (`- name: …`)")
+    lines = [n.start_mark.line + 1 for n in tests_node.value] if isinstance(tests_node, yaml.SequenceNode) else []
+    cases, names = [], {}
+    for i, raw in enumerate(tests):
+        line = lines[i] if i < len(lines) else 1
+        case = _case(raw, documents, file, line)
+        if case.name in names:
+            raise CaseFileError(file, line, f"test `{case.name}` is named twice (first on line {names[case.name]})")
+        names[case.name] = line
+        cases.append(case)
+    return cases
+
+
+def _value_node(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == key:
+                return v
+    return None
+
+
+def _line_of(node: yaml.Node, key: str) -> int:
+    v = _value_node(node, key)
+    return v.start_mark.line + 1 if v is not None else 1
+
+
+def _case(raw: Any, documents: dict[str, Any], file: str, line: int) -> Case:
+    if not isinstance(raw, dict):
+        raise CaseFileError(file, line, "a test case is a mapping with `name`, `document` or `base`, and `expect`")
+    unknown = set(raw) - _CASE_KEYS
+    if unknown:
+        from .fuzzy import did_you_mean
+        key = sorted(map(str, unknown))[0]
+        hint = did_you_mean(key, _CASE_KEYS)
+        raise CaseFileError(file, line, f"unknown key `{key}` in a test case" + (f"; {hint}" if hint else ""))
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise CaseFileError(file, line, "every test case needs a `name`")
+    if ("document" in raw) == ("base" in raw):
+        raise CaseFileError(file, line, f"test `{name}` needs either `document` (inline) or `base` (a name "
+                            "from `documents:`), not both")
+    if "base" in raw:
+        base = raw["base"]
+        if base not in documents:
+            from .fuzzy import did_you_mean
+            hint = did_you_mean(str(base), [str(d) for d in documents])
+            raise CaseFileError(file, line, f"test `{name}`: there is no document `{base}` in `documents:`"
+                                + (f"; {hint}" if hint else ""))
+        doc = copy.deepcopy(documents[base])
+    else:
+        if "changes" in raw and not isinstance(raw["document"], dict):
+            raise CaseFileError(file, line, f"test `{name}`: `changes` needs a mapping document")
+        doc = copy.deepcopy(raw["document"])
+    changes = raw.get("changes") or {}
+    if not isinstance(changes, dict):
+        raise CaseFileError(file, line, f"test `{name}`: `changes` maps JSON Pointers (`/pack/term_years`) to values")
+    for pointer, value in changes.items():
+        try:
+            doc = apply_change(doc, str(pointer), value)
+        except ValueError as e:
+            raise CaseFileError(file, line, f"test `{name}`: change `{pointer}`: {e}") from None
+    expect = raw.get("expect")
+    if not isinstance(expect, dict) or not expect:
+        raise CaseFileError(file, line, f"test `{name}` needs `expect:` (outcome, fired, not_fired, facts, faq)")
+    _check_expect(expect, name, file, line)
+    return Case(name, file, line, doc, expect)
+
+
+def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> None:
+    unknown = set(expect) - _EXPECT_KEYS
+    if unknown:
+        from .fuzzy import did_you_mean
+        key = sorted(map(str, unknown))[0]
+        hint = did_you_mean(key, _EXPECT_KEYS)
+        raise CaseFileError(file, line, f"test `{name}`: unknown key `{key}` in `expect`" + (f"; {hint}" if hint else ""))
+    if "outcome" in expect and expect["outcome"] not in _OUTCOMES:
+        raise CaseFileError(file, line, f"test `{name}`: outcome `{expect['outcome']}` is not one of "
+                            + ", ".join(_OUTCOMES))
+    for key in ("fired", "not_fired", "faq"):
+        if key in expect and not isinstance(expect[key], list):
+            raise CaseFileError(file, line, f"test `{name}`: `{key}` is a list")
+    for item in expect.get("fired", []):
+        if isinstance(item, dict):
+            if "rule" not in item or set(item) - _FIRED_KEYS:
+                raise CaseFileError(file, line, f"test `{name}`: an entry of `fired` is a rule id, or a mapping "
+                                    "with `rule` and optionally `effect`, `path`, `message`")
+        elif not isinstance(item, str):
+            raise CaseFileError(file, line, f"test `{name}`: `fired` lists rule ids")
+    if "facts" in expect and not isinstance(expect["facts"], dict):
+        raise CaseFileError(file, line, f"test `{name}`: `facts` maps fact names to values")
+
+
+def apply_change(doc: Any, pointer: str, value: Any) -> Any:
+    """`doc` with the value at JSON Pointer `pointer` replaced by `value` (None deletes it). Missing
+    mappings on the way are created; `-` appends to a list."""
+    if pointer == "":
+        if value is None:
+            raise ValueError("the whole document cannot be deleted")
+        return copy.deepcopy(value)
+    if not pointer.startswith("/"):
+        raise ValueError("a JSON Pointer starts with `/`, e.g. `/pack/term_years`")
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    target = doc
+    for depth, tok in enumerate(tokens[:-1]):
+        if isinstance(target, dict):
+            if tok not in target or target[tok] is None:
+                if value is None:
+                    return doc  # deleting something already absent
+                target[tok] = {}
+            target = target[tok]
+        elif isinstance(target, list):
+            target = target[_index(target, tok, pointer)]
+        else:
+            raise ValueError(f"`/{'/'.join(tokens[:depth + 1])}` is not a mapping or a list")
+    last = tokens[-1]
+    if isinstance(target, dict):
+        if value is None:
+            target.pop(last, None)
+        else:
+            target[last] = copy.deepcopy(value)
+    elif isinstance(target, list):
+        if last == "-":
+            if value is None:
+                raise ValueError("`-` appends; it cannot delete")
+            target.append(copy.deepcopy(value))
+        elif value is None:
+            del target[_index(target, last, pointer)]
+        else:
+            target[_index(target, last, pointer)] = copy.deepcopy(value)
+    else:
+        raise ValueError("its parent is not a mapping or a list")
+    return doc
+
+
+def _index(items: list[Any], tok: str, pointer: str) -> int:
+    if not tok.isdigit() or int(tok) >= len(items):
+        raise ValueError(f"`{tok}` is not an index of the list (it has {len(items)} entries)")
+    return int(tok)
+
+
+# ---------------------------------------------------------------- running
+
+def run_case(policy: Any, case: Case) -> Result:
+    report = policy.validate(case.document, source=f"{case.file}:{case.line}")
+    return Result(case, report, compare(case.expect, report))
+
+
+def compare(expect: dict[str, Any], report: Report) -> list[str]:
+    """What differs between the expectation and the report, as readable diff lines (- expected, + actual)."""
+    problems: list[str] = []
+    fired = [f for f in report.findings if f.effect != "error"]
+    fired_ids = [f.rule for f in fired]
+    if "outcome" in expect and expect["outcome"] != report.outcome:
+        problems += [f"outcome  - {expect['outcome']}", f"         + {report.outcome}"]
+    for item in expect.get("fired", []):
+        spec = item if isinstance(item, dict) else {"rule": item}
+        rule = spec["rule"]
+        found = [f for f in fired if f.rule == rule]
+        if not found:
+            problems.append(f"fired    - {rule}  (expected to fire; it did not)")
+            continue
+        for key in ("effect", "path"):
+            if key in spec and all(getattr(f, key) != spec[key] for f in found):
+                problems += [f"{rule} {key}  - {spec[key]}",
+                             f"{' ' * len(rule)} {' ' * len(key)}  + {', '.join(sorted({str(getattr(f, key)) for f in found}))}"]
+        if "message" in spec:
+            texts = [t for f in found for part in (f.message, f.advice or {}) for t in part.values()]
+            if not any(str(spec["message"]) in t for t in texts):
+                problems += [f"{rule} message  - …{spec['message']}…",
+                             f"{' ' * len(rule)}          + {found[0].message.get('en', '')}"]
+    for rule in expect.get("not_fired", []):
+        if rule in fired_ids:
+            problems.append(f"fired    + {rule}  (expected not to fire; it did)")
+    if expect.get("exactly"):
+        wanted = {i["rule"] if isinstance(i, dict) else i for i in expect.get("fired", [])}
+        for rule in sorted(set(fired_ids) - wanted):
+            if rule not in expect.get("not_fired", []):
+                problems.append(f"fired    + {rule}  (not in `fired`, and `exactly` is set)")
+    for name, want in (expect.get("facts") or {}).items():
+        have = report.facts.get(name)
+        if want is None:
+            if name in report.facts:
+                problems += [f"fact {name}  - (absent)", f"     {' ' * len(name)}  + {_show(have)}"]
+        elif name not in report.facts:
+            problems += [f"fact {name}  - {_show(want)}", f"     {' ' * len(name)}  + (absent)"]
+        elif not _same(want, have):
+            problems += [f"fact {name}  - {_show(want)}", f"     {' ' * len(name)}  + {_show(have)}"]
+    if "faq" in expect:
+        cited = {q for f in fired for q in f.faq}
+        missing = [q for q in expect["faq"] if q not in cited]
+        if missing:
+            problems += [f"faq      - {', '.join(map(str, expect['faq']))}",
+                         f"         + {', '.join(sorted(cited, key=lambda q: int(q[1:]))) or '(none)'}"]
+    if problems:
+        problems.append("the document fired: " + (", ".join(f"{f.rule} ({f.effect})" for f in fired) or "nothing")
+                        + f"; outcome {report.outcome}")
+        errors = [f for f in report.findings if f.effect == "error"]
+        for f in errors:
+            problems.append(f"invalid: {f.path or '/'}: {f.message.get('en', '')}")
+    return problems
+
+
+def _same(want: Any, have: Any) -> bool:
+    if isinstance(want, _dt.datetime) and isinstance(have, str):
+        try:
+            return _dt.datetime.fromisoformat(have) == want
+        except ValueError:
+            return False
+    return have == want
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# ---------------------------------------------------------------- coverage
+
+@dataclass
+class RuleCoverage:
+    rule: str
+    kinds: tuple[str, ...]
+    fired: list[str] = field(default_factory=list)      # test names
+    not_fired: list[str] = field(default_factory=list)  # test names (documents of its kinds)
+
+
+def coverage(policy: Any, results: Iterable[Result]) -> list[RuleCoverage]:
+    cov = {r.id: RuleCoverage(r.id, r.kinds) for r in policy.rules}
+    for res in results:
+        rep = res.report
+        if rep is None or rep.outcome == "invalid":
+            continue
+        fired = {f.rule for f in rep.findings}
+        for rc in cov.values():
+            if rc.rule in fired:
+                rc.fired.append(res.case.name)
+            elif rep.kind in rc.kinds:
+                rc.not_fired.append(res.case.name)
+    return list(cov.values())
+
+
+def percent(cov: list[RuleCoverage]) -> float:
+    if not cov:
+        return 100.0
+    return 100.0 * sum(bool(c.fired) + bool(c.not_fired) for c in cov) / (2 * len(cov))
+
+
+def faq_scenarios(results: Iterable[Result]) -> dict[str, list[str]]:
+    """FAQ question → names of the tests named after it (`Q6 …`, `Q10/Q11 …`)."""
+    import re
+    out: dict[str, list[str]] = {f"Q{i}": [] for i in range(1, 18)}
+    for res in results:
+        for q in re.findall(r"\bQ(\d+)\b", res.case.name):
+            if f"Q{q}" in out:
+                out[f"Q{q}"].append(res.case.name)
+    return out
+
+
+# ---------------------------------------------------------------- output
+
+def _text(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float, out: Any) -> None:
+    current = None
+    for res in results:
+        if res.case.file != current:
+            current = res.case.file
+            out.write(f"{current}\n")
+        mark = "✓" if res.passed else "✗"
+        out.write(f"  {mark} {res.case.name}" + ("" if res.passed else f"  ({res.case.file}:{res.case.line})") + "\n")
+        for p in res.problems:
+            out.write(f"      {p}\n")
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed
+    out.write(f"\n{len(results)} test{'' if len(results) == 1 else 's'}: {passed} passed"
+              + (f", {failed} failed" if failed else "") + "\n")
+    if cov is not None:
+        pct = percent(cov)
+        width = max((len(c.rule) for c in cov), default=4)
+        out.write(f"\ncoverage: {pct:.1f} % of {2 * len(cov)} (each rule fired, and not fired, at least once)"
+                  f"; required {min_cov:g} %\n")
+        out.write(f"  {'rule'.ljust(width)}  fired    not fired\n")
+        for c in cov:
+            f = f"✓ {len(c.fired)}" if c.fired else "✗ never"
+            n = f"✓ {len(c.not_fired)}" if c.not_fired else "✗ never"
+            out.write(f"  {c.rule.ljust(width)}  {f.ljust(7)}  {n}\n")
+        scen = faq_scenarios(results)
+        named = [q for q, tests in scen.items() if tests]
+        missing = [q for q, tests in scen.items() if not tests]
+        out.write(f"FAQ questions with a scenario named after them: {len(named)}/17"
+                  + (f" (none for {', '.join(missing)})" if missing else "") + "\n")
+
+
+def _json(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float, out: Any) -> None:
+    data: dict[str, Any] = {
+        "tests": [{"name": r.case.name, "file": r.case.file, "line": r.case.line, "passed": r.passed,
+                   "outcome": r.report.outcome if r.report else None,
+                   "fired": [f.rule for f in r.report.findings] if r.report else [],
+                   "problems": r.problems} for r in results],
+        "summary": {"tests": len(results), "passed": sum(r.passed for r in results),
+                    "failed": sum(not r.passed for r in results)},
+    }
+    if cov is not None:
+        data["coverage"] = {"percent": round(percent(cov), 2), "required": min_cov,
+                            "rules": [{"rule": c.rule, "fired": c.fired, "not_fired": c.not_fired} for c in cov],
+                            "faq_scenarios": faq_scenarios(results)}
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def _junit(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float, out: Any) -> None:
+    by_file: dict[str, list[Result]] = {}
+    for r in results:
+        by_file.setdefault(r.case.file, []).append(r)
+    failures = sum(not r.passed for r in results)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(f'<testsuites name="espolicy test" tests="{len(results)}" failures="{failures}">\n')
+    for file, rs in by_file.items():
+        f = sum(not r.passed for r in rs)
+        out.write(f'  <testsuite name={quoteattr(file)} tests="{len(rs)}" failures="{f}">\n')
+        for r in rs:
+            out.write(f'    <testcase name={quoteattr(r.case.name)} classname={quoteattr(Path(file).stem)} '
+                      f'file={quoteattr(file)} line="{r.case.line}"')
+            if r.passed:
+                out.write("/>\n")
+            else:
+                out.write(">\n")
+                out.write(f'      <failure message={quoteattr(r.problems[0])}>{escape(chr(10).join(r.problems))}'
+                          "</failure>\n")
+                out.write("    </testcase>\n")
+        out.write("  </testsuite>\n")
+    if cov is not None:
+        pct = percent(cov)
+        bad = pct < min_cov
+        out.write(f'  <testsuite name="coverage" tests="1" failures="{int(bad)}">\n')
+        out.write(f'    <testcase name={quoteattr(f"rule coverage {pct:.1f} % (required {min_cov:g} %)")} '
+                  'classname="coverage"')
+        if bad:
+            uncovered = [c.rule for c in cov if not (c.fired and c.not_fired)]
+            out.write(f'>\n      <failure message="coverage under the threshold">{escape(", ".join(uncovered))}'
+                      "</failure>\n    </testcase>\n")
+        else:
+            out.write("/>\n")
+        out.write("  </testsuite>\n")
+    out.write("</testsuites>\n")
+
+
+FORMATS = {"text": _text, "json": _json, "junit": _junit}
+
+
+# ---------------------------------------------------------------- the command
+
+def register(sub: Any) -> None:
+    t = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
+                       description="Run the test cases in the policy folder's tests/*.yaml. Exit 0 when all "
+                                   "pass (and coverage is at least --min-coverage with --coverage), 1 when "
+                                   "one fails, 2 when the policy or a test file cannot be read.")
+    t.add_argument("files", nargs="*", metavar="FILE", help="test files (default: the policy folder's tests/*.yaml)")
+    t.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    t.add_argument("--coverage", action="store_true", help="report, per rule, whether it fired and did not fire")
+    t.add_argument("--min-coverage", type=float, default=100.0, metavar="PCT",
+                   help="with --coverage, fail under this percentage (default 100)")
+    t.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default text)")
+    t.set_defaults(func=run)
+
+
+def run(args: Any) -> int:
+    from .evaluate import bundled_dir, load_policy
+
+    folder = Path(args.policy) if args.policy else bundled_dir("policy")
+    try:
+        policy = load_policy(folder)
+    except PolicyError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"espolicy test: error: cannot load the policy: {e}", file=sys.stderr)
+        return 2
+    files = [Path(f) for f in args.files] if args.files else find_test_files(folder)
+    if not files:
+        print(f"espolicy test: error: no test files (tests/*.yaml) in {folder}", file=sys.stderr)
+        return 2
+    cases: list[Case] = []
+    try:
+        for f in files:
+            cases += load_cases(f)
+    except CaseFileError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    results = [run_case(policy, c) for c in cases]
+    cov = coverage(policy, results) if args.coverage else None
+    FORMATS[args.format](results, cov, args.min_coverage, sys.stdout)
+    if any(not r.passed for r in results):
+        return 1
+    if cov is not None and percent(cov) < args.min_coverage:
+        return 1
+    return 0

@@ -1,0 +1,112 @@
+"""AST → canonical rule-language text: expressions with the fewest parentheses their precedence needs,
+strings and message texts re-escaped one way. Shared by `fmt`, `explain`, `doc` and the linter.
+
+`parse(unparse(e))` gives back an AST equal to `e` (spans aside): the printer keeps every
+parenthesis the grammar needs to rebuild the same tree, and no other.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+
+from . import ast
+
+# Binding strength, loosest first (grammar.lark, `?expr` downwards).
+IF, OR, AND, NOT, CMP, SUM, PROD, UNARY, POSTFIX, ATOM = range(10)
+
+
+def string(value: str) -> str:
+    """A quoted string literal, escaped canonically (JSON escapes; non-ASCII kept as is)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def text(t: ast.Text) -> str:
+    """A message or advice text: literal braces doubled, `{expr}` interpolations printed canonically."""
+    out = []
+    for part in t.parts:
+        if isinstance(part, str):
+            out.append(json.dumps(part, ensure_ascii=False)[1:-1].replace("{", "{{").replace("}", "}}"))
+        else:
+            out.append("{" + expr(part) + "}")
+    return '"' + "".join(out) + '"'
+
+
+def template(t: ast.Text) -> str:
+    """A text as a reader sees it (no quotes, no escapes), placeholders shown as `{expr}`."""
+    return "".join(p if isinstance(p, str) else "{" + expr(p) + "}" for p in t.parts)
+
+
+def literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return string(value)
+    if isinstance(value, _dt.time):
+        return f"{value.hour:02d}:{value.minute:02d}"
+    if isinstance(value, _dt.date):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    raise TypeError(f"not a literal: {value!r}")
+
+
+def level(e: ast.Expr) -> int:
+    """How tightly `e` binds when printed without parentheses."""
+    if isinstance(e, ast.If):
+        return IF
+    if isinstance(e, ast.BoolOp):
+        return OR if e.op == "or" else AND
+    if isinstance(e, (ast.Not, ast.Quant)):
+        return NOT
+    if isinstance(e, (ast.Compare, ast.Test)):
+        return CMP
+    if isinstance(e, ast.Arith):
+        return PROD if e.op == "*" else SUM
+    if isinstance(e, ast.Neg):
+        return UNARY
+    if isinstance(e, ast.Literal) and isinstance(e.value, int) and not isinstance(e.value, bool) and e.value < 0:
+        return UNARY
+    if isinstance(e, (ast.Attr, ast.Call)):
+        return POSTFIX
+    return ATOM
+
+
+def expr(e: ast.Expr, need: int = IF) -> str:
+    """`e` as text; wrapped in parentheses when it binds looser than `need`."""
+    s = _bare(e)
+    return f"({s})" if level(e) < need else s
+
+
+def _bare(e: ast.Expr) -> str:
+    if isinstance(e, ast.Literal):
+        return literal(e.value)
+    if isinstance(e, ast.Name):
+        return e.name
+    if isinstance(e, ast.Attr):
+        return f"{expr(e.obj, POSTFIX)}.{e.name}"
+    if isinstance(e, ast.Call):
+        return f"{e.func}(" + ", ".join(expr(a) for a in e.args) + ")"
+    if isinstance(e, ast.Neg):
+        return "-" + expr(e.operand, UNARY)
+    if isinstance(e, ast.Arith):
+        right = PROD if e.op in "+-" else UNARY
+        left = SUM if e.op in "+-" else PROD
+        return f"{expr(e.left, left)} {e.op} {expr(e.right, right)}"
+    if isinstance(e, ast.Compare):
+        return f"{expr(e.left, SUM)} {e.op} {expr(e.right, SUM)}"
+    if isinstance(e, ast.Test):
+        return f"{expr(e.operand, SUM)} is {e.test}"
+    if isinstance(e, ast.BoolOp):
+        need = AND if e.op == "or" else NOT
+        return f" {e.op} ".join(expr(o, need) for o in e.operands)
+    if isinstance(e, ast.Not):
+        return "not " + expr(e.operand, NOT)
+    if isinstance(e, ast.Quant):
+        return f"{e.kind} {e.var} in {expr(e.seq, SUM)}: {expr(e.body, NOT)}"
+    if isinstance(e, ast.If):
+        return f"if {expr(e.cond)} then {expr(e.then)} else {expr(e.else_)}"
+    if isinstance(e, ast.SetLit):
+        return "{" + ", ".join(expr(i) for i in e.items) + "}"
+    if isinstance(e, ast.ListLit):
+        return "[" + ", ".join(expr(i) for i in e.items) + "]"
+    raise TypeError(f"not an expression: {type(e).__name__}")
