@@ -17,6 +17,7 @@ from .builtins import BUILTINS
 from .errors import PolicyError, diagnostic
 from .limits import MAX_PRODUCT_BITS
 from .typecheck import OUTCOME_NAME, CheckedPolicy, path_key
+from .types import TList, TRecord, TSet, Type, strip_optional
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PHASE2_EFFECTS = ("warn", "info")
@@ -118,8 +119,41 @@ class KindProgram:
 class _Emitter:
     """Expression → Python source, with a choice of how values (facts, lets) are spelled."""
 
-    def __init__(self, value_names: set[str], consts: set[str], doc_fields: set[str], in_message: bool):
-        self.values, self.consts, self.fields, self.in_message = value_names, consts, doc_fields, in_message
+    def __init__(self, value_names: set[str], consts: set[str], shape: TRecord, in_message: bool,
+                 hoist: bool = True):
+        self.values, self.consts, self.in_message, self.hoist = value_names, consts, in_message, hoist
+        self.shape, self.fields = shape, set(shape.fields)
+        self.local_types: dict[str, Type] = {}
+        self.hoisted: dict[str, str] = {}  # top-level fields, read once per document: variable -> read
+        self.literal_sets: dict[str, frozenset[Any]] = {}  # set literals, built once per policy
+
+    def static_type(self, e: ast.Expr, local: frozenset[str]) -> Type | None:
+        """The schema type of a field path (through `each`/quantifier variables), else None."""
+        if isinstance(e, ast.Name):
+            if e.name in local:
+                return self.local_types.get(e.name)
+            if e.name in self.values or e.name in self.consts or e.name not in self.fields:
+                return None
+            return self.shape.fields[e.name].type
+        if isinstance(e, ast.Attr):
+            t = self.static_type(e.obj, local)
+            t = strip_optional(t) if t is not None else None
+            if isinstance(t, TRecord) and e.name in t.fields:
+                return t.fields[e.name].type
+        return None
+
+    def _always_present(self, record: Type | None, name: str) -> bool:
+        record = strip_optional(record) if record is not None else None
+        return isinstance(record, TRecord) and name in record.fields and record.fields[name].always_present
+
+    def bind(self, var: str, seq: ast.Expr, local: frozenset[str]) -> None:
+        """Record the item type of a list a variable runs over (names never shadow: the checker says so)."""
+        t = self.static_type(seq, local)
+        t = strip_optional(t) if t is not None else None
+        if isinstance(t, (TList, TSet)):
+            self.local_types[var] = t.item
+        else:
+            self.local_types.pop(var, None)
 
     def expr(self, e: ast.Expr, local: frozenset[str] = frozenset()) -> str:
         m = getattr(self, "_" + type(e).__name__.lower())
@@ -137,12 +171,18 @@ class _Emitter:
         if n in self.consts:
             return _ident("c_", n)
         if n in self.fields:
-            return f"d.get({n!r})"
+            read = f"d[{n!r}]" if self._always_present(self.shape, n) else f"d.get({n!r})"
+            if self.in_message:
+                return read
+            self.hoisted.setdefault(_ident("f_", n), read)
+            return _ident("f_", n)
         if n == OUTCOME_NAME:
             return f"V[{n!r}]" if self.in_message else "o_outcome"
         raise CompileError(f"unresolved name {n!r}")
 
     def _attr(self, e: ast.Attr, local: frozenset[str]) -> str:
+        if self._always_present(self.static_type(e.obj, local), e.name):
+            return f"{self.expr(e.obj, local)}[{e.name!r}]"
         return f"{self.expr(e.obj, local)}.get({e.name!r})"
 
     def _call(self, e: ast.Call, local: frozenset[str]) -> str:
@@ -185,12 +225,18 @@ class _Emitter:
     def _quant(self, e: ast.Quant, local: frozenset[str]) -> str:
         var = _ident("l_", e.var)
         inner = local | {e.var}
+        self.bind(e.var, e.seq, local)
         fn = "any" if e.kind == "any" else "all"
         return f"{fn}({self.expr(e.body, inner)} for {var} in {self.expr(e.seq, local)})"
 
     def _setlit(self, e: ast.SetLit, local: frozenset[str]) -> str:
         if not e.items:
             return "frozenset()"
+        if self.hoist and all(isinstance(i, ast.Literal) for i in e.items):
+            value = frozenset(i.value for i in e.items)  # type: ignore[union-attr]
+            name = next((k for k, v in self.literal_sets.items() if v == value), f"S_{len(self.literal_sets)}")
+            self.literal_sets[name] = value
+            return name
         return "frozenset((" + "".join(self.expr(i, local) + ", " for i in e.items) + "))"
 
     def _listlit(self, e: ast.ListLit, local: frozenset[str]) -> str:
@@ -257,7 +303,7 @@ def _namespace() -> dict[str, Any]:
 def constant_sources(checked: CheckedPolicy) -> list[tuple[ast.Const | ast.Table, str]]:
     """Each constant and table with the one line of Python that computes it, in dependency order
     (executed one by one when the policy compiles; scanned by the safety tests)."""
-    plain = _Emitter(set(), {c.name for c in checked.consts}, set(), in_message=False)
+    plain = _Emitter(set(), {c.name for c in checked.consts}, TRecord({}), in_message=False, hoist=False)
     out: list[tuple[ast.Const | ast.Table, str]] = []
     for c in _const_order(checked.consts):
         if isinstance(c, ast.Const):
@@ -285,9 +331,9 @@ def compile_policy(checked: CheckedPolicy) -> dict[str, KindProgram]:
 def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], consts: set[str]) -> KindProgram:
     values = checked.values.get(kind, ())
     value_names = {v.decl.name for v in values}
-    fields = set(checked.shapes[kind].fields)
-    run_e = _Emitter(value_names, consts, fields, in_message=False)
-    msg_e = _Emitter(value_names, consts, fields, in_message=True)
+    shape = checked.shapes[kind]
+    run_e = _Emitter(value_names, consts, shape, in_message=False)
+    msg_e = _Emitter(value_names, consts, shape, in_message=True)
     rules = [r for r in checked.rules if kind in r.kinds]
     ordered = [r for r in rules if r.effect not in _PHASE2_EFFECTS or not _reads_outcome(r)] + \
               [r for r in rules if r.effect in _PHASE2_EFFECTS and _reads_outcome(r)]
@@ -310,6 +356,7 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             var, seq = rule.each
             lv = _ident("l_", var)
             local = frozenset({var})
+            run_e.bind(var, seq, frozenset())
             lines.append(f"    for i_, {lv} in enumerate({run_e.expr(seq)}):")
             lines.append(f"        if {run_e.expr(rule.condition, local)}:")
             lines.append(f"            fired.append(({i}, i_, {lv}))")
@@ -317,11 +364,14 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     if outcome_done:
         pairs += (", " if pairs else "") + f"{OUTCOME_NAME!r}: o_outcome"
     lines.append(f"    return {{{pairs}}}, fired")
+    lines[1:1] = [f"    {var} = {read}" for var, read in run_e.hoisted.items()]
     for i, rule in enumerate(ordered):
         lines += _render_source(i, rule, msg_e)
     source = "\n".join(lines) + "\n"
     ns = dict(base_ns)
     ns["EFFECTS"] = tuple(r.effect for r in ordered)
+    ns.update(run_e.literal_sets)
+    ns.update(msg_e.literal_sets)
     try:
         code = compile(source, f"<espolicy {kind}>", "exec")
     except (SyntaxError, RecursionError, MemoryError) as e:   # beyond the interpreter's limits; the parser's
@@ -346,6 +396,8 @@ def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str]) -> str:
 def _render_source(i: int, rule: ast.Rule, e: _Emitter) -> list[str]:
     local = frozenset({rule.each[0]}) if rule.each else frozenset()
     lv = _ident("l_", rule.each[0]) if rule.each else "_unused"
+    if rule.each:
+        e.bind(rule.each[0], rule.each[1], frozenset())
     msg = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.message.items()))
     adv = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.advice.items()))
     return [f"def render_{i}(d, V, {lv}):",

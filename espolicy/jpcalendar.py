@@ -52,6 +52,11 @@ def period_last_day(start: date, years: int) -> date:
     gives ``start - 1 day``.  Raises ``ValueError`` for negative ``years`` or when the last
     day is not representable (after 9999-12-31 or before 0001-01-01).
     """
+    if start.__class__ is date and years.__class__ is int and years > 0:  # the common case, fast
+        try:
+            return start.replace(year=start.year + years) - _ONE_DAY
+        except (ValueError, OverflowError):
+            pass  # 29 February, or beyond year 9999: the careful path below
     start = _as_date(start)
     if isinstance(years, bool) or not isinstance(years, int):
         raise TypeError(f"years must be an int, got {type(years).__name__}")
@@ -82,6 +87,8 @@ def period_last_day(start: date, years: int) -> date:
 
 def days_between(a: date, b: date) -> int:
     """Number of days from ``a`` to ``b`` (``b - a``; negative when ``b`` is before ``a``)."""
+    if a.__class__ is date and b.__class__ is date:
+        return (b - a).days
     return (_as_date(b) - _as_date(a)).days
 
 
@@ -112,7 +119,7 @@ def japan_time(dt: datetime) -> time:
 
 def weekday_name(d: date) -> str:
     """English weekday name of ``d``: "Monday" … "Sunday" (locale independent)."""
-    return _WEEKDAY_NAMES[_as_date(d).weekday()]
+    return _WEEKDAY_NAMES[(d if d.__class__ is date else _as_date(d)).weekday()]
 
 
 # --------------------------------------------------------------------------- holidays

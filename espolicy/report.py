@@ -57,6 +57,15 @@ class IsoDateTime(str):
 
 def fact_value(value: Any) -> Any:
     """A computed value as it appears among a report's facts (JSON-ready)."""
+    fast = _FACT.get(value.__class__)
+    return fast(value) if fast is not None else _fact_other(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _fact_other(value: Any) -> Any:
     if isinstance(value, _dt.datetime):
         return IsoDateTime(value.isoformat(timespec="seconds"))
     if isinstance(value, _dt.date):
@@ -68,6 +77,13 @@ def fact_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [fact_value(v) for v in value]
     return value
+
+
+_FACT: dict[type, Any] = {
+    str: _same, int: _same, bool: _same,
+    _dt.date: lambda v: IsoDate(v.isoformat()),
+    _dt.datetime: lambda v: IsoDateTime(v.isoformat(timespec="seconds")),
+}
 
 
 @dataclass(frozen=True)
