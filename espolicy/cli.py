@@ -41,7 +41,10 @@ def _load(policy_dir: str | None) -> Policy | None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Judge every document under PATH…, streaming each report to the chosen format
     (espolicy.batch: selection, processes, limits; espolicy.output: the formats)."""
+    import dataclasses
+
     from .batch import BatchOptions, documents, run
+    from .limits import DEFAULT_LIMITS
     from .loader import iter_paths
     from .output import RunContext
     from .progress import Progress, is_terminal, wanted
@@ -62,8 +65,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     results_shown = not (args.quiet or args.summary_only)
+    limits = DEFAULT_LIMITS
+    if args.max_documents is not None:
+        limits = dataclasses.replace(limits, max_documents=args.max_documents, max_lines=args.max_documents)
     options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
-                           reports=results_shown)
+                           reports=results_shown, limits=limits)
     out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__))
     progress = None  # on a terminal's stderr, unless results scroll on the same terminal
     if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):
@@ -101,6 +107,14 @@ def _jobs(value: str) -> int:
     if jobs < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1 process, not {jobs}")
     return jobs
+
+
+def _positive(value: str) -> int:
+    """A number ≥ 1 (`--max-documents`)."""
+    count = _count(value)
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 1, not {count}")
+    return count
 
 
 def _count(value: str) -> int:
@@ -148,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--kind", action="append", metavar="KIND",
                    help="judge only documents of KIND (repeatable); documents of other kinds are skipped "
                         "and not counted; unreadable documents and unknown kinds are still reported")
+    v.add_argument("--max-documents", type=_positive, metavar="N",
+                   help="documents read from one file at most: a YAML stream (default 100,000) or a JSON Lines "
+                        "file (streamed: no cap by default)")
     v.set_defaults(func=cmd_validate)
 
     # the policy owner's tools, one module each: check, test, fmt, explain, doc

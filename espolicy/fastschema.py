@@ -13,7 +13,7 @@ import datetime as _dt
 import re
 from typing import Any, Callable, Mapping
 
-from .schema import _EMAIL, parse_date, parse_datetime
+from .schema import _EMAIL, parse_date, parse_datetime, pattern_regex
 
 # Keywords the generator understands; annotations are ignored. Any other keyword disables the fast path.
 _ANNOTATIONS = {"description", "title", "$comment", "$schema", "$id", "$defs", "default", "examples"}
@@ -97,7 +97,7 @@ class _Gen:
         if "maxLength" in schema:
             self.emit(ind, f"if len({src}) > {int(schema['maxLength'])}: raise _Bad")
         if "pattern" in schema:
-            pattern = self.const(re.compile(schema["pattern"]))
+            pattern = self.const(pattern_regex(schema["pattern"]))   # `$` as in ECMA-262 (schema.py)
             self.emit(ind, f"if {pattern}.search({src}) is None: raise _Bad")
         if schema.get("format") == "email":
             self.emit(ind, f"if _EMAIL.fullmatch({src}) is None: raise _Bad")

@@ -22,12 +22,13 @@ class Limits:
     """What one run reads at most. Every field is a positive int.
 
     - `max_bytes`: the bytes of one YAML or JSON file, of standard input, and of one line of a
-      JSON Lines file (JSON Lines files are read line by line, so their total size is not bounded:
-      `max_documents` bounds their length instead). Default 16 MiB.
+      JSON Lines file (a .jsonl file is streamed line by line, so its length is not bounded: memory
+      stays flat and every line gets its result). Default 16 MiB.
     - `max_depth`: how deeply mappings and lists may nest in a document (the document itself is
       level 1). Default 64; the deepest valid document nests 3 levels.
-    - `max_documents`: documents in one file: YAML documents of a stream (empty ones counted) or
-      non-blank lines of a JSON Lines file. Default 100,000.
+    - `max_documents`: documents in one YAML stream (empty ones counted), or lines of JSON Lines
+      read from standard input or text. Default 100,000.
+    - `max_lines`: lines of one JSON Lines file; default None, no cap (the file is streamed).
     - `max_values`: values (mappings, lists, scalars, keys) in one document, YAML aliases expanded
       (a "billion laughs" document is refused before it is expanded). Default 100,000.
     """
@@ -36,10 +37,13 @@ class Limits:
     max_depth: int = 64
     max_documents: int = 100_000
     max_values: int = 100_000
+    max_lines: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_depth", "max_documents", "max_values"):
+        for name in ("max_bytes", "max_depth", "max_documents", "max_values", "max_lines"):
             value = getattr(self, name)
+            if name == "max_lines" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Limits.{name} must be a positive whole number, not {value!r}")
 

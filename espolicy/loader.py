@@ -257,7 +257,7 @@ def load_text(text: str, source: str, fmt: str, limits: Limits = DEFAULT_LIMITS)
     elif fmt == "json":
         yield _json_loaded(source, text, limits) if text.strip() else _empty(source)
     else:
-        yield from _jsonl_loaded(_capped(_jsonl_text_entries(text, limits), limits, "lines"), source)
+        yield from _jsonl_loaded(_capped(_jsonl_text_entries(text, limits), limits.max_documents, "lines"), source)
 
 
 def _numbered(entries: Iterator[_Entry], source: str) -> Iterator[Loaded]:
@@ -344,7 +344,10 @@ def _json_value(text: str, first_line: int, limits: Limits = DEFAULT_LIMITS) -> 
         return None, _too_deep(None, limits, "JSON")
     except ValueError as e:   # an integer of more than 4300 digits (Python's int-str limit), or worse
         return None, _json_unreadable_number(text, e, first_line)
-    return value, _json_bounds(value, limits)
+    bounds = _json_bounds(value, limits)
+    if bounds is None and not (text.isascii() and "\\u" not in text):   # only escapes or raw text can hold one
+        bounds = _lone_surrogate(value, "JSON")
+    return (value, None) if bounds is None else (None, bounds)
 
 
 class _Infinite(ValueError):
@@ -414,6 +417,40 @@ def _json_bounds(value: object, limits: Limits) -> Finding | None:
     return None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: object, what: str) -> Finding | None:
+    """`parse-error` when a string or key holds a lone surrogate (`"\\ud800"` in JSON): half of a
+    UTF-16 pair is no character, and no output could be written with it (UTF-8 cannot encode it)."""
+    stack: list[tuple[object, tuple[object, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            found = None if item.isascii() else _SURROGATE.search(item)
+        elif isinstance(item, dict):
+            found = None
+            for key, child in item.items():
+                if isinstance(key, str) and not key.isascii() and _SURROGATE.search(key):
+                    found, path = _SURROGATE.search(key), (*path, key)
+                    break
+                stack.append((child, (*path, key)))
+        elif isinstance(item, list):
+            found = None
+            stack.extend((child, (*path, i)) for i, child in enumerate(item))
+        else:
+            found = None
+        if found is not None:
+            pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path) or "/"
+            pointer = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", pointer)
+            code = f"\\u{ord(found.group()):04x}"
+            return _positioned("parse-error", None, None,
+                               f"the {what} text at {pointer} holds {code}, half of a UTF-16 surrogate pair, "
+                               "which is not a character", f"{what} の {pointer} の文字列に {code}（UTF-16 サロゲート"
+                               "ペアの片方のみで、文字ではありません）が含まれています")
+    return None
+
+
 def _too_deep(mark: tuple[int, int] | None, limits: Limits, what: str) -> Finding:
     """`parse-error`: mappings and lists nested deeper than `limits.max_depth`."""
     line, column = mark if mark is not None else (None, None)
@@ -436,18 +473,17 @@ def _values_words(limits: Limits) -> tuple[str, str]:
             f"文書の値が上限の {limits.max_values} 個を超えるため、読み込みませんでした")
 
 
-def _capped(entries: Iterator[_Entry], limits: Limits, unit: str) -> Iterator[_Entry]:
-    """At most `limits.max_documents` entries, then one `too-many-documents` entry where the next one
-    starts (what follows is not read: nothing is dropped without a result saying so)."""
+def _capped(entries: Iterator[_Entry], cap: int, unit: str) -> Iterator[_Entry]:
+    """At most `cap` entries, then one `too-many-documents` entry where the next one starts (what
+    follows is not read: nothing is dropped without a result saying so)."""
     for count, entry in enumerate(entries, 1):
-        if count > limits.max_documents:
-            yield _Entry(entry.line, None, _too_many_documents(entry.line, limits, unit))
+        if count > cap:
+            yield _Entry(entry.line, None, _too_many_documents(entry.line, cap, unit))
             return
         yield entry
 
 
-def _too_many_documents(line: int, limits: Limits, unit: str) -> Finding:
-    n = limits.max_documents
+def _too_many_documents(line: int, n: int, unit: str) -> Finding:
     ja_unit = "行" if unit == "lines" else "文書"
     return _positioned("too-many-documents", line, 1,
                        f"the file holds more than {n} documents ({unit}), the limit: this one and the rest "
@@ -533,15 +569,18 @@ def _jsonl_text_entries(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[
 def _jsonl_file(path: str, limits: Limits = DEFAULT_LIMITS,
                 entry_of: Callable[[str, int, Limits], _Entry | None] | None = None) -> Iterator[Loaded]:
     """The documents of a .jsonl file, read line by line (never whole; a line over the byte limit is
-    skipped without being held in memory, with a `too-large` result)."""
+    skipped without being held in memory, with a `too-large` result); any number of lines."""
     try:
         handle = open(path, "rb")
     except OSError as e:
         yield Loaded(path, None, _unreadable(path, e))
         return
     with handle:
+        # streamed: memory stays flat however long the file, so its length is capped only on request
         entries = _jsonl_file_entries(handle, path, limits, entry_of or _jsonl_entry)
-        yield from _jsonl_loaded(_capped(entries, limits, "lines"), path)
+        if limits.max_lines is not None:
+            entries = _capped(entries, limits.max_lines, "lines")
+        yield from _jsonl_loaded(entries, path)
 
 
 @dataclass(frozen=True)
@@ -767,7 +806,7 @@ def _yaml_entries(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry
                 start = loader.peek_event().start_mark.line + 1
                 documents += 1
                 if documents > limits.max_documents:
-                    yield _Entry(start, None, _too_many_documents(start, limits, "YAML documents"))
+                    yield _Entry(start, None, _too_many_documents(start, limits.max_documents, "YAML documents"))
                     return
                 node = loader.get_node()
             except (yaml.YAMLError, RecursionError) as e:
@@ -797,7 +836,9 @@ def _yaml_document(loader: _SafeLoader, node: yaml.Node, start: int, text: str,
     if too_big is not None:
         return _Entry(start, None, too_big)
     try:
-        return _Entry(start, loader.construct_document(node), positions=YamlPositions(node))
+        doc = loader.construct_document(node)
+        lone = _lone_surrogate(doc, "YAML")   # a `"\\ud800"` escape (libyaml refuses it; PyYAML does not)
+        return _Entry(start, None, lone) if lone else _Entry(start, doc, positions=YamlPositions(node))
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as e:
         loader.constructed_objects, loader.recursive_objects, loader.state_generators = {}, {}, []
         return _Entry(start, None, _yaml_problem(e, text, final=False))
@@ -880,6 +921,9 @@ def _yaml_problem(error: BaseException, text: str, final: bool) -> Finding:
         character = error.character if isinstance(error.character, int) else ord(error.character[:1] or b"\0")
         en = f"unacceptable character #x{character:04x}: {error.reason}"
         ja = f"使用できない文字 #x{character:04x} があります（{error.reason}）"
+    elif isinstance(error, yaml.MarkedYAMLError) and "nesting depth" in str(error.problem or ""):
+        # PyYAML 6.0.4+ stops deep flow collections itself (at 1,000 levels, past our limit)
+        en, ja = _depth_words(DEFAULT_LIMITS, "YAML")
     elif isinstance(error, yaml.MarkedYAMLError):
         detail = "; ".join(str(p) for p in (error.context, error.problem) if p)
         en, ja = f"YAML syntax error: {detail}", f"YAML の構文エラーです: {detail}"

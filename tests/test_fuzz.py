@@ -16,7 +16,7 @@ import json
 import os
 import string
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -41,6 +41,15 @@ def examples(n: int) -> settings:
 
 
 FAST = examples(300)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def no_policy_cache() -> Iterator[None]:
+    """The policies built here are thrown away: keep them out of the compiled-policy cache (and make
+    every one go through the parser and checker)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ESPOLICY_CACHE_DIR", "off")
+        yield
 SCHEMAS = SchemaSet.load(bundled_dir("schemas"))
 SOURCES = read_sources(bundled_dir("policy"))
 

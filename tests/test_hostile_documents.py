@@ -277,9 +277,10 @@ def test_a_yaml_stream_over_the_document_limit_says_where_reading_stopped(tmp_pa
     invalid(reports[-1], "too-many-documents", "more than 10 documents", "were not read")
 
 
-def test_a_jsonl_file_over_the_document_limit_says_where_reading_stopped(tmp_path: Path) -> None:
+def test_a_jsonl_file_over_the_line_limit_says_where_reading_stopped(tmp_path: Path) -> None:
     path = write(tmp_path / "many.jsonl", "\n".join([GOOD_JSON] * 12) + "\n")
-    reports = judge_file(path, Limits(max_documents=10))
+    assert len(judge_file(path, Limits(max_documents=10))) == 12  # streamed: no cap unless asked
+    reports = judge_file(path, Limits(max_lines=10))
     assert [r.outcome for r in reports] == ["allow"] * 10 + ["invalid"]
     assert reports[-1].source == f"{path}:11"
     invalid(reports[-1], "too-many-documents", "more than 10 documents (lines)")

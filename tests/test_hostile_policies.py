@@ -31,6 +31,15 @@ T = TypeVar("T")
 SECONDS = 5.0
 SCHEMAS = SchemaSet.load(bundled_dir("schemas"))
 
+
+@pytest.fixture(autouse=True, scope="module")
+def no_policy_cache() -> Iterator[None]:
+    """The policies built here are thrown away: keep them out of the compiled-policy cache (and make
+    every one go through the parser and checker)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ESPOLICY_CACHE_DIR", "off")
+        yield
+
 REGISTRATION = {
     "kind": "registration", "id": "REG-H-1", "registration_date": "2026-04-10",
     "server": {"model": "Express5800/R120h-1M", "serial": "4300123", "warranty_start": "2026-03-16",
@@ -285,7 +294,8 @@ def test_a_thousand_rules_compile_in_bounded_time() -> None:
 
 INTERNAL_NAMES = frozenset({"d", "V", "fired", "i_", "o_outcome", "EFFECTS", "_date", "_time", "_is_int", "_outcome",
                             "_render", "_mul", "any", "all", "isinstance", "str", "frozenset", "enumerate", "None"})
-POLICY_NAME = re.compile(r"(?:v|l|c|B)_[A-Za-z_][A-Za-z0-9_]*\Z")
+# v_ values, l_ locals, c_ constants, B_ built-ins, f_ top-level fields of the document; S_n literal sets
+POLICY_NAME = re.compile(r"(?:(?:v|l|c|B|f)_[A-Za-z_][A-Za-z0-9_]*|S_[0-9]+)\Z")
 FUNCTION_NAME = re.compile(r"(?:run|render_[0-9]+)\Z")
 ALLOWED_NODES = frozenset({
     "Module", "FunctionDef", "arguments", "arg", "Assign", "Return", "If", "For", "Expr", "Call", "Name", "Load",
@@ -328,6 +338,11 @@ def scan(policy: Policy) -> None:
     """The safety properties of a compiled policy's generated source (see the module docstring)."""
     tree = pyast.parse(generated(policy))
     constants = {n.value for n in pyast.walk(tree) if isinstance(n, pyast.Constant) and isinstance(n.value, str)}
+    for program in policy.programs.values():   # literal sets the compiler hoisted out of the code: data too
+        for name, value in program.run.__globals__.items():
+            if re.fullmatch(r"S_[0-9]+", name):
+                assert isinstance(value, frozenset) and all(isinstance(v, (str, int)) for v in value), (name, value)
+                constants |= {v for v in value if isinstance(v, str)}
     identifiers: set[str] = set()
     for n in pyast.walk(tree):
         assert type(n).__name__ in ALLOWED_NODES, pyast.dump(n)[:200]
@@ -354,8 +369,9 @@ def scan(policy: Policy) -> None:
         if bare and bare not in ("get", "append") and not POLICY_NAME.match(bare):
             assert bare not in identifiers or bare in INTERNAL_NAMES and bare in _identifier_names(policy), \
                 f"policy string {text!r} appears as an identifier"
-    namespace_builtins = policy.programs[next(iter(policy.programs))].run.__globals__["__builtins__"]
-    assert set(namespace_builtins) <= {"any", "all", "isinstance", "str", "frozenset", "enumerate", "None"}
+    for program in policy.programs.values():
+        assert set(program.run.__globals__["__builtins__"]) <= {"any", "all", "isinstance", "str", "frozenset",
+                                                                "enumerate", "None"}
 
 
 def _identifier_names(policy: Policy) -> set[str]:

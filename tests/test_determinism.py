@@ -1,0 +1,152 @@
+"""Determinism and concurrency (issue 5): the same input gives byte-identical JSON, run after run and
+with `-j`; `Policy.validate` from 8 threads at once gives what it gives serially; a pickled policy
+judges alike.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import json
+import pickle
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import espolicy
+from espolicy.cli import build_parser, main
+from espolicy.evaluate import Policy, load_policy
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def documents(count: int, seed: int = 5) -> list[dict[str, Any]]:
+    """`count` documents of every kind and outcome, near the boundaries, reproducibly."""
+    rng = random.Random(seed)
+    day = lambda: dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(0, 1500))  # noqa: E731
+    out: list[dict[str, Any]] = []
+    for i in range(count):
+        start = day()
+        if i % 3 == 0:
+            out.append({
+                "kind": "registration", "id": f"R-{i}", "registration_date": (start + dt.timedelta(
+                    days=rng.choice([0, 20, 364, 365, 366, 1095, 1096, 2000]))).isoformat(),
+                "server": {"model": "m", "serial": "4300123", "warranty_start": start.isoformat(),
+                           "warranty_years": rng.randint(1, 5)},
+                "pack": {"generation": rng.choice(["ESP", "ESP_G2"]), "coverage": rng.choice(["weekday", "24x365"]),
+                         "term_years": rng.randint(1, 10), "purchase_date": start.isoformat()},
+                "history": [{"generation": rng.choice(["ESP", "ESP_G2"]), "term_years": 3,
+                             "registered_on": "2021-05-01"}] * rng.randint(0, 2),
+                "requests": {"ups_battery_replacement": rng.random() < 0.1},
+            })
+        elif i % 3 == 1:
+            moment = dt.datetime.combine(day(), dt.time(rng.choice([8, 17, 12, 23]), rng.choice([29, 30, 0])),
+                                         tzinfo=dt.timezone(dt.timedelta(hours=9)))
+            out.append({
+                "kind": "service_request", "id": f"S-{i}", "requested_at": moment.isoformat(),
+                "server": {"serial": "4300123", "warranty_start": start.isoformat(), "warranty_years": 1},
+                "registration": {"generation": "ESP_G2", "coverage": rng.choice(["weekday", "24x365"]),
+                                 "term_years": 3, "registered_on": (start + dt.timedelta(days=10)).isoformat()},
+                "service": {"type": rng.choice(["repair", "periodic_maintenance"])},
+            })
+        else:
+            out.append({
+                "kind": "change_request", "id": f"C-{i}", "request_date": day().isoformat(),
+                "registration": {"generation": "ESP_G2", "coverage": rng.choice(["weekday", "24x365"]),
+                                 "term_years": 3, "server_serial": "4300123", "warranty_start": start.isoformat(),
+                                 "registered_on": start.isoformat()},
+                "change": {"type": rng.choice(["site", "contact", "term", "express_notification_hours", "reissue"]),
+                           "to": rng.choice([4, 7, "6 years", "x"])},
+            })
+        if i % 17 == 0:
+            out[-1]["id"] = 12345          # an invalid one now and then
+    return out
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[dict[str, Any]]:
+    return documents(400)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory, docs: list[dict[str, Any]]) -> Path:
+    """A folder of YAML examples, a JSON Lines file of 600 documents (more than one chunk of
+    `-j`) and a few hostile files."""
+    root = tmp_path_factory.mktemp("batch")
+    for path in (REPO / "examples").iterdir():
+        (root / path.name).write_bytes(path.read_bytes())
+    lines = [json.dumps(d, ensure_ascii=False) for d in documents(600, seed=9)]
+    (root / "many.jsonl").write_text("\n".join(lines[:300] + ["{broken", "[" * 5000] + lines[300:]) + "\n",
+                                     encoding="utf-8")
+    (root / "bomb.yaml").write_text("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}" if i > 1 else "*a"] * 10) + "]\n" for i in range(1, 8)))
+    (root / "deep.json").write_text("[" * 10_000 + "]" * 10_000)
+    (root / "empty.yaml").write_text("")
+    return root
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, bytes]:
+    code = main(["validate", *args])
+    out = capsys.readouterr().out
+    return code, out.encode("utf-8")
+
+
+def test_json_output_is_byte_identical_run_after_run(capsys: pytest.CaptureFixture[str], batch: Path) -> None:
+    first = run(capsys, "--format", "json", str(batch))
+    second = run(capsys, "--format", "json", str(batch))
+    assert first == second
+    report = json.loads(first[1])
+    assert report["summary"]["documents"] == len(report["results"]) > 600
+
+
+def test_json_output_with_jobs_is_byte_identical(capsys: pytest.CaptureFixture[str], batch: Path) -> None:
+    if "--jobs" not in build_parser().format_help() and "-j" not in _validate_help():
+        pytest.skip("validate has no -j")
+    serial = run(capsys, "--format", "json", str(batch))
+    parallel = run(capsys, "--format", "json", "-j", "2", str(batch))
+    assert serial == parallel
+
+
+def _validate_help() -> str:
+    parser = build_parser()
+    for action in parser._subparsers._group_actions:   # type: ignore[union-attr]
+        if "validate" in action.choices:
+            return action.choices["validate"].format_help()
+    return ""
+
+
+def test_validate_from_eight_threads_matches_serial(docs: list[dict[str, Any]]) -> None:
+    policy = load_policy()
+    serial = [policy.validate(d).to_dict() for d in docs]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):   # several rounds: interleavings differ
+            threaded = list(pool.map(lambda d: policy.validate(d).to_dict(), docs))
+            assert threaded == serial
+    outcomes = {r["outcome"] for r in serial}
+    assert outcomes == {"allow", "deny", "review", "invalid"}, outcomes
+
+
+def test_first_use_from_eight_threads_at_once(docs: list[dict[str, Any]]) -> None:
+    """A fresh policy (holiday calendar and caches not yet warm) used from 8 threads at once."""
+    policy = Policy(load_policy()._sources)
+    serial_policy = Policy(load_policy()._sources)
+    barrier = concurrent.futures.ThreadPoolExecutor(max_workers=8)
+    with barrier as pool:
+        threaded = list(pool.map(lambda d: json.dumps(policy.validate(d).to_dict(), ensure_ascii=False), docs))
+    assert threaded == [json.dumps(serial_policy.validate(d).to_dict(), ensure_ascii=False) for d in docs]
+
+
+def test_a_pickled_policy_gives_identical_reports(docs: list[dict[str, Any]]) -> None:
+    policy = espolicy.default_policy()
+    copy = pickle.loads(pickle.dumps(policy))
+    assert copy.info() == policy.info()
+    for doc in docs:
+        assert copy.validate(doc).to_dict() == policy.validate(doc).to_dict()
+
+
+def test_the_same_document_twice_gives_the_same_report(docs: list[dict[str, Any]]) -> None:
+    policy = espolicy.default_policy()
+    for doc in docs[:100]:
+        first = json.dumps(policy.validate(doc).to_dict(), ensure_ascii=False)
+        assert json.dumps(policy.validate(json.loads(json.dumps(doc))).to_dict(), ensure_ascii=False) == first
