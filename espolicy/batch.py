@@ -23,7 +23,7 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -55,6 +55,7 @@ class BatchOptions:
     limits: Limits = DEFAULT_LIMITS
     reports: bool = True
     chunk: int = CHUNK
+    render: Callable[[Report], str] | None = None  # the format's picklable renderer, for `-j` workers
 
 
 def cpu_count() -> int:
@@ -113,6 +114,18 @@ def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = 
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """A report as a worker process rendered it for a streaming format: its text and outcome."""
+
+    text: str
+    outcome: str
+    failing: bool
+
+    def fails(self, fail_on: str) -> bool:
+        return self.failing
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What the batch keeps of a report when no format shows it: its outcome and whether it fails."""
 
@@ -158,7 +171,9 @@ def run(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptio
     summary = Summary() if summary is None else summary
     failed = False
     for report in reports(policy, items, options):
-        if out is not None and options.reports:
+        if isinstance(report, Rendered):
+            out.emit(report.text)
+        elif out is not None and options.reports:
             out.result(report)
         summary.add(report)   # a Verdict has the outcome Summary counts
         failed = failed or report.fails(options.fail_on)
@@ -178,14 +193,21 @@ def _init_worker(policy: Policy) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
 
 
-_Payload = list[tuple[str, str, Any, Any, Any]]   # (file, source, doc or RawLine, problem, positions)
+_Payload = list[tuple[str, str, Any, Any, Any, bool]]   # (file, source, doc or RawLine, problem, positions, render)
 
 
-def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[Report | Verdict | None]:
+def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[Report | Verdict | Rendered | None]:
+    """Judge a chunk in a worker; with a renderer, documents placed here come back as their text
+    (the parent only writes it: rendering is most of the output's cost)."""
     policy = _worker_policy
     assert policy is not None
-    return [_one(policy, file, Loaded(source, doc, problem, positions), options)
-            for file, source, doc, problem, positions in payload]
+    out: list[Report | Verdict | Rendered | None] = []
+    for file, source, doc, problem, positions, render in payload:
+        done = _one(policy, file, Loaded(source, doc, problem, positions), options)
+        if render and isinstance(done, Report) and options.render is not None:
+            done = Rendered(options.render(done), done.outcome, done.fails(options.fail_on))
+        out.append(done)
+    return out
 
 
 def _context() -> Any:
@@ -224,7 +246,8 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
                     if options.reports:
                         deferred.append((index, positions))
                     positions = None
-                payload.append((file, loaded.source, loaded.doc, loaded.problem, positions))
+                render = loaded.positions is None or isinstance(loaded.positions, JsonPositions)
+                payload.append((file, loaded.source, loaded.doc, loaded.problem, positions, render))
             pending.append((pool.apply_async(_judge_chunk, (payload, options)), deferred))
             while len(pending) >= options.jobs * _IN_FLIGHT_PER_JOB:
                 yield from _collect(*pending.popleft())

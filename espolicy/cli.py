@@ -68,9 +68,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     limits = DEFAULT_LIMITS
     if args.max_documents is not None:
         limits = dataclasses.replace(limits, max_documents=args.max_documents, max_lines=args.max_documents)
-    options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
-                           reports=results_shown, limits=limits)
     out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__))
+    options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
+                           reports=results_shown, limits=limits, render=getattr(out, "renderer", None))
     progress = None  # on a terminal's stderr, unless results scroll on the same terminal
     if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):
         progress = Progress(sys.stderr, files)

@@ -344,7 +344,10 @@ def _json_value(text: str, first_line: int, limits: Limits = DEFAULT_LIMITS) -> 
         return None, _too_deep(None, limits, "JSON")
     except ValueError as e:   # an integer of more than 4300 digits (Python's int-str limit), or worse
         return None, _json_unreadable_number(text, e, first_line)
-    bounds = _json_bounds(value, limits)
+    # a text with no more brackets than the depth limit and fewer characters than the values limit
+    # cannot exceed either (every value takes a character): skip the walk, the common case
+    small = len(text) < limits.max_values and text.count("[") + text.count("{") <= limits.max_depth
+    bounds = None if small else _json_bounds(value, limits)
     if bounds is None and not (text.isascii() and "\\u" not in text):   # only escapes or raw text can hold one
         bounds = _lone_surrogate(value, "JSON")
     return (value, None) if bounds is None else (None, bounds)

@@ -255,8 +255,11 @@ def test_json_report_matches_the_contract(tmp_path, capsys):
             assert set(f["message"]) == {"en", "ja"}
     assert report["summary"] == {"documents": 4, "allow": 1, "deny": 1, "review": 1, "invalid": 1}
     assert report["results"][1]["facts"]["service_last_day"] == "2029-03-15"
-    # streamed output is exactly the indent-2 rendering of the whole
-    assert out == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    # streamed output: an indented frame, one compact line per result
+    lines = out.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}" and '  "results": [' in lines
+    results = [line.strip().rstrip(",") for line in lines if line.startswith('    {"source": ')]
+    assert [json.loads(r) for r in results] == report["results"]
 
 
 def test_json_with_no_documents(tmp_path, capsys):

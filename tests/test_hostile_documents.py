@@ -328,6 +328,39 @@ def test_a_utf8_bom_is_accepted(tmp_path: Path, name: str, content: str) -> None
 
 def test_lone_surrogates_in_text_are_a_parse_error() -> None:
     invalid(only(judge_text("kind: registration\nid: \ud800\n", "yaml")), "parse-error", "#xd800")
+    invalid(only(judge_text('{"kind": "registration", "id": "\ud800"}', "json")), "parse-error", "/id holds \\ud800")
+
+
+@pytest.mark.parametrize("name, content, where", [
+    ("value.json", '{"kind": "registration", "id": "\\ud800"}', "/id holds \\ud800"),
+    ("key.json", '{"kind": "registration", "a\\udfffb": 1}', "/a\\udfffb holds \\udfff"),
+    ("nested.jsonl", '{"kind": "registration", "history": [{"x": "\\udc00"}]}\n', "/history/0/x holds \\udc00"),
+    ("reversed.json", '{"id": "\\ude00\\ud83d"}', "/id holds \\ude00"),
+])
+def test_lone_surrogate_escapes_are_parse_errors(tmp_path: Path, name: str, content: str, where: str) -> None:
+    """`"\\ud800"` is valid JSON syntax, but half of a UTF-16 pair is no character: kept, it made every
+    output format fail to write the report (UTF-8 cannot encode it) and ended the whole run."""
+    report = only(judge_file(write(tmp_path / name, content)))
+    invalid(report, "parse-error", where, "half of a UTF-16 surrogate pair")
+
+
+def test_a_surrogate_pair_escape_is_one_character(tmp_path: Path) -> None:
+    doc = json.loads(GOOD_JSON)
+    doc["server"]["model"] = "\U0001F600"
+    path = write(tmp_path / "emoji.json", json.dumps(doc))   # ensure_ascii: written as \ud83d\ude00
+    assert "\\ud83d\\ude00" in path.read_text()
+    assert only(judge_file(path)).outcome == "allow"
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+def test_a_lone_surrogate_escape_in_yaml_is_a_parse_error(monkeypatch: pytest.MonkeyPatch, libyaml: bool) -> None:
+    """libyaml refuses `"\\ud800"` in a double-quoted scalar; PyYAML's own scanner builds it."""
+    if libyaml and not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("libyaml is not installed")
+    monkeypatch.setattr(yaml, "__with_libyaml__", libyaml)
+    report = only(judge_text('kind: registration\nid: "\\ud800"\n', "yaml"))
+    invalid(report, "parse-error")
+    assert "d800" in report.findings[0].message["en"] or "escape" in report.findings[0].message["en"]
 
 
 # ---------------------------------------------------------------- numbers
@@ -482,6 +515,8 @@ HOSTILE_FILES: dict[str, str | bytes] = {
     "m-comments.yaml": "# nothing\n",
     "n-cycle.yaml": "a: &a [*a]\n",
     "o-sexagesimal.yaml": "id: 1" + ":1" * 100_000 + "\n",
+    "q-surrogate.json": '{"kind": "registration", "id": "\\ud800"}',
+    "r-surrogate.yaml": 'kind: registration\nid: "\\ud800"\n',
 }
 
 
@@ -518,3 +553,26 @@ def test_limits_reject_nonsense_settings() -> None:
     for bad in (0, -1, True, 1.5, "16"):
         with pytest.raises(ValueError):
             Limits(max_bytes=bad)  # type: ignore[arg-type]
+
+
+def test_every_output_format_survives_hostile_files(tmp_path: Path) -> None:
+    """In a real process (stdout a UTF-8 pipe, not a test's StringIO), each format writes the report of
+    a batch with hostile files between good ones and exits 1, with nothing on stderr."""
+    import subprocess
+    import sys
+
+    from espolicy.output import FORMATS
+
+    write(tmp_path / "a-good.yaml", GOOD_YAML)
+    for name in ("b-bomb.yaml", "d-deep.json", "f-garbage.yaml", "j-digits.json", "q-surrogate.json",
+                 "r-surrogate.yaml"):
+        content = HOSTILE_FILES[name]
+        write(tmp_path / name, content)
+    write(tmp_path / "b-escapes.yaml", 'kind: registration\nid: "\\e[31mred\\x07"\n')
+    write(tmp_path / "z-good.json", GOOD_JSON)
+    for fmt in sorted(FORMATS):
+        safe = ["-P"] if sys.flags.safe_path else []   # as the tests run: the installed package in CI
+        done = subprocess.run([sys.executable, *safe, "-m", "espolicy", "validate", "--format", fmt, str(tmp_path)],
+                              capture_output=True, timeout=60, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        assert (done.returncode, done.stderr) == (1, b""), (fmt, done.stderr.decode(errors="replace")[-2000:])
+        assert done.stdout.decode("utf-8")

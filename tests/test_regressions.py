@@ -131,6 +131,15 @@ def test_json_integer_of_thousands_of_digits_has_a_clear_message() -> None:
                                            "a number may have"
 
 
+def test_a_lone_surrogate_escape_is_a_parse_error_not_a_crash_of_the_run(tmp_path, capfd) -> None:
+    """`{"id": "\\ud800"}` is JSON syntax, but the lone surrogate reached the report, and writing it to a
+    UTF-8 stdout raised UnicodeEncodeError in every output format: the whole run ended with a
+    traceback. Fixed in espolicy/loader.py (`_lone_surrogate`: a `parse-error` naming where it is)."""
+    [loaded] = load_text('{"kind": "registration", "id": "\\ud800"}', "f", "json")
+    assert loaded.problem.rule == "parse-error"
+    assert "/id holds \\ud800" in loaded.problem.message["en"]
+
+
 # ---------------------------------------------------------------- found by the hostile policies
 
 RULE = 'rule r {{\n  for registration\n  deny when {}\n  faq Q1\n  message en "x"\n  message ja "y"\n}}\n'

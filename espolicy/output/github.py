@@ -9,6 +9,7 @@ as plain text. Data is escaped as the runner requires (`%`, CR, LF; in propertie
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TextIO
 
 from ..report import Finding, Report, Summary
@@ -26,16 +27,12 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-class GithubFormatter:
-    """Writes `::error …::` / `::warning …::` lines as results arrive, then the summary line."""
+@dataclass(frozen=True)
+class GithubRenderer:
+    """The annotations of one document (picklable: `-j` workers render with it)."""
 
-    def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
-        self.stream = stream
-        self.lang = lang
-        self.fail_on = context.fail_on if context is not None else "deny"
-
-    def start(self, policy_info: dict[str, str]) -> None:
-        pass
+    lang: str = "en"
+    fail_on: str = "deny"
 
     def annotation(self, report: Report, f: Finding) -> str:
         level = "error" if fails(f, self.fail_on) else "warning"
@@ -57,10 +54,30 @@ class GithubFormatter:
             body += "\n→ " + advice
         return f"::{level} {','.join(props)}::{escape_data(body)}\n"
 
+    def __call__(self, report: Report) -> str:
+        return "".join(self.annotation(report, f) for f in report.findings if f.effect in REPORTED_EFFECTS)
+
+
+class GithubFormatter:
+    """Writes `::error …::` / `::warning …::` lines as results arrive, then the summary line."""
+
+    def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
+        self.stream = stream
+        self.lang = lang
+        self.renderer = GithubRenderer(lang, context.fail_on if context is not None else "deny")
+
+    def start(self, policy_info: dict[str, str]) -> None:
+        pass
+
+    def annotation(self, report: Report, f: Finding) -> str:
+        return self.renderer.annotation(report, f)
+
     def result(self, report: Report) -> None:
-        lines = [self.annotation(report, f) for f in report.findings if f.effect in REPORTED_EFFECTS]
-        if lines:
-            self.stream.write("".join(lines))
+        self.emit(self.renderer(report))
+
+    def emit(self, text: str) -> None:
+        if text:
+            self.stream.write(text)
 
     def end(self, summary: Summary) -> None:
         self.stream.write(summary_line(summary, self.lang) + "\n")

@@ -13,18 +13,27 @@ from ..report import Report, Summary
 from .common import RunContext
 
 
+def render_line(report: Report) -> str:
+    """One result as one line of JSON (picklable: `-j` workers render with it)."""
+    return json.dumps(report.to_dict(), ensure_ascii=False, default=str) + "\n"
+
+
 class JsonlFormatter:
     """Writes `{result}\\n` per document and `{"summary": …}\\n` at the end."""
 
     def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
         self.stream = stream
         self.lang = lang   # results carry both languages
+        self.renderer = render_line
 
     def start(self, policy_info: dict[str, str]) -> None:
         pass
 
     def result(self, report: Report) -> None:
-        self.stream.write(json.dumps(report.to_dict(), ensure_ascii=False, default=str) + "\n")
+        self.stream.write(render_line(report))
+
+    def emit(self, text: str) -> None:
+        self.stream.write(text)
 
     def end(self, summary: Summary) -> None:
         self.stream.write(json.dumps({"summary": summary.to_dict()}, ensure_ascii=False) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ..report import OUTCOMES, Finding, Report, Summary
@@ -50,16 +51,12 @@ def summary_line(summary: Summary, lang: str) -> str:
     return head + (": " + ", ".join(f"{n} {labels[o]}" for o, n in counts) if counts else "")
 
 
-class TextFormatter:
-    """Writes one block per document as it comes, then the summary line."""
+@dataclass(frozen=True)
+class TextRenderer:
+    """One document's block of text (picklable: `-j` workers render with it)."""
 
-    def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
-        self.stream = stream
-        self.lang = lang
-        self.colour = use_colour(stream)
-
-    def start(self, policy_info: dict[str, str]) -> None:
-        pass
+    lang: str = "en"
+    colour: bool = False
 
     def _outcome(self, outcome: str) -> str:
         word = outcome.upper()
@@ -88,7 +85,7 @@ class TextFormatter:
             lines.append("      → " + advice.replace("\n", "\n        "))
         return lines
 
-    def result(self, report: Report) -> None:
+    def __call__(self, report: Report) -> str:
         header = "  ".join([report.source or "-", report.id or "-", report.kind or "-",
                             self._outcome(report.outcome)])
         lines = [header]
@@ -96,7 +93,26 @@ class TextFormatter:
             lines.extend(self._finding(f, report))
         if report.facts:
             lines.append("  facts: " + ", ".join(f"{k}={_value(v)}" for k, v in report.facts.items()))
-        self.stream.write("\n".join(lines) + "\n\n")
+        return "\n".join(lines) + "\n\n"
+
+
+class TextFormatter:
+    """Writes one block per document as it comes, then the summary line."""
+
+    def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
+        self.stream = stream
+        self.lang = lang
+        self.renderer = TextRenderer(lang, use_colour(stream))
+
+    def start(self, policy_info: dict[str, str]) -> None:
+        pass
+
+    def result(self, report: Report) -> None:
+        self.emit(self.renderer(report))
+
+    def emit(self, text: str) -> None:
+        """Write one document's text, rendered here or by a worker process."""
+        self.stream.write(text)
 
     def end(self, summary: Summary) -> None:
         self.stream.write(summary_line(summary, self.lang) + "\n")
