@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
+import marshal
 import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, BinaryIO, Callable, Iterable, Mapping
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -64,18 +66,43 @@ def load(entry: str) -> Any | None:
 
 def store(entry: str, value: Any) -> None:
     """Keep `value` under `entry`, atomically; silently does nothing when that is not possible."""
+    _write(f"{entry}.pickle", lambda handle: pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write(name: str, dump: Callable[[BinaryIO], None]) -> None:
+    """Write a cache file through a temporary file and a rename; any failure leaves no trace."""
     folder = cache_dir()
     if folder is None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, folder / f"{entry}.pickle")
+                dump(handle)
+            os.replace(tmp, folder / name)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
     except Exception:  # a read-only home, a full disk: work without the cache
         return
+
+
+def compile_cached(source: str, filename: str) -> Any:
+    """`compile(source, filename, "exec")`, its code object kept in the cache (marshal) under a digest
+    of the source and the interpreter's bytecode version: a policy's generated code is compiled once,
+    not at every start."""
+    folder = cache_dir()
+    if folder is None:
+        return compile(source, filename, "exec")
+    h = hashlib.sha256(importlib.util.MAGIC_NUMBER + filename.encode() + b"\0" +
+                       source.encode("utf-8", "surrogatepass"))
+    name = f"{h.hexdigest()}.code"
+    try:
+        with open(folder / name, "rb") as handle:
+            return marshal.load(handle)
+    except Exception:  # missing or damaged: compile
+        pass
+    code = compile(source, filename, "exec")
+    _write(name, lambda handle: marshal.dump(code, handle))
+    return code

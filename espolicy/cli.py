@@ -128,8 +128,24 @@ def _count(value: str) -> int:
     return count
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand."""
+# The policy owner's tools, one module each (command -> module with `register(subparsers)`).
+TOOLS = {"check": "lint", "test": "policytest", "fmt": "fmt", "explain": "explain", "doc": "catalogue"}
+
+
+def _tools_needed(argv: Sequence[str] | None) -> list[str]:
+    """The tool modules to register: only the one named on the command line (so that `validate`
+    starts without importing them), all of them for `--help` or anything unclear."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command == "validate":
+        return []
+    if command in TOOLS:
+        return [TOOLS[command]]
+    return list(TOOLS.values())
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser (with the tools `argv` needs; all of them when `argv` is None)."""
     parser = argparse.ArgumentParser(
         prog="espolicy",
         description="Validate NEC ExpressSupportPack G2 documents against the support rules (policy as code).")
@@ -167,16 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "file (streamed: no cap by default)")
     v.set_defaults(func=cmd_validate)
 
-    # the policy owner's tools, one module each: check, test, fmt, explain, doc
-    from . import catalogue, explain, fmt, lint, policytest
-    for tool in (lint, policytest, fmt, explain, catalogue):
-        tool.register(sub)
+    import importlib
+    for module in (_tools_needed(argv) if argv is not None else TOOLS.values()):
+        importlib.import_module(f"{__package__}.{module}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (the console script exits with it)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, usage errors: argparse already wrote the message

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 from . import ast
 from .builtins import BUILTINS
+from .cache import compile_cached
 from .errors import PolicyError, diagnostic
 from .limits import MAX_PRODUCT_BITS
 from .typecheck import OUTCOME_NAME, CheckedPolicy, path_key
@@ -373,7 +374,7 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     ns.update(run_e.literal_sets)
     ns.update(msg_e.literal_sets)
     try:
-        code = compile(source, f"<espolicy {kind}>", "exec")
+        code = compile_cached(source, f"<espolicy {kind}>")
     except (SyntaxError, RecursionError, MemoryError) as e:   # beyond the interpreter's limits; the parser's
         raise PolicyError([diagnostic(                          # depth limit should make this unreachable
             "too-complex", f"the rules for `{kind}` are too complex to compile ({type(e).__name__}: {e})",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import re
 from typing import Any, Callable, Mapping
 
+from .cache import compile_cached
 from .schema import _EMAIL, parse_date, parse_datetime, pattern_regex
 
 # Keywords the generator understands; annotations are ignored. Any other keyword disables the fast path.
@@ -252,7 +252,7 @@ def compile_schema(schema: Mapping[str, Any]) -> Callable[[Any], dict | None]:
                           "_Bad": _Bad, "_Unsure": _Unsure,
                           "_PLAIN": frozenset({str, int, float, bool, list, type(None)}), "_date": _dt.date, "_EMAIL": _EMAIL,
                           "_parse_date": parse_date, "_parse_datetime": parse_datetime, **gen.consts}
-    exec(compile("\n".join(gen.lines), "<espolicy schema>", "exec"), ns)
+    exec(compile_cached("\n".join(gen.lines), "<espolicy schema>"), ns)
     function = ns[entry]
 
     def fast(doc: Any) -> dict | None:

@@ -147,7 +147,7 @@ class _Linter:
             if c.name not in used_consts:
                 what = "table" if isinstance(c, ast.Table) else "constant"
                 self.warn("unused-constant", f"{what} `{c.name}` is never used", self._name_span(c, c.name),
-                          f"use it in a rule or a message, or remove it")
+                          "use it in a rule or a message, or remove it")
         for d in lets:
             if d.name in const_names:
                 continue

@@ -6,16 +6,12 @@ arrive: `start(policy_info)` once, `result(report)` per document, `end(summary)`
 """
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
 from typing import Protocol, TextIO
 
 from ..report import Report, Summary
 from .common import RunContext
-from .github import GithubFormatter
-from .json import JsonFormatter
-from .jsonl import JsonlFormatter
-from .junit import JunitFormatter
-from .sarif import SarifFormatter
-from .text import TextFormatter
 
 
 class Formatter(Protocol):
@@ -30,13 +26,30 @@ class Formatter(Protocol):
     def end(self, summary: Summary) -> None: ...
 
 
-FORMATS: dict[str, type[Formatter]] = {
-    "text": TextFormatter,
-    "json": JsonFormatter,
-    "jsonl": JsonlFormatter,
-    "sarif": SarifFormatter,
-    "junit": JunitFormatter,
-    "github": GithubFormatter,
+_MODULES = {  # --format name -> (module, class); a format's module is imported when it is used
+    "text": ("text", "TextFormatter"),
+    "json": ("json", "JsonFormatter"),
+    "jsonl": ("jsonl", "JsonlFormatter"),
+    "sarif": ("sarif", "SarifFormatter"),
+    "junit": ("junit", "JunitFormatter"),
+    "github": ("github", "GithubFormatter"),
 }
+
+
+class _Formats(Mapping[str, type]):
+    """`FORMATS[name]` is the formatter class of `--format name`."""
+
+    def __getitem__(self, name: str) -> type[Formatter]:
+        module, cls = _MODULES[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+FORMATS: Mapping[str, type[Formatter]] = _Formats()
 
 __all__ = ["FORMATS", "Formatter", "RunContext"]
