@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-# The compiled-policy cache must write under a temporary folder only (never the user's ~/.cache).
-os.environ["ESPOLICY_CACHE_DIR"] = tempfile.mkdtemp(prefix="espolicy-test-cache-")
+# The compiled-policy cache must write under a temporary folder only (never the user's ~/.cache),
+# removed when the session ends.
+_CACHE = tempfile.mkdtemp(prefix="espolicy-test-cache-")
+os.environ["ESPOLICY_CACHE_DIR"] = _CACHE
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 import espolicy
 from espolicy.evaluate import Policy, bundled_dir

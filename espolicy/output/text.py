@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -38,6 +39,17 @@ def _value(v: Any) -> str:
     if isinstance(v, str):
         return v
     return json.dumps(v, ensure_ascii=False, default=str)
+
+
+# Control characters (ESC starts terminal commands) and bidirectional overrides, which a document
+# could use to rewrite what a person sees in a terminal: shown escaped, never sent raw.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters and bidi overrides written as `\\xNN` / `\\uNNNN`."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", text)
 
 
 def summary_line(summary: Summary, lang: str) -> str:
@@ -70,29 +82,29 @@ class TextRenderer:
             head.append("[" + ",".join(f.faq) + "]")
         head.append(f.rule)
         if f.path:
-            head.append(f.path)
+            head.append(printable(f.path))
         place = where(report, f) if report is not None else None
         if place is not None:
-            head.append(place)   # file:line:col, which terminals and editors open at the spot
+            head.append(printable(place))   # file:line:col, which terminals and editors open at the spot
         elif f.line is not None:
             head.append(f"（{f.line} 行目）" if self.lang == "ja" else f"(line {f.line})")
         lines = ["  " + "  ".join(head)]
-        message = f.text("message", self.lang)
+        message = printable(f.text("message", self.lang))
         if message:
             lines.append("      " + message.replace("\n", "\n      "))
-        advice = f.text("advice", self.lang) if f.advice else ""
+        advice = printable(f.text("advice", self.lang)) if f.advice else ""
         if advice:
             lines.append("      → " + advice.replace("\n", "\n        "))
         return lines
 
     def __call__(self, report: Report) -> str:
-        header = "  ".join([report.source or "-", report.id or "-", report.kind or "-",
-                            self._outcome(report.outcome)])
+        header = "  ".join([printable(report.source or "-"), printable(report.id or "-"),
+                            printable(report.kind or "-"), self._outcome(report.outcome)])
         lines = [header]
         for f in report.findings:
             lines.extend(self._finding(f, report))
         if report.facts:
-            lines.append("  facts: " + ", ".join(f"{k}={_value(v)}" for k, v in report.facts.items()))
+            lines.append("  facts: " + printable(", ".join(f"{k}={_value(v)}" for k, v in report.facts.items())))
         return "\n".join(lines) + "\n\n"
 
 
