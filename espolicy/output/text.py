@@ -82,30 +82,30 @@ class TextRenderer:
             head.append("[" + ",".join(f.faq) + "]")
         head.append(f.rule)
         if f.path:
-            head.append(printable(f.path))
+            head.append(f.path)
         place = where(report, f) if report is not None else None
         if place is not None:
-            head.append(printable(place))   # file:line:col, which terminals and editors open at the spot
+            head.append(place)   # file:line:col, which terminals and editors open at the spot
         elif f.line is not None:
             head.append(f"（{f.line} 行目）" if self.lang == "ja" else f"(line {f.line})")
         lines = ["  " + "  ".join(head)]
-        message = printable(f.text("message", self.lang))
+        message = f.text("message", self.lang)
         if message:
             lines.append("      " + message.replace("\n", "\n      "))
-        advice = printable(f.text("advice", self.lang)) if f.advice else ""
+        advice = f.text("advice", self.lang) if f.advice else ""
         if advice:
             lines.append("      → " + advice.replace("\n", "\n        "))
         return lines
 
     def __call__(self, report: Report) -> str:
-        header = "  ".join([printable(report.source or "-"), printable(report.id or "-"),
-                            printable(report.kind or "-"), self._outcome(report.outcome)])
-        lines = [header]
+        header = printable("  ".join([report.source or "-", report.id or "-", report.kind or "-"]))
+        lines = []
         for f in report.findings:
             lines.extend(self._finding(f, report))
         if report.facts:
-            lines.append("  facts: " + printable(", ".join(f"{k}={_value(v)}" for k, v in report.facts.items())))
-        return "\n".join(lines) + "\n\n"
+            lines.append("  facts: " + ", ".join(f"{k}={_value(v)}" for k, v in report.facts.items()))
+        body = printable("\n".join(lines))   # document text is escaped; only the outcome may be coloured
+        return f"{header}  {self._outcome(report.outcome)}\n" + (body + "\n\n" if body else "\n")
 
 
 class TextFormatter:
