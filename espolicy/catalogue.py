@@ -282,16 +282,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: Any) -> int:
-    from .errors import PolicyError
-    from .evaluate import load_policy
+    from .cli import load_for_command
 
-    try:
-        policy = load_policy(args.policy)
-    except PolicyError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"espolicy doc: error: cannot load the policy: {e}", file=sys.stderr)
+    policy = load_for_command(args.policy, "espolicy doc")
+    if policy is None:
         return 2
     text = (markdown if args.format == "md" else html_page)(policy.checked, policy.info())
     if args.output:

@@ -24,8 +24,9 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _load(policy_dir: str | None) -> Policy | None:
-    """The policy to use, or None after writing why it cannot be loaded to stderr."""
+def load_for_command(policy_dir: str | os.PathLike[str] | None, command: str = "espolicy") -> Policy | None:
+    """The policy a command uses, or None after writing why it cannot be loaded to stderr (the
+    command then exits 2). Shared by every subcommand."""
     from .errors import PolicyError
     from .evaluate import load_policy
 
@@ -33,9 +34,12 @@ def _load(policy_dir: str | None) -> Policy | None:
         return load_policy(policy_dir)
     except PolicyError as e:
         _err(str(e))
-    except (OSError, UnicodeError) as e:
-        _err(f"espolicy: error: cannot load the policy: {e}")
+    except (OSError, UnicodeError, ValueError) as e:  # ValueError: a schema file that cannot be used
+        _err(f"{command}: error: cannot load the policy: {e}")
     return None
+
+
+_load = load_for_command
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -230,8 +230,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: Any) -> int:
-    from .errors import PolicyError
-    from .evaluate import load_policy
     from .fuzzy import did_you_mean
     from .loader import iter_documents, iter_paths
     from .schema import normalize
@@ -241,13 +239,9 @@ def run(args: Any) -> int:
     except FileNotFoundError as e:
         print(f"espolicy explain: error: no such file or folder: {e.filename or e}", file=sys.stderr)
         return 2
-    try:
-        policy = load_policy(args.policy)
-    except PolicyError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"espolicy explain: error: cannot load the policy: {e}", file=sys.stderr)
+    from .cli import load_for_command
+    policy = load_for_command(args.policy, "espolicy explain")
+    if policy is None:
         return 2
     ids = [r.id for r in policy.rules]
     if args.rule is not None and args.rule not in ids:

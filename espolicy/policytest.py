@@ -38,7 +38,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 import yaml
 
-from .errors import PolicyError
 from .report import Report
 
 TEST_SUFFIXES = (".yaml", ".yml")
@@ -514,16 +513,12 @@ def register(sub: Any) -> None:
 
 
 def run(args: Any) -> int:
-    from .evaluate import bundled_dir, load_policy
+    from .cli import load_for_command
+    from .evaluate import bundled_dir
 
     folder = Path(args.policy) if args.policy else bundled_dir("policy")
-    try:
-        policy = load_policy(folder)
-    except PolicyError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"espolicy test: error: cannot load the policy: {e}", file=sys.stderr)
+    policy = load_for_command(folder, "espolicy test")
+    if policy is None:
         return 2
     files = [Path(f) for f in args.files] if args.files else find_test_files(folder)
     if not files:

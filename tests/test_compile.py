@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ast as pyast
-import datetime as dt
 import re
 
 from espolicy.compile import program_sources

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import string
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest

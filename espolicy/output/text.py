@@ -26,13 +26,8 @@ _LABELS = {
 
 def use_colour(stream: TextIO) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty and isatty())
-    except (ValueError, OSError):
-        return False
+    from ..progress import is_terminal
+    return not os.environ.get("NO_COLOR") and is_terminal(stream)
 
 
 def _value(v: Any) -> str:
