@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import __version__
 from .output import FORMATS
@@ -99,37 +99,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
+def _at_least(minimum: int, what: str = "a number") -> Callable[[str], int]:
+    """An argparse type: a whole number ≥ `minimum`."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, not {value!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what} ≥ {minimum}, not {number}")
+        return number
+    return parse
+
+
+_count = _at_least(0)        # --max-findings
+_positive = _at_least(1)     # --max-documents
+
+
 def _jobs(value: str) -> int:
-    """`--jobs`: a positive number, or `auto` (one per processor)."""
+    """`--jobs`: a number of processes ≥ 1, or `auto` (one per processor)."""
     if value.strip().lower() == "auto":
         from .batch import cpu_count
         return cpu_count()
-    try:
-        jobs = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of processes or `auto`, not {value!r}") from None
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 process, not {jobs}")
-    return jobs
-
-
-def _positive(value: str) -> int:
-    """A number ≥ 1 (`--max-documents`)."""
-    count = _count(value)
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 1, not {count}")
-    return count
-
-
-def _count(value: str) -> int:
-    """`--max-findings`: a number ≥ 0."""
-    try:
-        count = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, not {value!r}") from None
-    if count < 0:
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, not {count}")
-    return count
+    return _at_least(1, "a number of processes or `auto`")(value)
 
 
 # The policy owner's tools, one module each (command -> module with `register(subparsers)`).
