@@ -121,7 +121,10 @@ def _jobs(value: str) -> int:
     if value.strip().lower() == "auto":
         from .batch import cpu_count
         return cpu_count()
-    return _at_least(1, "a number of processes or `auto`")(value)
+    try:
+        return _at_least(1, "a number of processes")(value)
+    except argparse.ArgumentTypeError as e:
+        raise argparse.ArgumentTypeError(f"{e} (or `auto`, one per processor)") from None
 
 
 # The policy owner's tools, one module each (command -> module with `register(subparsers)`).
