@@ -192,5 +192,11 @@ def invalid_report(findings: list[Finding], doc: Any = None, source: str | None 
 
 def error_finding(rule: str, en: str, ja: str, path: str = "", line: int | None = None,
                   column: int | None = None, advice: Mapping[str, str] | None = None) -> Finding:
-    """A finding with effect `error` (unreadable document or schema violation)."""
-    return Finding(rule, "error", [], {"en": en, "ja": ja}, dict(advice) if advice else None, path, line, column)
+    """A finding with effect `error` (unreadable document or schema violation); its advice, unless
+    given, says to correct the document, so that every finding has `advice` in both languages."""
+    return Finding(rule, "error", [], {"en": en, "ja": ja}, dict(advice) if advice else dict(_FIX_THE_DOCUMENT),
+                   path, line, column)
+
+
+_FIX_THE_DOCUMENT = {"en": "Correct the document as the message says and send it again; no rule was applied to it.",
+                     "ja": "メッセージに従って文書を修正し、再度お送りください。この文書にはルールを適用していません。"}
