@@ -25,10 +25,10 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from .limits import DEFAULT_LIMITS, Limits
-from .loader import Loaded, iter_documents, parse_raw
+from .loader import Loaded, RawBlock, expand_block, iter_documents, parse_raw
 from .positions import JsonPositions, attach, evolve, placed
 from .report import Finding, Report, Summary, invalid_report
 
@@ -113,9 +113,9 @@ def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = 
     return evolve(report, file=file, findings=findings)
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A report as a worker process rendered it for a streaming format: its text and outcome."""
+class Rendered(NamedTuple):
+    """A report as a worker process rendered it for a streaming format: its text and outcome
+    (it crosses between processes as a plain tuple, the cheapest thing to pickle)."""
 
     text: str
     outcome: str
@@ -196,18 +196,47 @@ def _init_worker(policy: Policy) -> None:
 _Payload = list[tuple[str, str, Any, Any, Any, bool]]   # (file, source, doc or RawLine, problem, positions, render)
 
 
-def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[Report | Verdict | Rendered | None]:
-    """Judge a chunk in a worker; with a renderer, documents placed here come back as their text
-    (the parent only writes it: rendering is most of the output's cost)."""
+def _expand(file: str, loaded: Loaded, limits: Limits) -> Iterable[Loaded]:
+    """The documents an item stands for: a block of JSON Lines gives many, anything else itself."""
+    if isinstance(loaded.doc, RawBlock):
+        return expand_block(file, loaded.doc, limits)
+    return (loaded,)
+
+
+def _weight(loaded: Loaded) -> int:
+    """About how many documents an item holds (a chunk is about `options.chunk` documents)."""
+    return loaded.doc.data.count(b"\n") + 1 if isinstance(loaded.doc, RawBlock) else 1
+
+
+def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[list[Any]]:
+    """Judge a chunk in a worker: the results of each item (a block of JSON Lines has many); with a
+    renderer, documents placed here come back as their text (the parent only writes it)."""
     policy = _worker_policy
     assert policy is not None
-    out: list[Report | Verdict | Rendered | None] = []
+    out: list[list[Any]] = []
     for file, source, doc, problem, positions, render in payload:
-        done = _one(policy, file, Loaded(source, doc, problem, positions), options)
-        if render and isinstance(done, Report) and options.render is not None:
-            done = Rendered(options.render(done), done.outcome, done.fails(options.fail_on))
-        out.append(done)
+        results: list[Any] = []
+        for loaded in _expand(file, Loaded(source, doc, problem, positions), options.limits):
+            done = _one(policy, file, loaded, options)
+            if render and isinstance(done, Report) and options.render is not None:
+                done = (options.render(done), done.outcome, done.fails(options.fail_on))  # a Rendered
+            results.append(done)
+        out.append(results)
     return out
+
+
+def _chunks(items: Iterator[tuple[str, Loaded]], size: int) -> Iterator[list[tuple[str, Loaded]]]:
+    """Consecutive items of about `size` documents in all."""
+    chunk: list[tuple[str, Loaded]] = []
+    weight = 0
+    for item in items:
+        chunk.append(item)
+        weight += _weight(item[1])
+        if weight >= size:
+            yield chunk
+            chunk, weight = [], 0
+    if chunk:
+        yield chunk
 
 
 def _context() -> Any:
@@ -219,15 +248,15 @@ def _context() -> Any:
 
 
 def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
-    iterator = iter(items)
-    chunks = iter(lambda: list(itertools.islice(iterator, options.chunk)), [])
+    chunks = _chunks(iter(items), options.chunk)
     head = list(itertools.islice(chunks, 2))
     if len(head) < 2:   # one chunk at most: starting processes would cost more than it saves
         for chunk in head:
-            for file, loaded in chunk:
-                done = _one(policy, file, loaded, options)
-                if done is not None:
-                    yield done
+            for file, item in chunk:
+                for loaded in _expand(file, item, options.limits):
+                    done = _one(policy, file, loaded, options)
+                    if done is not None:
+                        yield done
         return
     for stream in (sys.stdout, sys.stderr):   # a forked worker must not inherit unwritten output
         try:
@@ -261,7 +290,8 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
 
 def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:
     done = result.get()
-    for index, positions in deferred:   # YAML documents: placed here, where their node trees are
-        if done[index] is not None:
-            done[index] = attach(done[index], positions)
-    return (report for report in done if report is not None)
+    for index, positions in deferred:   # YAML documents (one result each): placed here, with their node trees
+        if done[index] and done[index][0] is not None:
+            done[index][0] = attach(done[index][0], positions)
+    return (Rendered(*report) if report.__class__ is tuple else report
+            for results in done for report in results if report is not None)

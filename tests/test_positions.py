@@ -12,7 +12,8 @@ import pytest
 
 import espolicy
 from espolicy import cli
-from espolicy.loader import iter_documents, load_text, parse_raw
+from espolicy.limits import Limits
+from espolicy.loader import expand_block, iter_documents, load_text, parse_raw
 from espolicy.positions import JsonPositions, MapPositions, YamlPositions, attach
 
 REG_YAML = """\
@@ -180,8 +181,11 @@ def test_jsonl_positions_are_the_record_line_and_a_column_in_it(tmp_path: Path) 
     line = json.dumps(records[2])
     assert loaded[2].positions.locate("/history/0/generation", loaded[2].doc) == (4, line.index('"generation": "ESP"') + 1)
     assert loaded[0].positions.locate("/pack/term_years") == (1, json.dumps(records[0]).index('"term_years"') + 1)
-    raw = [parse_raw(entry) for entry in iter_documents(str(path), raw_lines=True)]
+    # what -j workers get: blocks of lines (or, under a line cap, single raw lines) give the same documents
+    raw = [doc for block in iter_documents(str(path), raw_lines=True) for doc in expand_block(str(path), block.doc)]
     assert raw == loaded
+    capped = Limits(max_lines=10)
+    assert [parse_raw(entry, capped) for entry in iter_documents(str(path), limits=capped, raw_lines=True)] == loaded
     assert raw[2].positions.locate("/history/0/generation") == loaded[2].positions.locate("/history/0/generation")
 
 
