@@ -425,11 +425,10 @@ def processes(docs: list[dict], runs: int, quick: bool) -> dict[str, Any]:
             with big.open("w") as fh:
                 for d in corpus.generate(n, seed=9):
                     fh.write(json.dumps(d, ensure_ascii=False) + "\n")
-            extra = ["--max-documents", str(n)] if "--max-documents" in help_text else []
             j1, j2 = [], []
             for _ in range(3):  # interleaved too
-                j1.append(wall(esp + extra + ["-j", "1", str(big)], ESP_ENV))
-                j2.append(wall(esp + extra + ["-j", "2", str(big)], ESP_ENV))
+                j1.append(wall(esp + ["-j", "1", str(big)], ESP_ENV))
+                j2.append(wall(esp + ["-j", "2", str(big)], ESP_ENV))
             res["jobs"] = (n, statistics.median(j1), statistics.median(j2))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
