@@ -59,6 +59,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except FileNotFoundError as e:
         _err(f"espolicy validate: error: no such file or folder: {e.filename or e}")
         return EXIT_USAGE
+    if not files:  # a folder with no documents is not an error, but a pipeline should hear of it
+        _err("espolicy validate: warning: no .yaml, .yml, .json or .jsonl files under "
+             + ", ".join(args.paths))
     policy = _load(args.policy)
     if policy is None:
         return EXIT_USAGE

@@ -421,3 +421,10 @@ def test_module_entry_point_from_another_cwd(tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.splitlines()[-1].startswith("16 documents:")
     assert "Traceback" not in proc.stderr
+
+
+def test_a_folder_without_documents_warns_and_passes(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("not a document")
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert code == 0 and "0 documents" in out
+    assert "warning: no .yaml, .yml, .json or .jsonl files" in err
