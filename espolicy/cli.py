@@ -39,8 +39,6 @@ def load_for_command(policy_dir: str | os.PathLike[str] | None, command: str = "
     return None
 
 
-_load = load_for_command
-
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Judge every document under PATH…, streaming each report to the chosen format
@@ -62,7 +60,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not files:  # a folder with no documents is not an error, but a pipeline should hear of it
         _err("espolicy validate: warning: no .yaml, .yml, .json or .jsonl files under "
              + ", ".join(args.paths))
-    policy = _load(args.policy)
+    policy = load_for_command(args.policy, "espolicy validate")
     if policy is None:
         return EXIT_USAGE
     kinds = frozenset(args.kind or ())

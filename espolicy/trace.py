@@ -10,13 +10,13 @@ agreement on outcome and fired rules.
 """
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
 from . import ast, unparse
 from .builtins import BUILTINS
 from .compile import render_value
+from .report import fact_value
 from .typecheck import OUTCOME_NAME, CheckedPolicy
 
 _PHASE2_EFFECTS = ("warn", "info")
@@ -77,19 +77,13 @@ def plain(value: Any) -> Any:
     """A value as JSON (for `explain --format json`)."""
     if value is _NOT_EVALUATED:
         return None
-    if isinstance(value, _dt.datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, _dt.time):
-        return value.strftime("%H:%M")
     if isinstance(value, (set, frozenset)):
         return sorted((plain(v) for v in value), key=lambda v: (str(type(v)), str(v)))
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    return value
+    return fact_value(value)   # dates, moments and times as the report writes its facts
 
 
 @dataclass
