@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from .errors import PolicyError
-from .evaluate import Policy, load_policy
-from .report import Finding, Report
+from espolicy.errors import PolicyError
+from espolicy.engine.policy import Policy, load_policy
+from espolicy.report import Finding, Report
 
 __all__ = ["validate", "load_policy", "Policy", "Report", "Finding", "PolicyError"]
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """`python -m espolicy …`: the same as the `espolicy` command."""
 import sys
 
-from .cli import main
+from espolicy.commands.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -35,11 +35,12 @@ def cache_dir() -> Path | None:
 def _code_digest() -> str:
     """A digest of espolicy's own code and grammar: a new version never reads an old entry."""
     h = hashlib.sha256()
-    for path in sorted(_PACKAGE.glob("*.py")) + [_PACKAGE / "grammar.lark"]:
+    for path in sorted([*_PACKAGE.rglob("*.py"), *_PACKAGE.rglob("*.lark")]):
+        name = path.relative_to(_PACKAGE).as_posix().encode()
         try:
-            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+            h.update(name + b"\0" + path.read_bytes() + b"\0")
         except OSError:
-            h.update(path.name.encode() + b"\0?\0")
+            h.update(name + b"\0?\0")
     return h.hexdigest()
 
 

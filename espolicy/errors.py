@@ -3,7 +3,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .ast import Span
+
+@dataclass(frozen=True)
+class Span:
+    """Where a node stands in its file: 1-based line and column, end exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)

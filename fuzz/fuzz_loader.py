@@ -21,7 +21,7 @@ os.environ.setdefault("ESPOLICY_CACHE_DIR", "off")
 with atheris.instrument_imports():
     import espolicy
     from espolicy.limits import Limits
-    from espolicy.loader import Loaded, iter_documents, load_text
+    from espolicy.documents.loader import Loaded, iter_documents, load_text
 
 LIMITS = [Limits(), Limits(max_bytes=256, max_depth=4, max_documents=3, max_values=50)]
 SUFFIXES = [".yaml", ".json", ".jsonl", ".txt"]

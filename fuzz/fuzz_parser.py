@@ -18,8 +18,9 @@ os.environ.setdefault("ESPOLICY_CACHE_DIR", "off")   # thousands of throw-away p
 
 with atheris.instrument_imports():
     from espolicy.errors import PolicyError
-    from espolicy.evaluate import Policy, bundled_dir, read_sources
-    from espolicy.schema import SchemaSet
+    from espolicy.engine.policy import Policy
+    from espolicy.sources import bundled_dir, read_sources
+    from espolicy.documents.schema import SchemaSet
 
 SCHEMAS = SchemaSet.load(bundled_dir("schemas"))
 BUNDLED = read_sources(bundled_dir("policy"))

@@ -19,8 +19,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_CACHE, ignore_errors=True)
 
 import espolicy
-from espolicy.evaluate import Policy, bundled_dir
-from espolicy.schema import SchemaSet
+from espolicy.engine.policy import Policy
+from espolicy.sources import bundled_dir
+from espolicy.documents.schema import SchemaSet
 
 REPO = Path(__file__).resolve().parent.parent
 

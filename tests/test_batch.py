@@ -14,9 +14,10 @@ import pytest
 import yaml
 
 import espolicy
-from espolicy import batch, cli
-from espolicy.batch import BatchOptions, Verdict, documents, limit, reports
-from espolicy.progress import Progress, wanted
+from espolicy.engine import batch
+from espolicy.commands import main as cli
+from espolicy.engine.batch import BatchOptions, Verdict, documents, limit, reports
+from espolicy.engine.progress import Progress, wanted
 from espolicy.report import Finding
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from espolicy import cache
-from espolicy.evaluate import Policy, bundled_dir, read_sources
-from espolicy.schema import SchemaSet
+from espolicy.engine.policy import Policy
+from espolicy.sources import bundled_dir, read_sources
+from espolicy.documents.schema import SchemaSet
 
 DOC = {"kind": "registration", "id": "R", "registration_date": "2026-04-10",
        "server": {"model": "m", "serial": "1", "warranty_start": "2025-04-01", "warranty_years": 1},
@@ -77,6 +78,6 @@ def test_a_broken_schema_is_still_caught_on_a_miss(tmp_path: Path, cache_dir: Pa
     broken = json.loads((folder / "registration.json").read_text())
     broken["properties"]["id"] = {"type": "no-such-type"}
     (folder / "registration.json").write_text(json.dumps(broken))
-    from espolicy.schema import SchemaFileError
+    from espolicy.documents.schema import SchemaFileError
     with pytest.raises(SchemaFileError):
         Policy(sources(), schema_dir=folder)

@@ -5,8 +5,9 @@ import re
 from html.parser import HTMLParser
 
 import espolicy
-from espolicy import cli, unparse
-from espolicy.catalogue import html_page, markdown
+from espolicy.commands import main as cli
+from espolicy.lang import unparse
+from espolicy.output.catalogue import html_page, markdown
 
 
 def policy():

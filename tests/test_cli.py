@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import espolicy
-from espolicy import cli
+from espolicy.commands import main as cli
 from espolicy.output.text import TextFormatter
 from espolicy.report import Finding, Report, Summary
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast as pyast
 import re
 
-from espolicy.compile import program_sources
+from espolicy.lang.compile import program_sources
 
 HOSTILE = "\"); __import__('os').system('x') #"
 REG = {

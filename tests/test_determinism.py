@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import espolicy
-from espolicy.cli import build_parser, main
-from espolicy.evaluate import Policy, load_policy
+from espolicy.commands.main import build_parser, main
+from espolicy.engine.policy import Policy, load_policy
 
 REPO = Path(__file__).resolve().parent.parent
 

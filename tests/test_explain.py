@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 
 import espolicy
 from docgen import documents
-from espolicy import cli
-from espolicy.schema import normalize
-from espolicy.trace import trace_document
+from espolicy.commands import main as cli
+from espolicy.documents.schema import normalize
+from espolicy.lang.trace import trace_document
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from espolicy.fastschema import Unsupported, compile_schema
-from espolicy.loader import iter_documents, iter_paths
-from espolicy.schema import SchemaSet, normalize
+from espolicy.documents.fastschema import Unsupported, compile_schema
+from espolicy.documents.loader import iter_documents, iter_paths
+from espolicy.documents.schema import SchemaSet, normalize
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

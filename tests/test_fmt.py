@@ -16,11 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from docgen import documents
-from espolicy import ast, cli, unparse
+from espolicy.lang import ast
+from espolicy.commands import main as cli
+from espolicy.lang import unparse
 from espolicy.errors import PolicyError
-from espolicy.evaluate import Policy, bundled_dir
-from espolicy.fmt import format_source
-from espolicy.parser import parse
+from espolicy.engine.policy import Policy
+from espolicy.sources import bundled_dir
+from espolicy.lang.fmt import format_source
+from espolicy.lang.parser import parse
 
 POLICY = bundled_dir("policy")
 FILES = sorted(POLICY.glob("*.esp"))

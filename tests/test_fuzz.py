@@ -23,11 +23,12 @@ from hypothesis import strategies as st
 
 import espolicy
 from espolicy.errors import PolicyError
-from espolicy.evaluate import Policy, bundled_dir, read_sources
-from espolicy.loader import Loaded, iter_documents, load_text
-from espolicy.parser import parse
+from espolicy.engine.policy import Policy
+from espolicy.sources import bundled_dir, read_sources
+from espolicy.documents.loader import Loaded, iter_documents, load_text
+from espolicy.lang.parser import parse
 from espolicy.report import OUTCOMES
-from espolicy.schema import SchemaSet
+from espolicy.documents.schema import SchemaSet
 
 import test_oracle
 

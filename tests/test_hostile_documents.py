@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 import espolicy
-from espolicy.cli import main
+from espolicy.commands.main import main
 from espolicy.limits import DEFAULT_LIMITS, Limits
-from espolicy.loader import Loaded, iter_documents, load_text
+from espolicy.documents.loader import Loaded, iter_documents, load_text
 from espolicy.report import Report, invalid_report
 
 T = TypeVar("T")

@@ -20,12 +20,13 @@ from typing import Any, Callable, Iterator, TypeVar
 import pytest
 
 import espolicy
-from espolicy import ast
-from espolicy.compile import constant_sources, program_sources
+from espolicy.lang import ast
+from espolicy.lang.compile import constant_sources, program_sources
 from espolicy.errors import PolicyError
-from espolicy.evaluate import Policy, read_sources, bundled_dir
+from espolicy.engine.policy import Policy
+from espolicy.sources import read_sources, bundled_dir
 from espolicy.limits import MAX_EXPRESSION_DEPTH
-from espolicy.schema import SchemaSet
+from espolicy.documents.schema import SchemaSet
 
 T = TypeVar("T")
 SECONDS = 5.0

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from espolicy import loader
-from espolicy.cli import main
+from espolicy.documents import loader
+from espolicy.commands.main import main
 from espolicy.limits import Limits
 
 PIECES = [b'{"a": 1}', b"", b"   ", b"\xef\xbb\xbf{\"b\": 2}", b"\xef\xbb\xbf", b'{"c": \xff}', b"\x1c", b"\x1f ",

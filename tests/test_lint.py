@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from espolicy import cli
-from espolicy.lint import analyse
+from espolicy.commands import main as cli
+from espolicy.engine.lint import analyse
 
 ALL_FAQ = "faq Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8, Q9, Q10, Q11, Q12, Q13, Q14, Q15, Q16, Q17"
 

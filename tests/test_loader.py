@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from espolicy.loader import MAX_VALUES, Loaded, iter_documents, iter_paths, load_text
+from espolicy.documents.loader import MAX_VALUES, Loaded, iter_documents, iter_paths, load_text
 from espolicy.report import Finding
 
 REGISTRATION_YAML = """\

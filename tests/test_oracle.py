@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 import espolicy
-from espolicy.evaluate import Policy, bundled_dir, read_sources
+from espolicy.engine.policy import Policy
+from espolicy.sources import bundled_dir, read_sources
 
 import oracle
 from oracle import JST, last_day

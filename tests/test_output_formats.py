@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import espolicy
-from espolicy import cli
+from espolicy.commands import main as cli
 from espolicy.output import FORMATS, RunContext
 from espolicy.output.github import escape_data, escape_property
 from espolicy.report import Summary

@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
-from espolicy import ast
+from espolicy.lang import ast
 from espolicy.errors import PolicyError
-from espolicy.parser import parse
+from espolicy.lang.parser import parse
 
 RULE = '''# a comment
 const LIMIT = 5

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from espolicy import PolicyError, load_policy
-from espolicy.cli import main
-from espolicy.evaluate import bundled_dir
+from espolicy.commands.main import main
+from espolicy.sources import bundled_dir
 
 GOOD = bundled_dir("policy")
 

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import espolicy
-from espolicy import cli
-from espolicy.evaluate import bundled_dir
-from espolicy.policytest import (CaseFileError, apply_change, coverage, faq_scenarios, find_test_files, load_cases,
+from espolicy.commands import main as cli
+from espolicy.sources import bundled_dir
+from espolicy.engine.policytest import (CaseFileError, apply_change, coverage, faq_scenarios, find_test_files, load_cases,
                                  percent, run_case)
 
 POLICY = bundled_dir("policy")
@@ -204,6 +204,6 @@ def test_apply_change():
 
 def test_test_files_are_installed_with_the_package():
     # the bundled policy folder of the espolicy under test (installed, in CI) carries its tests
-    from espolicy.evaluate import bundled_dir
+    from espolicy.sources import bundled_dir
     assert sorted(p.name for p in (bundled_dir("policy") / "tests").glob("*.yaml")) == [
         "change_request.yaml", "registration.yaml", "service_request.yaml"]

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 import espolicy
-from espolicy import cli
+from espolicy.commands import main as cli
 from espolicy.limits import Limits
-from espolicy.loader import expand_block, iter_documents, load_text, parse_raw
-from espolicy.positions import JsonPositions, MapPositions, YamlPositions, attach
+from espolicy.documents.loader import expand_block, iter_documents, load_text, parse_raw
+from espolicy.documents.positions import JsonPositions, MapPositions, YamlPositions, attach
 
 REG_YAML = """\
 # a registration with a history

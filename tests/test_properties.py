@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import espolicy
-from espolicy.loader import load_text
+from espolicy.documents.loader import load_text
 
 KINDS = ("registration", "change_request", "service_request")
 OUTCOMES = {"allow", "deny", "review", "invalid"}

@@ -11,9 +11,10 @@ import pytest
 
 import espolicy
 from espolicy.errors import PolicyError
-from espolicy.evaluate import Policy, bundled_dir
-from espolicy.loader import load_text
-from espolicy.schema import SchemaSet
+from espolicy.engine.policy import Policy
+from espolicy.sources import bundled_dir
+from espolicy.documents.loader import load_text
+from espolicy.documents.schema import SchemaSet
 
 import oracle
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from espolicy.report import Finding
-from espolicy.schema import SchemaFileError, SchemaSet, normalize, parse_date, parse_datetime, FormatProblem
-from espolicy.types import BOOL, DATE, DATETIME, INT, STR, Field, TList, TRecord, TStr, TUnion
+from espolicy.documents.schema import SchemaFileError, SchemaSet, normalize, parse_date, parse_datetime, FormatProblem
+from espolicy.lang.types import BOOL, DATE, DATETIME, INT, STR, Field, TList, TRecord, TStr, TUnion
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -707,7 +707,7 @@ def test_hostile_keys_and_top_level_values_do_not_raise(ss: SchemaSet) -> None:
 # ---------------------------------------------------------------- with the loader
 
 def test_yaml_document_with_unquoted_dates_is_valid_once_normalized(ss: SchemaSet) -> None:
-    from espolicy.loader import load_text
+    from espolicy.documents.loader import load_text
     text = ("kind: service_request\nid: SRV-1\nrequested_at: 2026-05-04T10:15:00+09:00\n"
             "server: {serial: \"4300123\", warranty_start: 2025-04-01, warranty_years: 1}\n"
             "service: {type: repair}\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from espolicy.errors import PolicyError
-from espolicy.parser import parse
+from espolicy.lang.parser import parse
 
 RULE = '''rule too-long {{
   for registration

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from espolicy.cli import main
+from espolicy.commands.main import main
 from espolicy.output.text import printable
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .common import JST, holiday_table, last_day, outcome_of, requested_years
+from benchmarks.peers.common import JST, holiday_table, last_day, outcome_of, requested_years
 
 NAME = "Cedar (cedarpy)"
 

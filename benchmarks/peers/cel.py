@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .common import JST, holiday_table, last_day_iso, outcome_of, requested_years
+from benchmarks.peers.common import JST, holiday_table, last_day_iso, outcome_of, requested_years
 
 NAME = "CEL (common-expression-language)"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .common import JST, holiday_table, last_day, outcome_of, requested_years
+from benchmarks.peers.common import JST, holiday_table, last_day, outcome_of, requested_years
 
 NAME = "hand-written Python"
 _G2_TERMS = frozenset((3, 4, 5))

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import handwritten as hw
-from .common import JST, holiday_table, last_day, outcome_of
+from benchmarks.peers import handwritten as hw
+from benchmarks.peers.common import JST, holiday_table, last_day, outcome_of
 
 NAME = "hand-written Python, rules + facts"
 _OPENS, _CLOSES = dt.time(8, 30), dt.time(17, 30)

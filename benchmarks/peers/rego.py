@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import holiday_table
+from benchmarks.peers.common import holiday_table
 
 NAME = "Rego (regopy, prebuilt bundle)"
 REGO = Path(__file__).with_name("espolicy.rego")

@@ -10,8 +10,8 @@ import importlib
 from collections.abc import Iterator, Mapping
 from typing import Protocol, TextIO
 
-from ..report import Report, Summary
-from .common import RunContext
+from espolicy.report import Report, Summary
+from espolicy.output.common import RunContext
 
 
 class Formatter(Protocol):

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ..report import Finding, Report
+from espolicy.report import Finding, Report
 
 if TYPE_CHECKING:
-    from .. import ast
-    from ..evaluate import Policy
+    from espolicy.lang import ast
+    from espolicy.engine.policy import Policy
 
 # --fail-on levels a finding's effect reaches (error: an invalid document, which always fails)
 _FAILS_AT = {"error": {"deny", "review", "warn"}, "deny": {"deny", "review", "warn"},

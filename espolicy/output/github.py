@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
-from ..report import Finding, Report, Summary
-from .common import REPORTED_EFFECTS, RunContext, display_file, fails
-from .text import summary_line
+from espolicy.report import Finding, Report, Summary
+from espolicy.output.common import REPORTED_EFFECTS, RunContext, display_file, fails
+from espolicy.output.text import summary_line
 
 
 def escape_data(text: str) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from ..report import Report, Summary
-from .common import RunContext
+from espolicy.report import Report, Summary
+from espolicy.output.common import RunContext
 
 
 def render_line(report: Report) -> str:

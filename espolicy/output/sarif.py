@@ -27,8 +27,8 @@ import hashlib
 import json
 from typing import Any, TextIO
 
-from ..report import Finding, Report, Summary
-from .common import LEVELS, REPORTED_EFFECTS, RuleInfo, RunContext, builtin_rule, display_file, policy_rules, uri
+from espolicy.report import Finding, Report, Summary
+from espolicy.output.common import LEVELS, REPORTED_EFFECTS, RuleInfo, RunContext, builtin_rule, display_file, policy_rules, uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SEVERITY = {"error": "error", "deny": "error", "review": "warning", "warn": "warning", "info": "recommendation"}

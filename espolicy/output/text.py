@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ..report import OUTCOMES, Finding, Report, Summary
-from .common import RunContext, where
+from espolicy.report import OUTCOMES, Finding, Report, Summary
+from espolicy.output.common import RunContext, where
 
 _COLOURS = {"allow": "32", "deny": "31", "review": "33", "invalid": "35"}  # green, red, yellow, magenta
 _LABELS = {
@@ -26,7 +26,7 @@ _LABELS = {
 
 def use_colour(stream: TextIO) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    from ..progress import is_terminal
+    from espolicy.engine.progress import is_terminal
     return not os.environ.get("NO_COLOR") and is_terminal(stream)
 
 

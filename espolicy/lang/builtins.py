@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import jpcalendar as cal
-from .types import ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TList, TOptional, TStr, Type
+from espolicy import jpcalendar as cal
+from espolicy.lang.types import ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TList, TOptional, TStr, Type
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 

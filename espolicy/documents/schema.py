@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # jsonschema is imported on first use: most documents never need it (see fastschema)
     from jsonschema import FormatChecker, ValidationError
 
-from .fuzzy import nearest
-from .report import Finding, error_finding
-from .types import BOOL, DATE, DATETIME, INT, STR, TAny, Field, TDate, TDateTime, TList, TRecord, TStr, TUnion, Type
+from espolicy.fuzzy import nearest
+from espolicy.report import Finding, error_finding
+from espolicy.lang.types import BOOL, DATE, DATETIME, INT, STR, TAny, Field, TDate, TDateTime, TList, TRecord, TStr, TUnion, Type
 
 __all__ = ["SchemaSet", "SchemaFileError", "FormatProblem", "normalize", "parse_date", "parse_datetime"]
 
@@ -361,7 +361,7 @@ class SchemaSet:
 
 def _fast_path(schema: Mapping[str, Any]) -> Any:
     """The schema compiled by `fastschema`, or None when it uses a keyword the compiler does not know."""
-    from .fastschema import Unsupported, compile_schema
+    from espolicy.documents.fastschema import Unsupported, compile_schema
     try:
         return compile_schema(schema)
     except Unsupported:

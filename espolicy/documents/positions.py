@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import yaml
 
-    from .report import Finding, Report
+    from espolicy.report import Finding, Report
 
 __all__ = ["Position", "Positions", "JsonPositions", "YamlPositions", "MapPositions", "attach", "escape"]
 

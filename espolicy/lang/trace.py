@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
-from . import ast, unparse
-from .builtins import BUILTINS
-from .compile import render_value
-from .report import fact_value
-from .typecheck import OUTCOME_NAME, CheckedPolicy
+from espolicy.lang import ast
+from espolicy.lang import unparse
+from espolicy.lang.builtins import BUILTINS
+from espolicy.lang.compile import render_value
+from espolicy.report import fact_value
+from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy
 
 _PHASE2_EFFECTS = ("warn", "info")
 _NOT_EVALUATED = object()
@@ -295,7 +296,7 @@ def _outcome(effects: list[str]) -> str:
 
 
 def _reads_outcome(rule: ast.Rule) -> bool:
-    from .compile import _names_in
+    from espolicy.lang.compile import _names_in
     return OUTCOME_NAME in _names_in(rule.condition)
 
 

@@ -27,14 +27,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from .limits import DEFAULT_LIMITS, Limits
-from .loader import Loaded, RawBlock, expand_block, iter_documents, parse_raw
-from .positions import JsonPositions, attach, evolve, placed
-from .report import Finding, Report, Summary, invalid_report
+from espolicy.limits import DEFAULT_LIMITS, Limits
+from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents, parse_raw
+from espolicy.documents.positions import JsonPositions, attach, evolve, placed
+from espolicy.report import Finding, Report, Summary, invalid_report
 
 if TYPE_CHECKING:
-    from .evaluate import Policy
-    from .progress import Progress
+    from espolicy.engine.policy import Policy
+    from espolicy.engine.progress import Progress
 
 __all__ = ["BatchOptions", "documents", "judge", "reports", "run", "cpu_count"]
 

@@ -1,44 +1,16 @@
 """A loaded policy and the judging of one document: schema check → decode → compiled rules → report."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import ast, cache
-from .compile import KindProgram, compile_policy
-from .errors import PolicyError, diagnostic
-from .report import Finding, Report, error_finding, fact_value, invalid_report, outcome_of
-from .schema import SchemaSet, normalize
-from .typecheck import CheckedPolicy
-
-POLICY_SUFFIX = ".esp"
-_PACKAGE = Path(__file__).resolve().parent
-
-
-def bundled_dir(name: str) -> Path:
-    """The bundled `policy` or `schemas` folder: inside the installed package, or the source tree's."""
-    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"the bundled {name}/ folder is missing from the installation")
-
-
-def read_sources(directory: Path) -> list[tuple[str, str]]:
-    """(display path, text) of every rule file in `directory`, sorted by name."""
-    if not directory.is_dir():
-        raise PolicyError([diagnostic("no-policy", f"policy folder `{directory}` does not exist", None, None)])
-    files = sorted(p for p in directory.iterdir() if p.suffix == POLICY_SUFFIX and p.is_file())
-    if not files:
-        raise PolicyError([diagnostic("no-policy", f"no `*{POLICY_SUFFIX}` rule files in `{directory}`", None, None)])
-    out = []
-    for p in files:
-        try:
-            out.append((str(p), p.read_text(encoding="utf-8-sig")))
-        except (OSError, UnicodeDecodeError) as e:
-            raise PolicyError([diagnostic("unreadable", f"cannot read `{p}`: {e}", None, None)]) from None
-    return out
-
+from espolicy import cache
+from espolicy.lang import ast
+from espolicy.lang.compile import KindProgram, compile_policy
+from espolicy.sources import bundled_dir, read_sources, source_digest
+from espolicy.report import Finding, Report, error_finding, fact_value, invalid_report, outcome_of
+from espolicy.documents.schema import SchemaSet, normalize
+from espolicy.lang.typecheck import CheckedPolicy
 
 class Policy:
     """A compiled policy. Immutable after loading, so `validate` is safe from many threads at once;
@@ -52,7 +24,7 @@ class Policy:
         self.checked: CheckedPolicy = self._checked()
         self.programs: dict[str, KindProgram] = compile_policy(self.checked)
         self.name = self.checked.name or default_name
-        self.digest = "sha256:" + _digest(self._sources)
+        self.digest = "sha256:" + source_digest(self._sources)
 
     def _checked(self) -> CheckedPolicy:
         """Parse and type-check the sources, or take the result from the compiled-policy cache."""
@@ -60,8 +32,8 @@ class Policy:
         cached = cache.load(entry)
         if isinstance(cached, CheckedPolicy):
             return cached
-        from .parser import parse  # Lark is needed only when the cache misses
-        from .typecheck import check
+        from espolicy.lang.parser import parse  # Lark is needed only when the cache misses
+        from espolicy.lang.typecheck import check
         if not self.schemas.verify:
             self.schemas.verify_schemas()
         modules = [parse(text, file) for file, text in self._sources]
@@ -115,13 +87,6 @@ class Policy:
 
 def _rebuild(sources: tuple[tuple[str, str], ...], schema_dir: Path | None, name: str) -> Policy:
     return Policy(sources, schema_dir=schema_dir, default_name=name)
-
-
-def _digest(sources: Iterable[tuple[str, str]]) -> str:
-    h = hashlib.sha256()
-    for file, text in sources:
-        h.update(Path(file).name.encode("utf-8") + b"\0" + text.encode("utf-8") + b"\0")
-    return h.hexdigest()
 
 
 def load_policy(path: str | Path | None = None, schemas: str | Path | None = None) -> Policy:

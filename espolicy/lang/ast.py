@@ -5,19 +5,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Union
 
-
-@dataclass(frozen=True)
-class Span:
-    """Where a node stands in its file: 1-based line and column, end exclusive."""
-
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+from espolicy.errors import Span
 
 
 # ---- expressions ----

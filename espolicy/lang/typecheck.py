@@ -7,11 +7,11 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from . import ast
-from .builtins import BUILTINS
-from .errors import Diagnostic, PolicyError, diagnostic
-from .fuzzy import did_you_mean
-from .types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
+from espolicy.lang import ast
+from espolicy.lang.builtins import BUILTINS
+from espolicy.errors import Diagnostic, PolicyError, diagnostic
+from espolicy.fuzzy import did_you_mean
+from espolicy.lang.types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
                     TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional)
 
 FAQ_QUESTIONS = frozenset(f"Q{i}" for i in range(1, 18))

@@ -19,19 +19,17 @@ returns, so `fmt` can never change what a policy means.
 """
 from __future__ import annotations
 
-import difflib
-import sys
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Tree
 
-from . import ast, unparse
-from .errors import PolicyError, diagnostic
-from .parser import parse
+from espolicy.lang import ast
+from espolicy.lang import unparse
+from espolicy.errors import PolicyError, diagnostic
+from espolicy.lang.parser import parse
 
 CLAUSE_ORDER = ("for", "each", "effect", "faq", "at", "message:en", "message:ja", "advice:en", "advice:ja")
 INDENT = "  "
@@ -45,7 +43,7 @@ def _layout_parser() -> Lark:
     """The rule grammar again, keeping every token and handing comments to a callback."""
     global _lark
     if _lark is None:
-        grammar = resources.files("espolicy").joinpath("grammar.lark").read_text(encoding="utf-8")
+        grammar = resources.files("espolicy.lang").joinpath("grammar.lark").read_text(encoding="utf-8")
         _lark = Lark(grammar, parser="lalr", start="start", propagate_positions=True, maybe_placeholders=True,
                      keep_all_tokens=True, lexer_callbacks={"COMMENT": _comments.append})
     return _lark
@@ -253,56 +251,3 @@ def format_source(source: str, file: str = "<policy>") -> str:
 
 
 # ---------------------------------------------------------------- the command
-
-def register(sub: Any) -> None:
-    f = sub.add_parser("fmt", help="format rule files canonically (comments kept)",
-                       description="Rewrite rule files in the canonical layout. With --check, only report "
-                                   "the files that would change (exit 1); with --diff, print the changes.")
-    f.add_argument("files", nargs="*", metavar="FILE", help="rule files (default: the policy folder's *.esp)")
-    f.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file would change")
-    f.add_argument("--diff", action="store_true", help="change nothing; print a unified diff of the changes")
-    f.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
-    f.set_defaults(func=run)
-
-
-def run(args: Any) -> int:
-    from .evaluate import POLICY_SUFFIX, bundled_dir
-
-    if args.files:
-        paths = [Path(p) for p in args.files]
-    else:
-        folder = Path(args.policy) if args.policy else bundled_dir("policy")
-        paths = sorted(p for p in folder.glob(f"*{POLICY_SUFFIX}") if p.is_file())
-        if not paths:
-            print(f"espolicy fmt: error: no *{POLICY_SUFFIX} rule files in {folder}", file=sys.stderr)
-            return 2
-    changed, failed = [], False
-    for path in paths:
-        try:
-            old = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as e:
-            print(f"espolicy fmt: error: cannot read {path}: {e}", file=sys.stderr)
-            failed = True
-            continue
-        try:
-            new = format_source(old, str(path))
-        except PolicyError as e:
-            print(str(e), file=sys.stderr)
-            failed = True
-            continue
-        if new == old:
-            continue
-        changed.append(path)
-        if args.diff:
-            sys.stdout.writelines(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                                       f"{path} (now)", f"{path} (formatted)"))
-        if args.check or args.diff:
-            print(f"would reformat {path}", file=sys.stderr)
-        else:
-            path.write_text(new, encoding="utf-8")
-            print(f"reformatted {path}", file=sys.stderr)
-    if failed:
-        return 2
-    if not changed:
-        print(f"{len(paths)} file{'' if len(paths) == 1 else 's'} already formatted", file=sys.stderr)
-    return 1 if changed and (args.check or args.diff) else 0

@@ -30,7 +30,6 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -38,7 +37,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import yaml
 
-from .report import Report
+from espolicy.report import Report
 
 TEST_SUFFIXES = (".yaml", ".yml")
 _CASE_KEYS = {"name", "document", "base", "changes", "expect"}
@@ -176,7 +175,7 @@ def _case(raw: Any, documents: dict[str, Any], file: str, line: int) -> Case:
         raise CaseFileError(file, line, "a test case is a mapping with `name`, `document` or `base`, and `expect`")
     unknown = set(raw) - _CASE_KEYS
     if unknown:
-        from .fuzzy import did_you_mean
+        from espolicy.fuzzy import did_you_mean
         key = sorted(map(str, unknown))[0]
         hint = did_you_mean(key, _CASE_KEYS)
         raise CaseFileError(file, line, f"unknown key `{key}` in a test case" + (f"; {hint}" if hint else ""))
@@ -189,7 +188,7 @@ def _case(raw: Any, documents: dict[str, Any], file: str, line: int) -> Case:
     if "base" in raw:
         base = raw["base"]
         if base not in documents:
-            from .fuzzy import did_you_mean
+            from espolicy.fuzzy import did_you_mean
             hint = did_you_mean(str(base), [str(d) for d in documents])
             raise CaseFileError(file, line, f"test `{name}`: there is no document `{base}` in `documents:`"
                                 + (f"; {hint}" if hint else ""))
@@ -216,7 +215,7 @@ def _case(raw: Any, documents: dict[str, Any], file: str, line: int) -> Case:
 def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> None:
     unknown = set(expect) - _EXPECT_KEYS
     if unknown:
-        from .fuzzy import did_you_mean
+        from espolicy.fuzzy import did_you_mean
         key = sorted(map(str, unknown))[0]
         hint = did_you_mean(key, _EXPECT_KEYS)
         raise CaseFileError(file, line, f"test `{name}`: unknown key `{key}` in `expect`" + (f"; {hint}" if hint else ""))
@@ -497,45 +496,3 @@ FORMATS = {"text": _text, "json": _json, "junit": _junit}
 
 
 # ---------------------------------------------------------------- the command
-
-def register(sub: Any) -> None:
-    t = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
-                       description="Run the test cases in the policy folder's tests/*.yaml. Exit 0 when all "
-                                   "pass (and coverage is at least --min-coverage with --coverage), 1 when "
-                                   "one fails, 2 when the policy or a test file cannot be read.")
-    t.add_argument("files", nargs="*", metavar="FILE", help="test files (default: the policy folder's tests/*.yaml)")
-    t.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
-    t.add_argument("--coverage", action="store_true", help="report, per rule, whether it fired and did not fire")
-    t.add_argument("--min-coverage", type=float, default=100.0, metavar="PCT",
-                   help="with --coverage, fail under this percentage (default 100)")
-    t.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default text)")
-    t.set_defaults(func=run)
-
-
-def run(args: Any) -> int:
-    from .cli import load_for_command
-    from .evaluate import bundled_dir
-
-    folder = Path(args.policy) if args.policy else bundled_dir("policy")
-    policy = load_for_command(folder, "espolicy test")
-    if policy is None:
-        return 2
-    files = [Path(f) for f in args.files] if args.files else find_test_files(folder)
-    if not files:
-        print(f"espolicy test: error: no test files (tests/*.yaml) in {folder}", file=sys.stderr)
-        return 2
-    cases: list[Case] = []
-    try:
-        for f in files:
-            cases += load_cases(f)
-    except CaseFileError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    results = [run_case(policy, c) for c in cases]
-    cov = coverage(policy, results) if args.coverage else None
-    FORMATS[args.format](results, cov, args.min_coverage, sys.stdout)
-    if any(not r.passed for r in results):
-        return 1
-    if cov is not None and percent(cov) < args.min_coverage:
-        return 1
-    return 0

@@ -8,13 +8,12 @@ Comments written just above a declaration in a rule file appear as its note.
 from __future__ import annotations
 
 import html
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from . import ast, unparse
-from .typecheck import CheckedPolicy
+from espolicy.lang import ast
+from espolicy.lang import unparse
+from espolicy.lang.typecheck import CheckedPolicy
 
 _EFFECT_WORDS = {"deny": "deny — the request is refused", "review": "review — a person must confirm",
                  "warn": "warn — allowed, with a warning", "info": "info — allowed, with information"}
@@ -269,31 +268,3 @@ def html_page(checked: CheckedPolicy, info: dict[str, str]) -> str:
 
 
 # ---------------------------------------------------------------- the command
-
-def register(sub: Any) -> None:
-    d = sub.add_parser("doc", help="the rule catalogue for the support desk (Markdown or HTML)",
-                       description="Print the rule catalogue generated from the policy: per rule its id, "
-                                   "effect, kinds, FAQ questions, condition, messages and advice in English "
-                                   "and Japanese; then facts and constants.")
-    d.add_argument("--format", choices=("md", "html"), default="md", help="output format (default md)")
-    d.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
-    d.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    d.set_defaults(func=run)
-
-
-def run(args: Any) -> int:
-    from .cli import load_for_command
-
-    policy = load_for_command(args.policy, "espolicy doc")
-    if policy is None:
-        return 2
-    text = (markdown if args.format == "md" else html_page)(policy.checked, policy.info())
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            print(f"espolicy doc: error: cannot write {args.output}: {e}", file=sys.stderr)
-            return 2
-    else:
-        sys.stdout.write(text)
-    return 0

@@ -12,8 +12,8 @@ import copy
 import datetime as _dt
 from typing import Any, Callable, Mapping
 
-from .cache import compile_cached
-from .schema import _EMAIL, parse_date, parse_datetime, pattern_regex
+from espolicy.cache import compile_cached
+from espolicy.documents.schema import _EMAIL, parse_date, parse_datetime, pattern_regex
 
 # Keywords the generator understands; annotations are ignored. Any other keyword disables the fast path.
 _ANNOTATIONS = {"description", "title", "$comment", "$schema", "$id", "$defs", "default", "examples"}

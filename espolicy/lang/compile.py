@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from . import ast
-from .builtins import BUILTINS
-from .cache import compile_cached
-from .errors import PolicyError, diagnostic
-from .limits import MAX_PRODUCT_BITS
-from .typecheck import OUTCOME_NAME, CheckedPolicy, path_key
-from .types import TList, TRecord, TSet, Type, strip_optional
+from espolicy.lang import ast
+from espolicy.lang.builtins import BUILTINS
+from espolicy.cache import compile_cached
+from espolicy.errors import PolicyError, diagnostic
+from espolicy.limits import MAX_PRODUCT_BITS
+from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy, path_key
+from espolicy.lang.types import TList, TRecord, TSet, Type, strip_optional
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PHASE2_EFFECTS = ("warn", "info")

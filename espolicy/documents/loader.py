@@ -19,9 +19,9 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
 import yaml
 
-from .limits import DEFAULT_LIMITS, Limits, describe_bytes
-from .positions import JsonPositions, Positions, YamlPositions
-from .report import Finding, error_finding
+from espolicy.limits import DEFAULT_LIMITS, Limits, describe_bytes
+from espolicy.documents.positions import JsonPositions, Positions, YamlPositions
+from espolicy.report import Finding, error_finding
 
 __all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "EXTENSIONS", "MAX_VALUES", "Limits",
            "DEFAULT_LIMITS", "RawLine", "parse_raw"]

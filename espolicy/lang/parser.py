@@ -10,9 +10,9 @@ from typing import Any
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import ast
-from .errors import Diagnostic, PolicyError, diagnostic
-from .limits import MAX_EXPRESSION_DEPTH
+from espolicy.lang import ast
+from espolicy.errors import Diagnostic, PolicyError, diagnostic
+from espolicy.limits import MAX_EXPRESSION_DEPTH
 
 _lock = threading.Lock()
 _parser: Lark | None = None
@@ -37,14 +37,14 @@ def _lark() -> Lark:
     global _parser
     with _lock:
         if _parser is None:
-            grammar = resources.files("espolicy").joinpath("grammar.lark").read_text(encoding="utf-8")
+            grammar = resources.files("espolicy.lang").joinpath("grammar.lark").read_text(encoding="utf-8")
             _parser = Lark(grammar, parser="lalr", start=["start", "expr"], propagate_positions=True,
                            maybe_placeholders=True)
         return _parser
 
 
 def _words(expected: set[str]) -> str:
-    from .syntaxhints import describe
+    from espolicy.lang.syntaxhints import describe
     return describe(expected, _WORDS)
 
 
@@ -65,7 +65,7 @@ def _hint_for(token: Token | None, expected: set[str]) -> str | None:
         return "to compare, write `==` (a single `=` only names a constant or table entry)"
     wordlike = value.replace("-", "_").isidentifier()
     if wordlike and "TEXT_KIND" in expected:
-        from .fuzzy import did_you_mean
+        from espolicy.fuzzy import did_you_mean
         return did_you_mean(value, ["for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice"]) \
             or "a rule holds: for KIND, deny|review|warn|info when CONDITION, faq Q…, at FIELD, message/advice en|ja \"…\""
     if wordlike and {"FAQ_REF", "NONE"} & expected:
@@ -134,7 +134,7 @@ def _too_deep(tree: Tree, file: str, line: int, shift: int) -> _Failure | None:
 
 
 def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
-    from .syntaxhints import teach
+    from espolicy.lang.syntaxhints import teach
     taught = teach(e, source, file, _WORDS)  # common mistakes, explained (espolicy/syntaxhints.py)
     if taught is not None:
         return taught

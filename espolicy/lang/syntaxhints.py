@@ -25,9 +25,9 @@ import re
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import ast
-from .errors import Diagnostic, diagnostic
-from .fuzzy import did_you_mean
+from espolicy.lang import ast
+from espolicy.errors import Diagnostic, diagnostic
+from espolicy.fuzzy import did_you_mean
 
 # Keywords each terminal stands for, as a policy owner types them.
 KEYWORDS: dict[str, tuple[str, ...]] = {

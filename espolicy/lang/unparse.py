@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 
-from . import ast
+from espolicy.lang import ast
 
 # Binding strength, loosest first (grammar.lark, `?expr` downwards).
 IF, OR, AND, NOT, CMP, SUM, PROD, UNARY, POSTFIX, ATOM = range(10)

@@ -1,0 +1,12 @@
+"""Exit codes of every subcommand, and the one way they write a diagnostic line."""
+from __future__ import annotations
+
+import sys
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # SIGINT, as shells report it
+
+
+def err(message: str) -> None:
+    """Write one diagnostic line to stderr."""
+    print(message, file=sys.stderr)

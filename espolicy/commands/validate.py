@@ -1,0 +1,105 @@
+"""`espolicy validate`: judge documents and stream each report to the chosen format."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from espolicy import __version__
+from espolicy.commands import numbers
+from espolicy.commands.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
+from espolicy.commands.loading import load_for_command
+from espolicy.output import FORMATS
+
+
+def register(sub: Any) -> None:
+    v = sub.add_parser("validate", help="judge documents: files, folders (recursively) or - for stdin",
+                       description="Judge each document; exit 0 when nothing is at or above --fail-on, "
+                                   "1 when something is (invalid always fails), 2 on a usage or policy error.")
+    v.add_argument("paths", nargs="+", metavar="PATH", help="a .yaml/.yml/.json/.jsonl file, a folder, or -")
+    v.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
+    v.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
+    v.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    v.add_argument("--fail-on", choices=("deny", "review", "warn"), default="deny",
+                   help="lowest level that fails the run (default deny)")
+    v.add_argument("-j", "--jobs", type=numbers.jobs, default=1, metavar="N",
+                   help="judge in N processes, or `auto` for one per processor (default 1); "
+                        "results, output and exit code are the same as with one")
+    v.add_argument("-q", "--quiet", action="store_true",
+                   help="print only the summary: no per-document results, no progress bar")
+    v.add_argument("--summary-only", action="store_true",
+                   help="leave the per-document results out of the report (in every format); keep the summary")
+    v.add_argument("--max-findings", type=numbers.count, metavar="N",
+                   help="report at most N findings per document, the most severe first (outcome unchanged)")
+    v.add_argument("--include", action="append", metavar="GLOB",
+                   help="in folders, read only files matching GLOB (repeatable; a GLOB without / matches "
+                        "the file name, one with / the path inside the folder)")
+    v.add_argument("--exclude", action="append", metavar="GLOB",
+                   help="in folders, skip files and subfolders matching GLOB (repeatable)")
+    v.add_argument("--kind", action="append", metavar="KIND",
+                   help="judge only documents of KIND (repeatable); documents of other kinds are skipped "
+                        "and not counted; unreadable documents and unknown kinds are still reported")
+    v.add_argument("--max-documents", type=numbers.positive, metavar="N",
+                   help="documents read from one file at most: a YAML stream (default 100,000) or a JSON Lines "
+                        "file (streamed: no cap by default)")
+    v.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Judge every document under PATH…, streaming each report to the chosen format
+    (espolicy.batch: selection, processes, limits; espolicy.output: the formats)."""
+    import dataclasses
+
+    from espolicy.engine.batch import BatchOptions, documents, run
+    from espolicy.limits import DEFAULT_LIMITS
+    from espolicy.documents.loader import iter_paths
+    from espolicy.output import RunContext
+    from espolicy.engine.progress import Progress, is_terminal, wanted
+    from espolicy.report import Summary
+
+    try:  # a missing path fails here, before any output
+        files = list(iter_paths(args.paths, args.include or (), args.exclude or ()))
+    except FileNotFoundError as e:
+        err(f"espolicy validate: error: no such file or folder: {e.filename or e}")
+        return EXIT_USAGE
+    if not files:  # a folder with no documents is not an error, but a pipeline should hear of it
+        err("espolicy validate: warning: no .yaml, .yml, .json or .jsonl files under "
+             + ", ".join(args.paths))
+    policy = load_for_command(args.policy, "espolicy validate")
+    if policy is None:
+        return EXIT_USAGE
+    kinds = frozenset(args.kind or ())
+    if kinds - set(policy.schemas.kinds):
+        err(f"espolicy validate: error: unknown --kind {', '.join(sorted(kinds - set(policy.schemas.kinds)))} "
+             f"(the policy knows: {', '.join(sorted(policy.schemas.kinds))})")
+        return EXIT_USAGE
+
+    results_shown = not (args.quiet or args.summary_only)
+    limits = DEFAULT_LIMITS
+    if args.max_documents is not None:
+        limits = dataclasses.replace(limits, max_documents=args.max_documents, max_lines=args.max_documents)
+    out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__))
+    options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
+                           reports=results_shown, limits=limits, render=getattr(out, "renderer", None))
+    progress = None  # on a terminal's stderr, unless results scroll on the same terminal
+    if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):
+        progress = Progress(sys.stderr, files)
+    summary = Summary()
+    failed = False
+    status = EXIT_OK
+    out.start(policy.info())
+    try:
+        items = documents(files, sys.stdin, progress, options.limits, raw_lines=options.jobs > 1)
+        _, failed = run(policy, items, options, out if results_shown else None, progress, summary)
+    except BrokenPipeError:
+        raise
+    except OSError as e:  # the loader reports unreadable files as invalid; this is a last resort
+        err(f"espolicy validate: error: {e}")
+        status = EXIT_USAGE
+    finally:
+        if progress is not None:
+            progress.close()
+    out.end(summary)
+    if status:
+        return status
+    return EXIT_FAIL if failed else EXIT_OK

@@ -1,0 +1,43 @@
+"""Where rule files come from: the bundled policy and schema folders, reading a policy folder, its digest."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterable
+
+from espolicy.errors import PolicyError, diagnostic
+
+POLICY_SUFFIX = ".esp"
+_PACKAGE = Path(__file__).resolve().parent  # the installed package, or the source tree's espolicy/
+
+
+def bundled_dir(name: str) -> Path:
+    """The bundled `policy` or `schemas` folder: inside the installed package, or the source tree's."""
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the bundled {name}/ folder is missing from the installation")
+
+
+def read_sources(directory: Path) -> list[tuple[str, str]]:
+    """(display path, text) of every rule file in `directory`, sorted by name."""
+    if not directory.is_dir():
+        raise PolicyError([diagnostic("no-policy", f"policy folder `{directory}` does not exist", None, None)])
+    files = sorted(p for p in directory.iterdir() if p.suffix == POLICY_SUFFIX and p.is_file())
+    if not files:
+        raise PolicyError([diagnostic("no-policy", f"no `*{POLICY_SUFFIX}` rule files in `{directory}`", None, None)])
+    out = []
+    for p in files:
+        try:
+            out.append((str(p), p.read_text(encoding="utf-8-sig")))
+        except (OSError, UnicodeDecodeError) as e:
+            raise PolicyError([diagnostic("unreadable", f"cannot read `{p}`: {e}", None, None)]) from None
+    return out
+
+
+def source_digest(sources: Iterable[tuple[str, str]]) -> str:
+    """The hex sha256 of a policy's rule files (file names without folders, and texts)."""
+    h = hashlib.sha256()
+    for file, text in sources:
+        h.update(Path(file).name.encode("utf-8") + b"\0" + text.encode("utf-8") + b"\0")
+    return h.hexdigest()
