@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -16,6 +17,9 @@ from espolicy.report import Finding, Report
 
 __all__ = ["validate", "load_policy", "Policy", "Report", "Finding", "PolicyError"]
 __version__ = "0.1.0"
+
+# warnings (an ignored cache entry) are shown only when asked for (`--verbose`), never by default
+logging.getLogger("espolicy").addHandler(logging.NullHandler())
 
 _default: Policy | None = None
 _lock = threading.Lock()

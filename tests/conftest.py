@@ -13,10 +13,13 @@ import pytest
 # removed when the session ends.
 _CACHE = tempfile.mkdtemp(prefix="espolicy-test-cache-")
 os.environ["ESPOLICY_CACHE_DIR"] = _CACHE
+os.environ["ESPOLICY_CACHE_KEY"] = os.path.join(_CACHE, "..", os.path.basename(_CACHE) + ".key")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_CACHE, ignore_errors=True)
+    if os.path.exists(os.environ["ESPOLICY_CACHE_KEY"]):
+        os.unlink(os.environ["ESPOLICY_CACHE_KEY"])
 
 import espolicy
 from espolicy.engine.policy import Policy

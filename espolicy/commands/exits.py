@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL = 2       # a bug in espolicy: one line on stderr naming the input, never a traceback
 EXIT_INTERRUPTED = 130  # SIGINT, as shells report it
 
 

@@ -1,18 +1,20 @@
 """The `espolicy` command line: the registry of subcommands and the entry point.
 
 Exit codes: 0 nothing at or above `--fail-on`; 1 something is (`invalid` always fails);
-2 usage error, missing input path, or unreadable/broken policy. Reports go to stdout,
-diagnostics to stderr; bad input never produces a traceback.
+2 usage error, missing input path, unreadable/broken policy, or an internal error (one line on
+stderr, no traceback); 130 interrupted (Ctrl-C). Reports go to stdout, diagnostics to stderr; bad
+input never produces a traceback, and a closed stdout (`| head`) does not change the exit code.
 """
 from __future__ import annotations
 
 import argparse
-import os
+import logging
 import sys
 from typing import Sequence
 
 from espolicy import __version__
-from espolicy.commands.exits import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, err
+from espolicy.commands import streams
+from espolicy.commands.exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, err
 
 # Every subcommand is a module of this package with `register(subparsers)`; only the one named on
 # the command line is imported, so that `validate` starts without the tools.
@@ -41,7 +43,20 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     import importlib
     for module in (_tools_needed(argv) if argv is not None else COMMANDS):
         importlib.import_module(f"{__package__}.{module}").register(sub)
+    for command in sub.choices.values():
+        command.add_argument("-v", "--verbose", action="store_true",
+                             help="also show warnings (such as a compiled-policy cache entry that was ignored)")
     return parser
+
+
+def _show_warnings() -> logging.Handler:
+    """Write espolicy's warnings to stderr, one line each (`--verbose`)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("espolicy: warning: %(message)s"))
+    logger = logging.getLogger("espolicy")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    return handler
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,14 +71,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         err("espolicy: error: a command is required (validate, check, test, fmt, explain, doc)")
         return EXIT_USAGE
+    handler = _show_warnings() if args.verbose else None
+    saved = streams.install()
     try:
         return args.func(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # e.g. `espolicy validate … | head`: stop quietly
+    except Exception as e:  # a bug: one line, never a traceback, and never the verdict's exit codes
+        err(f"espolicy {args.command}: internal error: {one_line(e)}")
+        return EXIT_INTERNAL
+    finally:
         try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):
+            sys.stdout.flush()
+        except Exception:
             pass
-        return EXIT_FAIL
+        sys.stdout, sys.stderr = saved
+        if handler is not None:
+            logging.getLogger("espolicy").removeHandler(handler)
+
+
+def one_line(error: BaseException) -> str:
+    """`Type: message` of an exception on one line (its notes appended), for an internal error."""
+    text = f"{type(error).__name__}: {error}"
+    for note in getattr(error, "__notes__", ()):
+        text += f" ({note})"
+    return " ".join(text.split())

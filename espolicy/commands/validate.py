@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, Iterator
 
 from espolicy import __version__
 from espolicy.commands import numbers
@@ -88,14 +88,23 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     status = EXIT_OK
     out.start(policy.info())
+    current: list[str] = []   # the file being read, named when an internal error stops the run
+
+    def tracked() -> Iterator[str]:
+        for file in files:
+            current[:] = [file]
+            yield file
+
     try:
-        items = documents(files, sys.stdin, progress, options.limits, raw_lines=options.jobs > 1)
+        items = documents(tracked(), sys.stdin, progress, options.limits, raw_lines=options.jobs > 1)
         _, failed = run(policy, items, options, out if results_shown else None, progress, summary)
-    except BrokenPipeError:
-        raise
     except OSError as e:  # the loader reports unreadable files as invalid; this is a last resort
         err(f"espolicy validate: error: {e}")
         status = EXIT_USAGE
+    except Exception as e:
+        if current:
+            e.add_note(f"while reading `{current[0]}`")
+        raise
     finally:
         if progress is not None:
             progress.close()

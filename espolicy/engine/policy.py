@@ -29,8 +29,8 @@ class Policy:
     def _checked(self) -> CheckedPolicy:
         """Parse and type-check the sources, or take the result from the compiled-policy cache."""
         entry = cache.key(self._sources, self.schemas.schemas)
-        cached = cache.load(entry)
-        if isinstance(cached, CheckedPolicy):
+        cached = cache.load(entry, CheckedPolicy)
+        if cached is not None:
             return cached
         from espolicy.lang.parser import parse  # Lark is needed only when the cache misses
         from espolicy.lang.typecheck import check

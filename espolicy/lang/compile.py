@@ -374,12 +374,12 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     ns.update(run_e.literal_sets)
     ns.update(msg_e.literal_sets)
     try:
-        code = compile_cached(source, f"<espolicy {kind}>")
+        compiled = compile_cached(source, f"<espolicy {kind}>")
     except (SyntaxError, RecursionError, MemoryError) as e:   # beyond the interpreter's limits; the parser's
         raise PolicyError([diagnostic(                          # depth limit should make this unreachable
             "too-complex", f"the rules for `{kind}` are too complex to compile ({type(e).__name__}: {e})",
             None, None)]) from None
-    exec(code, ns)
+    exec(compiled, ns)
     programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked)) for i, r in enumerate(ordered))
     exported = tuple(v.decl.name for v in values if v.decl.exported)
     return KindProgram(kind, ns["run"], programs, exported, source)
