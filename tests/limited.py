@@ -47,3 +47,11 @@ def run_python_limited(code: str, *, env: dict[str, str] | None = None, cpu: int
                           timeout=HANG_GUARD_SECONDS)
     assert done.returncode >= 0, f"killed by signal {-done.returncode} (a resource limit)"
     return done
+
+
+def popen_limited(args: Sequence[str | os.PathLike[str]], *, cpu: int = CPU_SECONDS, memory_mb: int = MEMORY_MB,
+                  **kwargs: Any) -> subprocess.Popen[bytes]:
+    """`python -m espolicy ARGS` started under the same limits (the caller talks to its pipes)."""
+    safe = ["-P"] if sys.flags.safe_path else []
+    return subprocess.Popen([sys.executable, *safe, "-m", "espolicy", *args],
+                            cwd=None if safe else REPO, preexec_fn=_limits(cpu, memory_mb), **kwargs)
