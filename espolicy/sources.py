@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Iterable
 
 from espolicy.errors import PolicyError, diagnostic
+from espolicy.files import read_regular
 
 POLICY_SUFFIX = ".esp"
+MAX_RULE_FILE_BYTES = 16 * 1024 * 1024   # a rule file is read only up to this size (the bundled ones: a few KB)
 _PACKAGE = Path(__file__).resolve().parent  # the installed package, or the source tree's espolicy/
 
 
@@ -23,15 +25,17 @@ def read_sources(directory: Path) -> list[tuple[str, str]]:
     """(display path, text) of every rule file in `directory`, sorted by name."""
     if not directory.is_dir():
         raise PolicyError([diagnostic("no-policy", f"policy folder `{directory}` does not exist", None, None)])
-    files = sorted(p for p in directory.iterdir() if p.suffix == POLICY_SUFFIX and p.is_file())
+    # anything but a folder: a FIFO or device named *.esp is refused by name, never skipped or read
+    files = sorted(p for p in directory.iterdir() if p.suffix == POLICY_SUFFIX and not p.is_dir())
     if not files:
         raise PolicyError([diagnostic("no-policy", f"no `*{POLICY_SUFFIX}` rule files in `{directory}`", None, None)])
     out = []
     for p in files:
         try:
-            out.append((str(p), p.read_text(encoding="utf-8-sig")))
+            out.append((str(p), read_regular(p, MAX_RULE_FILE_BYTES).decode("utf-8-sig")))
         except (OSError, UnicodeDecodeError) as e:
-            raise PolicyError([diagnostic("unreadable", f"cannot read `{p}`: {e}", None, None)]) from None
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise PolicyError([diagnostic("unreadable", f"cannot read `{p}`: {reason}", None, None)]) from None
     return out
 
 

@@ -2,9 +2,32 @@
 cannot be encoded is written escaped, never raised."""
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from typing import Any, TextIO
+
+ESCAPE = "espolicy-escape"
+
+
+def _escape(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: what the encoding lacks as `\\uXXXX` (a UTF-16 pair beyond the BMP,
+    a lone surrogate as itself), which reads the same in text and is a valid escape inside a JSON
+    string, so a JSON report stays valid JSON on an ASCII or Latin-1 stdout."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    out = []
+    for char in error.object[error.start:error.end]:
+        code = ord(char)
+        if code > 0xffff:
+            code -= 0x10000
+            out.append(f"\\u{0xd800 + (code >> 10):04x}\\u{0xdc00 + (code & 0x3ff):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out), error.end
+
+
+codecs.register_error(ESCAPE, _escape)
 
 
 class PipeSafe:
@@ -47,11 +70,11 @@ class PipeSafe:
 
 
 def escaping(stream: Any) -> None:
-    """Make `stream` write characters its encoding lacks (or lone surrogates) as backslash escapes."""
+    """Make `stream` write characters its encoding lacks (or lone surrogates) as `\\uXXXX` escapes."""
     reconfigure = getattr(stream, "reconfigure", None)
     if reconfigure is not None:
         try:
-            reconfigure(errors="backslashreplace")
+            reconfigure(errors=ESCAPE)
         except (ValueError, OSError, TypeError):
             pass
 

@@ -42,6 +42,9 @@ def register(sub: Any) -> None:
     v.add_argument("--max-documents", type=numbers.positive, metavar="N",
                    help="documents read from one file at most: a YAML stream (default 100,000) or a JSON Lines "
                         "file (streamed: no cap by default)")
+    v.add_argument("--stdin-format", choices=("yaml", "json", "jsonl"), metavar="FORMAT",
+                   help="the format of standard input (-): yaml, json or jsonl (default: recognised from the "
+                        "text; JSON Lines as soon as one line is a JSON value on its own)")
     v.set_defaults(func=run)
 
 
@@ -58,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     from espolicy.report import Summary
 
     try:  # a missing path fails here, before any output
-        files = list(iter_paths(args.paths, args.include or (), args.exclude or ()))
+        files = list(iter_paths(args.paths, args.include or (), args.exclude or (),
+                                warn=lambda message: err(f"espolicy validate: warning: {message}")))
     except FileNotFoundError as e:
         err(f"espolicy validate: error: no such file or folder: {e.filename or e}")
         return EXIT_USAGE
@@ -96,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
             yield file
 
     try:
-        items = documents(tracked(), sys.stdin, progress, options.limits, raw_lines=options.jobs > 1)
+        items = documents(tracked(), sys.stdin, progress, options.limits, raw_lines=options.jobs > 1,
+                          stdin_format=args.stdin_format)
         _, failed = run(policy, items, options, out if results_shown else None, progress, summary)
     except OSError as e:  # the loader reports unreadable files as invalid; this is a last resort
         err(f"espolicy validate: error: {e}")

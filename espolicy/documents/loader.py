@@ -20,12 +20,13 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 import yaml
 
 from espolicy import pointers
+from espolicy.files import open_regular
 from espolicy.limits import DEFAULT_LIMITS, Limits, describe_bytes
 from espolicy.documents.positions import JsonPositions, Positions, YamlPositions
 from espolicy.report import Finding, error_finding
 
 __all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "EXTENSIONS", "MAX_VALUES", "Limits",
-           "DEFAULT_LIMITS", "RawLine", "parse_raw"]
+           "DEFAULT_LIMITS", "RawLine", "parse_raw", "expansion_problem", "STDIN_FORMATS"]
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
 MAX_VALUES = DEFAULT_LIMITS.max_values   # values in one document, aliases expanded (espolicy.limits)
@@ -53,21 +54,25 @@ class _Entry:
     doc: object = None
     problem: Finding | None = None
     positions: Positions | None = None
+    final: bool = False   # a problem after which nothing more of the stream can be read
 
 
 # ---------------------------------------------------------------- paths
 
-def iter_paths(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> Iterator[str]:
+def iter_paths(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = (),
+               warn: Callable[[str], None] | None = None) -> Iterator[str]:
     """Files to read: folders expanded recursively (.yaml .yml .json .jsonl, hidden entries skipped,
-    sorted); named files whatever their extension; `-` as is. FileNotFoundError, before anything
-    is yielded, when a path does not exist. `include`/`exclude` globs select files inside folders
-    only (see `_glob_match`); a folder that an exclude glob matches is not walked."""
+    sorted, links to folders followed); named files whatever their extension; `-` as is.
+    FileNotFoundError, before anything is yielded, when a path does not exist. `include`/`exclude`
+    globs select files inside folders only (see `_glob_match`); a folder that an exclude glob
+    matches is not walked. A link to a folder already walked (a loop) is not walked again: `warn`
+    hears of it (its files are read once, under the first path)."""
     for path in paths:
         if path != "-" and not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
     for path in paths:
         if path != "-" and os.path.isdir(path):
-            yield from _folder_files(path, include, exclude)
+            yield from _folder_files(path, include, exclude, warn)
         else:
             yield path
 
@@ -88,16 +93,30 @@ def _glob_match(parts: tuple[str, ...], patterns: Sequence[str]) -> bool:
     return False
 
 
-def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
+def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str] = (),
+                  warn: Callable[[str], None] | None = None) -> list[str]:
     """The document files under `root`, sorted by their path inside it (a folder that cannot be
-    listed is returned too, so that reading it reports the problem)."""
+    listed is returned too, so that reading it reports the problem). Links to folders are followed,
+    each folder walked once: a link to one already walked (a loop, or a second way to it) is
+    reported to `warn` and not walked again."""
     found: list[tuple[str, ...]] = []
     unlistable: list[str] = []
-    for folder, dirs, files in os.walk(root, onerror=lambda e: unlistable.append(e.filename)):
+    walked: dict[tuple[int, int], str] = {}
+    for folder, dirs, files in os.walk(root, onerror=lambda e: unlistable.append(e.filename), followlinks=True):
+        first = walked.setdefault(_identity(folder), folder)
+        if first != folder:   # a folder reached first through a link
+            dirs[:] = []
+            if warn is not None:
+                warn(f"`{folder}` is the folder `{first}`, already read: its files are judged once, under `{first}`")
+            continue
         inside = os.path.relpath(folder, root)
         parts = () if inside == os.curdir else tuple(inside.split(os.sep))
-        dirs[:] = [d for d in dirs if not d.startswith(".")
-                   and not (exclude and _glob_match((*parts, d), exclude))]
+        wanted = [d for d in sorted(dirs) if not d.startswith(".")
+                  and not (exclude and _glob_match((*parts, d), exclude))]
+        real = [d for d in wanted if not os.path.islink(os.path.join(folder, d))]
+        for d in real:   # known before any link is followed: a link to a sibling is not walked twice
+            walked.setdefault(_identity(os.path.join(folder, d)), os.path.join(folder, d))
+        dirs[:] = real + [d for d in wanted if d not in real and _first_visit(os.path.join(folder, d), walked, warn)]
         found.extend((*parts, name) for name in files
                      if not name.startswith(".") and os.path.splitext(name)[1].lower() in EXTENSIONS
                      and (not include or _glob_match((*parts, name), include))
@@ -106,17 +125,42 @@ def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str]
     return [os.path.join(root, *parts) for parts in found] + sorted(unlistable)
 
 
+def _identity(path: str) -> tuple[int, int]:
+    """The (device, inode) of a folder, links followed; (-1, -1) when it cannot be known."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (st.st_dev, st.st_ino)
+
+
+def _first_visit(path: str, walked: dict[tuple[int, int], str], warn: Callable[[str], None] | None) -> bool:
+    """True unless the link `path` leads to a folder already walked or about to be (then `warn` says so)."""
+    identity = _identity(path)
+    first = walked.get(identity)
+    if first is None or identity == (-1, -1):
+        walked[identity] = path
+        return True
+    if warn is not None:
+        warn(f"`{path}` links to the folder `{first}`, already read: its files are judged once, under `{first}`")
+    return False
+
+
 # ---------------------------------------------------------------- documents of a path
 
+STDIN_FORMATS = ("yaml", "json", "jsonl")
+
+
 def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFAULT_LIMITS,
-                   raw_lines: bool = False) -> Iterator[Loaded]:
+                   raw_lines: bool = False, stdin_format: str | None = None) -> Iterator[Loaded]:
     """One Loaded per document of a file (format by extension, else sniffed) or of stdin (`-`),
     within `limits` (what is beyond them is a Loaded with its problem). With `raw_lines`, the
     records of a .jsonl file come unparsed, their `doc` a `RawLine`: `parse_raw` makes them what
     they would have been (so that another process can parse them; `espolicy.batch`), or, without a
-    line cap, as `RawBlock`s of many lines that `expand_block` turns into the same documents."""
+    line cap, as `RawBlock`s of many lines that `expand_block` turns into the same documents.
+    `stdin_format` (yaml, json, jsonl) is the format of standard input; None: sniffed."""
     if path == "-":
-        yield from _stdin_documents(stdin if stdin is not None else sys.stdin, limits)
+        yield from _stdin_documents(stdin if stdin is not None else sys.stdin, limits, stdin_format)
         return
     fmt = _FORMAT_OF_EXTENSION.get(os.path.splitext(path)[1].lower())
     if fmt == "jsonl":
@@ -132,8 +176,8 @@ def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFA
     yield from load_text(text, path, fmt or _sniff(text), limits)
 
 
-def _stdin_documents(stdin: TextIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
-    """The documents of standard input (at most `limits.max_bytes`); its format sniffed."""
+def _stdin_documents(stdin: TextIO, limits: Limits = DEFAULT_LIMITS, fmt: str | None = None) -> Iterator[Loaded]:
+    """The documents of standard input (at most `limits.max_bytes`) in format `fmt`, else sniffed."""
     try:
         text = stdin.read(limits.max_bytes + 1)
     except (OSError, UnicodeDecodeError, ValueError) as e:
@@ -143,20 +187,23 @@ def _stdin_documents(stdin: TextIO, limits: Limits = DEFAULT_LIMITS) -> Iterator
     if _too_long(text, limits):
         yield Loaded("-", None, _too_large("standard input", limits))
         return
-    yield from load_text(text, "-", _sniff(text), limits)
+    yield from load_text(text, "-", fmt or _sniff(text), limits)
 
 
 def _sniff(text: str) -> str:
-    """`json` when the text is one JSON value, `jsonl` when every non-blank line is one, else `yaml`."""
+    """`json` when the text is one JSON value; `jsonl` when it starts like JSON, has several non-blank
+    lines and one of them is a JSON value on its own (so a broken line is one invalid record, and
+    the records after it are still judged); else `yaml`."""
     body = text.lstrip("\ufeff \t\r\n")
     if not body.startswith(("{", "[")):
         return "yaml"
     if _is_json(body):
         return "json"
-    lines = [line for line in body.split("\n") if line.strip()]
-    if len(lines) > 1 and all(_is_json(line) for line in lines):
-        return "jsonl"
-    return "yaml"
+    lines = (line for line in body.split("\n") if line.strip())
+    first = next(lines, "")
+    if next(lines, None) is None:
+        return "yaml"
+    return "jsonl" if any(_is_json(line) for line in (first, *lines)) else "yaml"
 
 
 def _is_json(text: str) -> bool:
@@ -171,7 +218,7 @@ def _read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, 
     """The UTF-8 text of a file (a BOM dropped), or the `unreadable-file` or `too-large` problem
     (a file over `limits.max_bytes` is not read: its size is known first, or after max_bytes + 1)."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             if os.fstat(handle.fileno()).st_size > limits.max_bytes:
                 return None, _too_large("the file", limits)
             data = handle.read(limits.max_bytes + 1)
@@ -579,7 +626,7 @@ def _jsonl_file(path: str, limits: Limits = DEFAULT_LIMITS,
     """The documents of a .jsonl file, read line by line (never whole; a line over the byte limit is
     skipped without being held in memory, with a `too-large` result); any number of lines."""
     try:
-        handle = open(path, "rb")
+        handle = open_regular(path)
     except OSError as e:
         yield Loaded(path, None, _unreadable(path, e))
         return
@@ -626,10 +673,10 @@ def _jsonl_file_entries(handle: BinaryIO, path: str, limits: Limits = DEFAULT_LI
     offset = 0
     number = 0
     try:
-        while raw := handle.readline(limits.max_bytes + 1):
+        while raw := handle.readline(limits.max_bytes + 2):
             number += 1
-            if len(raw) > limits.max_bytes and not raw.endswith(b"\n"):
-                skipped = _skip_line(handle)
+            if _content_length(raw) > limits.max_bytes:
+                skipped = 0 if raw.endswith(b"\n") else _skip_line(handle)
                 entry: _Entry | None = _Entry(number, None, _too_large("the line", limits, number))
                 offset += len(raw) + skipped
                 yield entry
@@ -670,7 +717,7 @@ def jsonl_blocks(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]
     """A .jsonl file as Loaded items whose `doc` is a `RawBlock` (problems as usual): reading costs
     the reader a few C calls per 64 KiB instead of Python work per line."""
     try:
-        handle = open(path, "rb")
+        handle = open_regular(path)
     except OSError as e:
         yield Loaded(path, None, _unreadable(path, e))
         return
@@ -680,7 +727,7 @@ def jsonl_blocks(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]
             while chunk := handle.read(_BLOCK):
                 data = carry + chunk
                 cut = data.rfind(b"\n") + 1
-                if cut == 0 and len(data) > limits.max_bytes:  # one line over the limit: never held whole
+                if cut == 0 and _content_length(data) > limits.max_bytes:  # one line over the limit: never held whole
                     skipped = _skip_line(handle)
                     yield Loaded(f"{path}:{line}", None, _too_large("the line", limits, line))
                     line, offset, carry, content = line + 1, offset + len(data) + skipped, b"", True
@@ -727,13 +774,22 @@ def expand_block(path: str, block: RawBlock, limits: Limits = DEFAULT_LIMITS) ->
     """The documents of a `RawBlock`: exactly what reading its lines one by one gives."""
     number, offset = block.first_line, block.offset
     for raw in _raw_lines(block.data):
-        if len(raw) > limits.max_bytes and not (len(raw) == limits.max_bytes + 1 and raw.endswith(b"\n")):
+        if _content_length(raw) > limits.max_bytes:
             entry: _Entry | None = _Entry(number, None, _too_large("the line", limits, number))
         else:
             entry = _line_entry(raw, number, offset, limits, _jsonl_entry)
         if entry is not None:
             yield Loaded(f"{path}:{entry.line}", entry.doc, entry.problem, entry.positions)
         number, offset = number + 1, offset + len(raw)
+
+
+def _content_length(raw: bytes) -> int:
+    """The bytes of a raw line without its ending (`\\n`, `\\r\\n`, or a `\\r` at the end of the
+    file or of what has been read so far): the byte limit is on the content, whatever the ending."""
+    end = 1 if raw.endswith(b"\n") else 0
+    if raw.endswith(b"\r", 0, len(raw) - end):
+        end += 1
+    return len(raw) - end
 
 
 def _skip_line(handle: BinaryIO) -> int:
@@ -822,6 +878,51 @@ class _SafeLoader(yaml.SafeLoader):
         """Every tag without a safe constructor (`!!python/object/apply:...` among them) is refused."""
         raise _UnknownTag(node.tag, node.start_mark)
 
+    def construct_bounded_float(self, node: yaml.ScalarNode) -> object:
+        """A YAML float; one beyond the float range (a long sexagesimal `1:2:…:3.5`) is refused."""
+        try:
+            return self.construct_yaml_float(node)
+        except OverflowError:
+            raise _FloatTooLarge(node.value, node.start_mark) from None
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """`<<` merges as the YAML merge rule says, whatever PyYAML's version does: the mapping's own
+        keys win, then the merged mappings in the order given (`<<: [*a, *b]`: `a` before `b`)."""
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged.extend(self._merged_pairs(node, value_node))
+            else:
+                if key_node.tag == "tag:yaml.org,2002:value":
+                    key_node.tag = "tag:yaml.org,2002:str"
+                own.append((key_node, value_node))
+        if not merged:
+            return
+        seen = {(k.tag, k.value) for k, _ in own if isinstance(k, yaml.ScalarNode)}
+        kept = []
+        for key_node, value_node in merged:
+            if isinstance(key_node, yaml.ScalarNode):
+                if (key_node.tag, key_node.value) in seen:
+                    continue
+                seen.add((key_node.tag, key_node.value))
+            kept.append((key_node, value_node))
+        node.value = kept + own
+
+    def _merged_pairs(self, node: yaml.Node, value: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The (key, value) pairs a `<<` brings, highest priority first."""
+        sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    f"expected a mapping or list of mappings for merging, but found {getattr(source, 'id', 'a node')}",
+                    source.start_mark)
+            self.flatten_mapping(source)
+            pairs.extend(source.value)
+        return pairs
+
     def construct_bounded_int(self, node: yaml.ScalarNode) -> object:
         """A YAML int of at most 4300 characters (Python's own limit for decimal digits): a longer one
         is refused before it is built (a sexagesimal `1:1:1:…` one would take hours)."""
@@ -845,6 +946,12 @@ class _NumberTooLong(yaml.constructor.ConstructorError):
         self.size = size
 
 
+class _FloatTooLarge(yaml.constructor.ConstructorError):
+    def __init__(self, text: str, mark: yaml.Mark) -> None:
+        super().__init__(None, None, f"the number `{_brief(text)}` is too large", mark)
+        self.text = text
+
+
 class _LimitReached(yaml.MarkedYAMLError):
     """A document beyond `Limits.max_depth` or `Limits.max_values`, found while composing it."""
 
@@ -856,6 +963,7 @@ class _LimitReached(yaml.MarkedYAMLError):
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_lenient_timestamp)
 _SafeLoader.add_constructor(None, _SafeLoader.construct_unknown)
 _SafeLoader.add_constructor("tag:yaml.org,2002:int", _SafeLoader.construct_bounded_int)
+_SafeLoader.add_constructor("tag:yaml.org,2002:float", _SafeLoader.construct_bounded_float)
 
 if getattr(yaml, "__with_libyaml__", False):
     from yaml.composer import Composer as _Composer
@@ -887,13 +995,43 @@ def _yaml_loader(text: str, limits: Limits) -> _SafeLoader:
     return _SafeLoader(text, limits)
 
 
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE   # what YAML forbids (NUL and other controls)
+_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.MULTILINE)   # a document starts or ends
+
+
 def _yaml_entries(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry]:
-    """The documents of a YAML stream; a syntax error ends it (nothing after it can be read), and so
-    does a document past `limits.max_documents` (empty documents counted)."""
+    """The documents of a YAML stream; a syntax error or a character YAML forbids (NUL) ends it,
+    and so does a document past `limits.max_documents` (empty documents counted). Every document
+    that ends before a forbidden character is read (the parser reads ahead and would fail earlier):
+    the one that holds it is the problem that ends the stream."""
+    bad = _NON_PRINTABLE.search(text)
+    if bad is None:
+        yield from _yaml_stream(text, limits)
+        return
+    markers = [m.start() for m in _MARKER.finditer(text, 0, bad.start())]
+    ended = text.count("\n", 0, markers[-1]) + 1 if markers else 0   # documents starting before end before it
+    held: _Entry | None = None
+    for entry in _yaml_stream(text[:bad.start()], limits):
+        if entry.line >= ended:
+            held = held or entry
+            if entry.final:
+                break
+            continue
+        yield entry
+        if entry.final:
+            return
+    error = yaml.reader.ReaderError("<text>", bad.start(), ord(bad.group()), "unicode",
+                                    "special characters are not allowed")
+    problem = _yaml_problem(error, text, final=True)
+    yield _Entry(held.line if held is not None else problem.line or 1, None, problem, final=True)
+
+
+def _yaml_stream(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry]:
+    """The documents of a YAML stream that holds no forbidden character (see `_yaml_entries`)."""
     try:
         loader = _yaml_loader(text, limits)
     except yaml.YAMLError as e:
-        yield _Entry(1, None, _yaml_problem(e, text, final=True))
+        yield _Entry(1, None, _yaml_problem(e, text, final=True), final=True)
         return
     documents = 0
     try:
@@ -905,12 +1043,13 @@ def _yaml_entries(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry
                 start = loader.peek_event().start_mark.line + 1
                 documents += 1
                 if documents > limits.max_documents:
-                    yield _Entry(start, None, _too_many_documents(start, limits.max_documents, "YAML documents"))
+                    yield _Entry(start, None, _too_many_documents(start, limits.max_documents, "YAML documents"),
+                                 final=True)
                     return
                 node = loader.get_node()
             except (yaml.YAMLError, RecursionError) as e:
                 problem = _yaml_problem(e, text, final=True)
-                yield _Entry(start or problem.line or 1, None, problem)
+                yield _Entry(start or problem.line or 1, None, problem, final=True)
                 return
             entry = _yaml_document(loader, node, start, text, limits)
             if entry is not None:
@@ -938,9 +1077,15 @@ def _yaml_document(loader: _SafeLoader, node: yaml.Node, start: int, text: str,
         doc = loader.construct_document(node)
         lone = _lone_surrogate(doc, "YAML")   # a `"\\ud800"` escape (libyaml refuses it; PyYAML does not)
         return _Entry(start, None, lone) if lone else _Entry(start, doc, positions=YamlPositions(node))
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as e:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as e:
         loader.constructed_objects, loader.recursive_objects, loader.state_generators = {}, {}, []
         return _Entry(start, None, _yaml_problem(e, text, final=False))
+
+
+def expansion_problem(node: yaml.Node, limits: Limits = DEFAULT_LIMITS) -> Finding | None:
+    """A problem when a composed YAML node refers to itself, or once its aliases are expanded holds
+    more values or nests deeper than `limits` allow (an alias bomb), found before it is built."""
+    return _too_big(node, limits)
 
 
 def _too_big(node: yaml.Node, limits: Limits = DEFAULT_LIMITS) -> Finding | None:
@@ -1009,6 +1154,9 @@ def _yaml_problem(error: BaseException, text: str, final: bool) -> Finding:
     elif isinstance(error, _NumberTooLong):
         en = f"a number has {error.size} characters, more than the {_MAX_INT_CHARS} a number may have"
         ja = f"数値が {error.size} 文字あり、上限の {_MAX_INT_CHARS} 文字を超えています"
+    elif isinstance(error, _FloatTooLarge):
+        en = f"the number `{_brief(error.text)}` is too large to be read as a number"
+        ja = f"数値 `{_brief(error.text)}` は大きすぎるため数値として読み込めません"
     elif isinstance(error, _UnknownTag):
         en = (f"the tag `{error.tag}` is not allowed: a document holds plain data only "
               "(mappings, lists, text, numbers, true/false, dates)")

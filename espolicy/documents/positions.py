@@ -378,10 +378,11 @@ def attach(report: Report, positions: Positions | Mapping[str, Position] | None,
 def placed(findings: list[Finding], positions: Positions | Mapping[str, Position] | None,
            doc: object = None) -> list[Finding]:
     """The findings with their lines and columns filled in from `positions` (the same list when
-    none changes)."""
+    none changes), in time linear in the document and the findings: a few are looked up one by
+    one, many from the whole map, built once."""
     if positions is None or not findings:
         return findings
-    if isinstance(positions, Positions):
+    if isinstance(positions, Positions) and sum(f.line is None for f in findings) <= _FEW:
         def locate(pointer: str) -> Position | None:
             return positions.locate(pointer, doc)
     else:
@@ -405,6 +406,11 @@ def evolve(obj: Any, **changes: Any) -> Any:
     new.__dict__.update(obj.__dict__)
     new.__dict__.update(changes)
     return new
+
+
+# Findings placed one by one (each look-up may scan a mapping's keys or the text); beyond this many
+# the whole map is built once instead, so that thousands of findings never cost quadratic time.
+_FEW = 8
 
 
 def _locator(table: Mapping[str, Position]) -> Any:

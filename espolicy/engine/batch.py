@@ -32,6 +32,7 @@ from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents, parse_raw
 from espolicy.documents.positions import JsonPositions, attach, evolve, placed
 from espolicy.report import Finding, Report, Summary, invalid_report
+from espolicy.safetext import display_path
 
 if TYPE_CHECKING:
     from espolicy.engine.policy import Policy
@@ -69,16 +70,30 @@ def cpu_count() -> int:
 # ---------------------------------------------------------------- documents
 
 def documents(files: Iterable[str], stdin: TextIO | None = None, progress: Progress | None = None,
-              limits: Limits = DEFAULT_LIMITS, raw_lines: bool = False) -> Iterator[tuple[str, Loaded]]:
+              limits: Limits = DEFAULT_LIMITS, raw_lines: bool = False,
+              stdin_format: str | None = None) -> Iterator[tuple[str, Loaded]]:
     """(file, document) of every document of `files`, in order (`raw_lines`: JSON Lines records
-    unparsed, for `judge` to parse, possibly in another process)."""
+    unparsed, for `judge` to parse, possibly in another process; `stdin_format`: the format of
+    `-`, else sniffed)."""
     for path in files:
         if progress is not None:
             progress.file(path)
-        for loaded in iter_documents(path, stdin=stdin, limits=limits, raw_lines=raw_lines):
+        shown = display_path(path)   # a name that is not UTF-8 is shown (and reported) with \xNN escapes
+        for loaded in iter_documents(path, stdin=stdin, limits=limits, raw_lines=raw_lines,
+                                     stdin_format=stdin_format):
+            if shown != path:
+                loaded = _renamed(loaded, path, shown)
             if progress is not None:
                 progress.read(loaded.source)
-            yield path, loaded
+            yield shown, loaded
+
+
+def _renamed(loaded: Loaded, path: str, shown: str) -> Loaded:
+    """`loaded` with the file name `path` written as `shown` in its source and its problem."""
+    problem = loaded.problem
+    if problem is not None:
+        problem = evolve(problem, message={k: v.replace(path, shown) for k, v in problem.message.items()})
+    return evolve(loaded, source=shown + loaded.source[len(path):], problem=problem)
 
 
 def _other_kind(doc: object, kinds: frozenset[str], known: Iterable[str]) -> bool:
@@ -107,7 +122,7 @@ def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = 
         report = invalid_report([loaded.problem], None, loaded.source)
     else:
         report = policy.validate(loaded.doc, source=loaded.source)
-    findings = limit(placed(report.findings, loaded.positions, loaded.doc), max_findings)
+    findings = placed(limit(report.findings, max_findings), loaded.positions, loaded.doc)
     if findings is report.findings:
         return evolve(report, file=file)
     return evolve(report, file=file, findings=findings)

@@ -37,6 +37,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 import yaml
 
+from espolicy.documents.loader import expansion_problem
+from espolicy.files import read_regular
+from espolicy.limits import DEFAULT_LIMITS
+
 from espolicy import pointers
 from espolicy.effects import OUTCOMES
 from espolicy.report import Report
@@ -113,19 +117,24 @@ def find_test_files(policy_dir: Path) -> list[Path]:
 def load_cases(path: Path) -> list[Case]:
     """The test cases of one file; CaseFileError when the file is not a valid test file."""
     file = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
+    try:   # a test file is bounded as documents are (espolicy.limits), aliases expanded included
+        text = read_regular(path, DEFAULT_LIMITS.max_bytes).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise CaseFileError(file, None, f"cannot read the file: {e}") from None
     loader = _Loader(text)
     loader.name = file
     try:
         node = loader.get_single_node()
+        too_big = expansion_problem(node) if node is not None else None
+        if too_big is not None:
+            raise CaseFileError(file, too_big.line, too_big.text("message", "en").split(": ", 1)[-1])
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise CaseFileError(file, mark.line + 1 if mark else None,
                             f"not valid YAML: {getattr(e, 'problem', None) or e}") from None
+    except (RecursionError, OverflowError, ValueError) as e:
+        raise CaseFileError(file, None, f"not valid YAML: {type(e).__name__}: {e}") from None
     finally:
         loader.dispose()
     if data is None:

@@ -14,6 +14,8 @@ import os
 import time
 from typing import Sequence, TextIO
 
+from espolicy.files import open_regular
+
 _DELAY = 1.0        # seconds before the bar appears
 _INTERVAL = 0.1     # seconds between redraws
 _SAMPLE = 64 * 1024
@@ -43,7 +45,7 @@ def _size(path: str) -> int:
 def _lines_estimate(path: str, size: int) -> float:
     """About how many lines the file holds (exact when it is small)."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:   # never a FIFO: opening one would block
             sample = handle.read(_SAMPLE)
     except OSError:
         return 0.0

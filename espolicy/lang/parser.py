@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 import threading
 from importlib import resources
 from typing import Any
@@ -16,6 +17,8 @@ from espolicy.limits import MAX_EXPRESSION_DEPTH
 
 _lock = threading.Lock()
 _parser: Lark | None = None
+
+_SURROGATE = re.compile("[\ud800-\udfff]")   # half of a UTF-16 pair: no character
 
 # Terminal names as a policy owner would say them.
 _WORDS = {
@@ -349,10 +352,20 @@ class _Builder(Transformer):
     # ---- strings ----
     def _string(self, tok: Token) -> str:
         try:
-            return json.loads(str(tok))
+            return self._whole(json.loads(str(tok)), tok)
         except ValueError:
             raise _Failure("bad-literal", "this text has an escape sequence that is not allowed "
                            "(use \\\" \\\\ \\n \\t or \\uXXXX)", _tspan(self.file, tok)) from None
+
+    def _whole(self, text: str, tok: Token) -> str:
+        """`text`, unless it holds half of a UTF-16 surrogate pair (`\\ud800`), which is no character
+        and could not be written out: then a `bad-literal` failure at the text."""
+        lone = _SURROGATE.search(text)
+        if lone is None:
+            return text
+        raise _Failure("bad-literal", f"this text holds `\\u{ord(lone.group()):04x}`, half of a UTF-16 "
+                       "surrogate pair, which is not a character", _tspan(self.file, tok),
+                       "write the character itself, or a `\\uXXXX` escape outside d800-dfff")
 
     def _text(self, tok: Token) -> ast.Text:
         """Split a quoted text into literal pieces and `{expr}` interpolations."""
@@ -393,7 +406,7 @@ class _Builder(Transformer):
 
     def _unescape(self, piece: str, tok: Token) -> str:
         try:
-            return json.loads('"' + piece + '"')
+            return self._whole(json.loads('"' + piece + '"'), tok)
         except ValueError:
             raise _Failure("bad-literal", "this text has an escape sequence that is not allowed "
                            "(use \\\" \\\\ \\n \\t or \\uXXXX)", _tspan(self.file, tok)) from None

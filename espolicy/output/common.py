@@ -29,6 +29,18 @@ class RunContext:
     version: str = ""
 
 
+def encodes(stream: Any, text: str) -> bool:
+    """True when `stream` can write `text` in its encoding (a stream without one takes any text)."""
+    encoding = getattr(stream, "encoding", None)
+    if not encoding:
+        return True
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def fails(finding: Finding, fail_on: str) -> bool:
     """True when this finding alone is at or above the `--fail-on` level."""
     return effects.fails(finding.effect, fail_on)
@@ -64,10 +76,10 @@ def uri(path: str | None) -> str:
     if os.path.isabs(path):
         relative = os.path.relpath(path)
         if relative.startswith(os.pardir):
-            return "file://" + quote(path.replace(os.sep, "/"), safe="/:")
+            return "file://" + quote(path.replace(os.sep, "/"), safe="/:", errors="surrogateescape")
         path = relative
     path = os.path.normpath(path).replace(os.sep, "/")
-    return quote(path, safe="/")
+    return quote(path, safe="/", errors="surrogateescape")   # a name that is not UTF-8: its own bytes
 
 
 # ---------------------------------------------------------------- rule metadata

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from espolicy.effects import OUTCOMES
 from espolicy.report import Finding, Report, Summary
-from espolicy.output.common import RunContext, where
+from espolicy.output.common import RunContext, encodes, where
+from espolicy.safetext import inert, printable
+
+__all__ = ["TextFormatter", "TextRenderer", "printable", "summary_line", "use_colour"]
 
 _COLOURS = {"allow": "32", "deny": "31", "review": "33", "invalid": "35"}  # green, red, yellow, magenta
 _LABELS = {
@@ -37,17 +39,6 @@ def _value(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False, default=str)
 
 
-# Control characters (ESC starts terminal commands) and bidirectional overrides, which a document
-# could use to rewrite what a person sees in a terminal: shown escaped, never sent raw.
-_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """`text` with control characters and bidi overrides written as `\\xNN` / `\\uNNNN`."""
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                       else f"\\u{ord(m.group()):04x}", text)
-
-
 def summary_line(summary: Summary, lang: str) -> str:
     """`5 documents: 2 allow, 1 deny, …` (en) or `5 件: 許可 2、拒否 1、…` (ja); zero counts left out."""
     labels = _LABELS["ja" if lang == "ja" else "en"]
@@ -65,6 +56,7 @@ class TextRenderer:
 
     lang: str = "en"
     colour: bool = False
+    arrow: str = "→"   # `->` on an output that cannot encode the arrow
 
     def _outcome(self, outcome: str) -> str:
         word = outcome.upper()
@@ -84,24 +76,26 @@ class TextRenderer:
             head.append(place)   # file:line:col, which terminals and editors open at the spot
         elif f.line is not None:
             head.append(f"（{f.line} 行目）" if self.lang == "ja" else f"(line {f.line})")
-        lines = ["  " + "  ".join(head)]
+        lines = ["  " + printable("  ".join(head))]
         message = f.text("message", self.lang)
         if message:
-            lines.append("      " + message.replace("\n", "\n      "))
+            lines.append("      " + printable(message))
         advice = f.text("advice", self.lang) if f.advice else ""
         if advice:
-            lines.append("      → " + advice.replace("\n", "\n        "))
+            lines.append(f"      {self.arrow} " + printable(advice))
         return lines
 
     def __call__(self, report: Report) -> str:
+        """The block of one report. Every string from a document is escaped onto its line
+        (`printable`), and no line can act as a CI workflow command (`inert`); only the outcome
+        may be coloured."""
         header = printable("  ".join([report.source or "-", report.id or "-", report.kind or "-"]))
-        lines = []
+        lines = [f"{header}  {self._outcome(report.outcome)}"]
         for f in report.findings:
             lines.extend(self._finding(f, report))
         if report.facts:
-            lines.append("  facts: " + ", ".join(f"{k}={_value(v)}" for k, v in report.facts.items()))
-        body = printable("\n".join(lines))   # document text is escaped; only the outcome may be coloured
-        return f"{header}  {self._outcome(report.outcome)}\n" + (body + "\n\n" if body else "\n")
+            lines.append("  facts: " + printable(", ".join(f"{k}={_value(v)}" for k, v in report.facts.items())))
+        return "\n".join(inert(line) for line in lines) + ("\n\n" if len(lines) > 1 else "\n")
 
 
 class TextFormatter:
@@ -110,7 +104,7 @@ class TextFormatter:
     def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
         self.stream = stream
         self.lang = lang
-        self.renderer = TextRenderer(lang, use_colour(stream))
+        self.renderer = TextRenderer(lang, use_colour(stream), "→" if encodes(stream, "→") else "->")
 
     def start(self, policy_info: dict[str, str]) -> None:
         pass
