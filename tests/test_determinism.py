@@ -19,7 +19,7 @@ import pytest
 
 import espolicy
 from espolicy.commands.main import main
-from espolicy.engine.policy import Policy, load_policy
+from espolicy.engine.policy import load_policy
 
 REPO = Path(__file__).resolve().parent.parent
 
