@@ -14,6 +14,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+import espolicy as espolicy_package
 from espolicy.commands.main import main
 from espolicy.documents.toolconfigs import is_tool_config
 
@@ -246,3 +247,30 @@ def test_github_action_steps(runner: dict[str, str], tmp_path: Path, extra: str 
                          re.M)
     else:
         assert results == [] and "::error" not in done.stdout
+
+
+# ---------------------------------------------------------------- the documented GitLab job
+
+
+def test_gitlab_ci_example_runs_as_documented(tmp_path: Path) -> None:
+    """The `.gitlab-ci.yml` of docs/gitlab.md parses, publishes both reports, and its espolicy
+    commands (run here on the examples) write a Code Quality report and a JUnit report."""
+    page = (REPO / "docs" / "gitlab.md").read_text(encoding="utf-8")
+    job = yaml.safe_load(re.search(r"```yaml\n(.*?)```", page, re.S).group(1))["espolicy"]
+    assert job["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json",
+                                           "junit": "espolicy-junit.xml"}
+    shutil.copytree(EXAMPLES, tmp_path / "documents")
+    espolicy = [sys.executable, "-m", "espolicy"]
+    statuses = []
+    for line in (s for s in job["script"] if s.startswith("espolicy ")):
+        command = line.split("#")[0].replace("|| true", "").strip()
+        argv, _, target = command.partition(" > ")
+        done = subprocess.run(espolicy + argv.split()[1:], cwd=tmp_path, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path(espolicy_package.__file__).parent.parent)})
+        if target:
+            (tmp_path / target.strip()).write_text(done.stdout, encoding="utf-8")
+        statuses.append(done.returncode)
+    assert statuses == [1, 1, 1]   # the examples hold denied and invalid documents, on purpose
+    Draft202012Validator(GITLAB_SCHEMA).validate(json.loads((tmp_path / "gl-code-quality-report.json").read_text()))
+    import xml.etree.ElementTree as ET
+    assert ET.parse(tmp_path / "espolicy-junit.xml").getroot().tag == "testsuites"
