@@ -86,6 +86,9 @@ def test_text_output_carries_no_workflow_command(tmp_path: Path) -> None:
     assert runner_commands(out) == []
     assert runner_commands(done.stderr.decode()) == []
     assert "##\\x5b" in out and "\\u2028" in out and "\\x85" in out and "\\u200e" in out
+    for i in range(len(HOSTILE)):
+        explained = run_limited(["explain", str(tmp_path / f"d{i}.json")], env=UTF8)
+        assert explained.returncode == 1 and runner_commands(explained.stdout.decode()) == []
 
 
 _PIECES = st.sampled_from(["::", "##[", "]", ":", "#", "\n", "\r", "\r\n", " ", "\t", "\u2028", "\u2029", "\x85",

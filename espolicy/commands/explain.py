@@ -6,6 +6,8 @@ from typing import Any
 
 import json
 
+from espolicy.commands.streams import SafeLines
+from espolicy.safetext import printable
 from espolicy.engine.explain import render_text, to_json
 from espolicy.lang.trace import Evaluator, trace_document
 
@@ -46,6 +48,7 @@ def run(args: Any) -> int:
     evaluator = Evaluator(policy.checked)
     pointers = {kind: {rp.rule.id: rp.pointer for rp in prog.rules} for kind, prog in policy.programs.items()}
     results: list[dict[str, Any]] = []
+    text_out = SafeLines(sys.stdout)   # document strings: never a control character or a CI command
     status = 0
     first = True
     for path in paths:
@@ -60,10 +63,10 @@ def run(args: Any) -> int:
                                     "findings": [f.to_dict() for f in problems]})
                 else:
                     if not first:
-                        sys.stdout.write("\n")
-                    sys.stdout.write(f"{header}  → INVALID: no rule ran\n")
+                        text_out.write("\n")
+                    text_out.write(f"{header}  → INVALID: no rule ran\n")
                     for f in problems:
-                        sys.stdout.write(f"  {f.path or '/'}: {f.text('message', args.lang)}\n")
+                        text_out.write(f"  {f.path or '/'}: {f.text('message', args.lang)}\n")
                 first = False
                 continue
             doc = policy.schemas.decode(normalize(loaded.doc))
@@ -72,13 +75,13 @@ def run(args: Any) -> int:
                 print(f"espolicy explain: internal error: explain says {dt.outcome}, validate says "
                       f"{report.outcome}", file=sys.stderr)
                 status = 2
-            header = f"{loaded.source}  {report.id or ''}  {dt.kind}".replace("    ", "  ")
+            header = printable(f"{loaded.source}  {report.id or ''}  {dt.kind}".replace("    ", "  "))
             if args.format == "json":
                 results.append({"source": loaded.source, "id": report.id, **to_json(dt, pointers[dt.kind], args.rule)})
             else:
                 if not first:
-                    sys.stdout.write("\n" + "─" * 72 + "\n\n")
-                render_text(dt, header, pointers[dt.kind], args.lang, args.rule, sys.stdout)
+                    text_out.write("\n" + "─" * 72 + "\n\n")
+                render_text(dt, header, pointers[dt.kind], args.lang, args.rule, text_out)
             first = False
     if args.format == "json":
         json.dump({"policy": policy.info(), "documents": results}, sys.stdout, ensure_ascii=False, indent=2)

@@ -7,6 +7,8 @@ import os
 import sys
 from typing import Any, TextIO
 
+from espolicy.safetext import inert, printable
+
 ESCAPE = "espolicy-escape"
 
 
@@ -86,3 +88,22 @@ def install() -> tuple[Any, Any]:
     escaping(sys.stderr)
     sys.stdout = PipeSafe(sys.stdout)   # type: ignore[assignment]
     return saved
+
+
+class SafeLines:
+    """A text stream for reports that mix our layout with document strings: each line written has its
+    unsafe characters escaped and cannot act as a CI workflow command (`espolicy.safetext`); the line
+    breaks written stay."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write("\n".join(inert(printable(line)) for line in text.split("\n")))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
