@@ -21,9 +21,10 @@ MiB = 1024 * 1024
 class Limits:
     """What one run reads at most. Every field is a positive int.
 
-    - `max_bytes`: the bytes of one YAML or JSON file, of standard input, and of one line of a
-      JSON Lines file (a .jsonl file is streamed line by line, so its length is not bounded: memory
-      stays flat and every line gets its result). Default 16 MiB.
+    - `max_bytes`: the bytes of one YAML or JSON file, of standard input, and of the content of one
+      line of a JSON Lines file, its `\n` or `\r\n` not counted (a .jsonl file is streamed line by
+      line, so its length is not bounded: memory stays flat and every line gets its result).
+      Default 16 MiB.
     - `max_depth`: how deeply mappings and lists may nest in a document (the document itself is
       level 1). Default 64; the deepest valid document nests 3 levels.
     - `max_documents`: documents in one YAML stream (empty ones counted), or lines of JSON Lines
