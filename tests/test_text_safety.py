@@ -9,7 +9,7 @@ from espolicy.output.text import printable
 
 def test_printable_escapes_controls_and_bidi_overrides():
     assert printable("a\x1b[2Jb\u202ec\x07") == "a\\x1b[2Jb\\u202ec\\x07"
-    assert printable("改行\nそのまま") == "改行\\nそのまま"   # one line: a document never starts a line
+    assert printable("改行\nそのまま") == "改行\\x0aそのまま"   # one line: a document never starts a line
 
 
 def test_escape_sequences_in_a_document_are_shown_escaped(tmp_path, capsys):
