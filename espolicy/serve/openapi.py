@@ -19,8 +19,6 @@ _FINDING = {
         "advice": {"oneOf": [{"$ref": "#/components/schemas/Text"}, {"type": "null"}]},
         "path": {"type": "string", "description": "JSON Pointer to the field that caused the finding"},
         "line": {"type": "integer"}, "column": {"type": "integer"},
-        "question": {"$ref": "#/components/schemas/Text",
-                     "description": "the FAQ question the finding cites first (in the languages asked for)"},
     },
 }
 
@@ -34,6 +32,8 @@ _RESULT = {
         "outcome": {"enum": ["allow", "deny", "review", "invalid"]},
         "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
         "facts": {"type": "object"},
+        "questions": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Text"},
+                      "description": "the text of each FAQ question the findings cite (`Q10`: {en, ja})"},
     },
 }
 
@@ -71,10 +71,30 @@ def _lang_param() -> dict[str, Any]:
             "description": "keep only this language in messages and advice (default: both)"}
 
 
+def embedded(kind: str, schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A kind's schema as a component: its own `#/$defs/…` references made absolute within the
+    OpenAPI document (`#/components/schemas/KIND/$defs/…`), and `$id` and `$schema` left to the
+    document (its `jsonSchemaDialect` is 2020-12)."""
+    prefix = f"#/components/schemas/{kind}/"
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: walk(v) for k, v in node.items() if k not in ("$id", "$schema")}
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/"):
+                out["$ref"] = prefix + ref[2:]
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+    out: dict[str, Any] = walk(copy.deepcopy(dict(schema)))
+    return out
+
+
 def document(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The OpenAPI 3.1 document for a policy whose kinds have these JSON Schemas."""
     kinds = sorted(schemas)
-    components: dict[str, Any] = {kind: copy.deepcopy(dict(schemas[kind])) for kind in kinds}
+    components: dict[str, Any] = {kind: embedded(kind, schemas[kind]) for kind in kinds}
     components.update({
         "Document": {"oneOf": [{"$ref": f"#/components/schemas/{k}"} for k in kinds],
                      "description": "one document; its `kind` says which schema applies"},
