@@ -70,11 +70,18 @@ class Server:
             time.sleep(0.05)
         return False
 
-    def terminate(self, timeout: float = 60) -> int:
-        """SIGTERM, then wait for the exit code."""
+    def terminate(self, timeout: float = 60) -> bool:
+        """SIGTERM; True when the server then shut down gracefully (uvicorn finishes the requests in
+        flight, runs the application's shutdown, then ends by the signal it caught)."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout)
+        return self.ended_gracefully(timeout)
+
+    def ended_gracefully(self, timeout: float = 60) -> bool:
+        assert self.process is not None
+        code = self.process.wait(timeout)
+        time.sleep(0.2)   # the last lines of output
+        return code in (0, -signal.SIGTERM) and "Application shutdown complete" in self.log
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
