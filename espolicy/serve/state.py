@@ -10,7 +10,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, cast
 
 from espolicy import PolicyError, load_policy
 from espolicy.engine.explain import to_json
@@ -41,7 +41,7 @@ class Served:
 
     def explain(self, doc: Any) -> dict[str, Any]:
         """The explain tree (`espolicy explain --format json`) of a schema-valid document."""
-        typed = self.policy.schemas.decode(normalize(doc))
+        typed = self.policy.schemas.decode(cast(Mapping[str, Any], normalize(doc)))
         trace = trace_document(self.policy.checked, typed, self.evaluator)
         return to_json(trace, self.pointers[trace.kind], None)
 
