@@ -1,26 +1,23 @@
 """What the formats share: the run context, where a finding points, levels, and rule metadata."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
+from espolicy import effects
 from espolicy.report import Finding, Report
 
 if TYPE_CHECKING:
     from espolicy.lang import ast
     from espolicy.engine.policy import Policy
 
-# --fail-on levels a finding's effect reaches (error: an invalid document, which always fails)
-_FAILS_AT = {"error": {"deny", "review", "warn"}, "deny": {"deny", "review", "warn"},
-             "review": {"review", "warn"}, "warn": {"warn"}, "info": set()}
-
 # SARIF / annotation level of each effect: deny and schema errors are errors; review and warn
 # need a person's attention (warning); info is a note. Info findings are not reported as SARIF
 # results or GitHub annotations (every allowed registration has one), only in text/JSON/JUnit.
 LEVELS = {"error": "error", "deny": "error", "review": "warning", "warn": "warning", "info": "note"}
-REPORTED_EFFECTS = ("error", "deny", "review", "warn")
 
 
 @dataclass(frozen=True)
@@ -35,7 +32,7 @@ class RunContext:
 
 def fails(finding: Finding, fail_on: str) -> bool:
     """True when this finding alone is at or above the `--fail-on` level."""
-    return fail_on in _FAILS_AT.get(finding.effect, set())
+    return effects.fails(finding.effect, fail_on)
 
 
 def display_file(report: Report) -> str | None:
@@ -48,6 +45,12 @@ def display_file(report: Report) -> str | None:
     return head if sep and tail.isdigit() and head else report.source
 
 
+def finding_identity(rule: str, file: str, document: str, path: str) -> str:
+    """A hex digest that names one finding across runs: its rule, file, document and field. Line
+    numbers are left out, so that editing the file above a document does not make it new."""
+    return hashlib.sha256("\0".join((rule, file, document, path)).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def where(report: Report, finding: Finding) -> str | None:
     """`file:line:col` (or `file:line`) of a finding, None when its line is not known."""
     if finding.line is None:
@@ -58,6 +61,16 @@ def where(report: Report, finding: Finding) -> str | None:
     return f"{file}:{finding.line}:{finding.column}"
 
 
+def repository_path(path: str) -> str | None:
+    """`path` relative to the working folder with `/` separators, as CI systems name files in a
+    checkout; None when it lies outside the working folder."""
+    if os.path.isabs(path):
+        path = os.path.relpath(path)
+        if path.startswith(os.pardir):
+            return None
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
 def uri(path: str | None) -> str:
     """A SARIF artifact URI: the path relative to the working folder when it is inside it,
     with `/` separators and percent-escapes; `stdin` for standard input."""
@@ -65,13 +78,10 @@ def uri(path: str | None) -> str:
 
     if not path or path == "-":
         return "stdin"
-    if os.path.isabs(path):
-        relative = os.path.relpath(path)
-        if relative.startswith(os.pardir):
-            return "file://" + quote(path.replace(os.sep, "/"), safe="/:")
-        path = relative
-    path = os.path.normpath(path).replace(os.sep, "/")
-    return quote(path, safe="/")
+    relative = repository_path(path)
+    if relative is None:
+        return "file://" + quote(path.replace(os.sep, "/"), safe="/:")
+    return quote(relative, safe="/")
 
 
 # ---------------------------------------------------------------- rule metadata
