@@ -21,7 +21,7 @@ from typing import Any, AsyncIterator, Iterable
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.routing import Mount, Route
@@ -150,7 +150,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
         kind = bodies.media_type(request.headers.get("content-type"),
                                  bodies.JSON_TYPES | bodies.YAML_TYPES, "application/json")
         bodies.declared_length(request.headers.get("content-length"), config.max_body)
-        data = await bodies.read_bounded(request.stream(), config.max_body)
+        data = await _read(request, config.max_body)
 
         def parse() -> Loaded:
             return bodies.one_document(bodies.decode(data), bodies.fmt_of(kind), service.limits)
@@ -199,10 +199,14 @@ def build(config: ServeConfig, served: Served) -> Starlette:
 
         async def stream() -> AsyncIterator[bytes]:
             lines = bodies.Lines(service.limits)
-            async for chunk in request.stream():
-                docs = list(lines.feed(chunk))
-                if docs:
-                    yield await anyio.to_thread.run_sync(lines_out, docs)
+            try:
+                async for chunk in request.stream():
+                    docs = list(lines.feed(chunk))
+                    if docs:
+                        yield await anyio.to_thread.run_sync(lines_out, docs)
+            except ClientDisconnect:   # the client went away: nobody to answer
+                service.metrics.requests.labels("batch", "disconnected").inc()
+                return
             docs = list(lines.close())
             if docs:
                 yield await anyio.to_thread.run_sync(lines_out, docs)
@@ -289,7 +293,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
         try:
             bodies.media_type(request.headers.get("content-type"), bodies.JSON_TYPES, "application/json")
             bodies.declared_length(request.headers.get("content-length"), sandbox.MAX_REQUEST)
-            data = await bodies.read_bounded(request.stream(), sandbox.MAX_REQUEST)
+            data = await _read(request, sandbox.MAX_REQUEST)
             job = sandbox.job_of(data)
         except Problem as p:
             return _problem(p, served, request_id)
@@ -368,6 +372,16 @@ class LinesResponse(Response):
 _PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                             "script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
                  "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+async def _read(request: Request, limit: int) -> bytes:
+    """The request body (at most `limit` bytes), or a Problem; a client that leaves mid-body gets
+    a 400 it will not read, never a 500."""
+    try:
+        return await bodies.read_bounded(request.stream(), limit)
+    except ClientDisconnect:
+        raise Problem(400, "incomplete-body", "the connection closed before the whole body arrived",
+                      "send the whole body") from None
 
 
 def _examples() -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import queue
 import sys
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from typing import IO, Any, Callable
 
 from espolicy.serve.config import Masking
+
+log = logging.getLogger("espolicy.serve")
 
 _STOP = object()
 
@@ -143,12 +146,22 @@ class DecisionLog:
             item = self._queue.get()
             if item is _STOP:
                 break
-            self._write(item)
-            if self._queue.empty():
-                self._file.flush()
+            try:
+                self._write(item)
+                if self._queue.empty():
+                    self._file.flush()
+            except OSError as e:   # a full or failing disk: count the record as dropped, keep going
+                self._failed(e)
         self._file.flush()
         if self._file is not sys.stdout:
             self._file.close()
+
+    def _failed(self, error: OSError) -> None:
+        self.dropped += 1
+        if self.on_drop is not None:
+            self.on_drop()
+        if self.dropped == 1 or self.dropped % 10_000 == 0:
+            log.error("espolicy serve: cannot write the decision log `%s`: %s", self.path, error)
 
     def _write(self, decision: Decision) -> None:
         try:

@@ -62,16 +62,21 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         return _stopped(f"the check took longer than {WALL_SECONDS} s and was stopped")
     if done.returncode != 0:
-        return _stopped("the check was stopped: it went over its limit of "
-                        f"{CPU_SECONDS} s of processor time or {MEMORY_BYTES // 2**20} MiB of memory"
-                        if done.returncode < 0 or b"MemoryError" in done.stderr else
-                        "the check failed: " + done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:][0]
-                        if done.stderr.strip() else "the check failed")
+        return _stopped(_why(done.returncode, done.stderr.decode("utf-8", "replace")))
     try:
         out: dict[str, Any] = json.loads(done.stdout)
         return out
     except ValueError:
         return _stopped("the check gave no answer")
+
+
+def _why(code: int, stderr: str) -> str:
+    """Why the child ended without an answer: a limit it ran into, or the last line it wrote."""
+    if code < 0 or "MemoryError" in stderr:
+        return (f"the check was stopped: it went over its limit of {CPU_SECONDS} s of processor time "
+                f"or {MEMORY_BYTES // 2**20} MiB of memory")
+    last = stderr.strip().splitlines()[-1:]
+    return "the check failed" + (f": {last[0]}" if last else "")
 
 
 def _stopped(message: str) -> dict[str, Any]:
