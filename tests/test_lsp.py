@@ -15,7 +15,7 @@ from lsprotocol import types as lsp
 
 from espolicy.lang.fmt import format_source
 from espolicy.sources import bundled_dir
-from tests.lspsession import Session, apply, find
+from lspsession import Session, apply, find
 
 
 @pytest.fixture(scope="module")
