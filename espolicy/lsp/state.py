@@ -1,6 +1,6 @@
 """What the server knows about a policy folder: its rule files (an editor's text wins over the disk),
-each parsed once per text, and the checker's results. Only a changed file is parsed again; the
-schema types are built once per server.
+each parsed once per text, and the checker's results. Only a changed file is parsed again, and in it
+only the changed declarations (`incremental`); the schema types are built once per server.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from espolicy.documents.schema import SchemaSet
 from espolicy.engine.lint import judge
 from espolicy.errors import Diagnostic, PolicyError
 from espolicy.lang import ast
-from espolicy.lang.parser import parse
 from espolicy.lang.typecheck import CheckedPolicy, Checker
 from espolicy.lang.types import TRecord
+from espolicy.lsp.incremental import Reparser
 from espolicy.sources import POLICY_SUFFIX, read_sources
 
 
@@ -62,6 +62,7 @@ class Folder:
         self.schemas = schemas
         self._parsed: dict[str, tuple[str, ast.Module | PolicyError]] = {}
         self._last_good: dict[str, ast.Module] = {}
+        self._reparsers: dict[str, Reparser] = {}
 
     def _texts(self, editing: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
         """The text of every rule file: the editor's where it has the file open, else the disk's."""
@@ -79,8 +80,9 @@ class Folder:
         cached = self._parsed.get(file)
         if cached is not None and cached[0] == text:
             return cached[1]
+        reparser = self._reparsers.setdefault(file, Reparser(file))
         try:
-            result: ast.Module | PolicyError = parse(text, file)
+            result: ast.Module | PolicyError = reparser.parse(text)
         except PolicyError as e:
             result = e
         except RecursionError:  # the parser's own guard covers the known cases; never let one escape
@@ -97,6 +99,7 @@ class Folder:
         for gone in set(self._parsed) - set(texts):
             self._parsed.pop(gone, None)
             self._last_good.pop(gone, None)
+            self._reparsers.pop(gone, None)
         diagnostics: list[Diagnostic] = list(problems)
         parsed: set[str] = set()
         for file, text in texts.items():
