@@ -285,3 +285,12 @@ def test_a_lone_unsaved_file(session: Session) -> None:
     found = session.diagnostics(uri)
     assert [d.code for d in found] == ["unknown-name"]
     session.close(uri)
+
+
+def test_the_command_is_listed_and_documented(capsys: pytest.CaptureFixture[str]) -> None:
+    from espolicy.commands.main import main
+    assert main(["--help"]) == 0
+    assert "lsp" in capsys.readouterr().out
+    assert main(["lsp", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--schemas" in out and "Language Server Protocol" in out
