@@ -22,6 +22,8 @@ from lspsession import Session, apply, find
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("workspace")
     shutil.copytree(bundled_dir("policy"), root / "policy")
+    (root / "other").mkdir()
+    (root / "other" / "extra.esp").write_text("const ELSEWHERE = 1\n", encoding="utf-8")
     return root / "policy"
 
 
@@ -235,6 +237,8 @@ def test_document_and_workspace_symbols(session: Session, registration: tuple[st
     assert any(s.name == "REGISTRATION_CENTER" and s.location.uri.endswith("policy.esp") for s in found)
     entries = [s for s in session.workspace_symbols("tel") if s.container_name == "REGISTRATION_CENTER"]
     assert [s.name for s in entries] == ["tel"]
+    [elsewhere] = session.workspace_symbols("ELSEWHERE")  # in a folder of the workspace never opened
+    assert elsewhere.location.uri.endswith("/other/extra.esp") and elsewhere.kind == lsp.SymbolKind.Constant
 
 
 def test_formatting_is_fmt(session: Session, registration: tuple[str, str]) -> None:

@@ -93,6 +93,24 @@ class PolicyServer(LanguageServer):
         self.publish(key, k, file)
         return k
 
+    def workspace_folders(self) -> list[Path]:
+        """The policy folders under the workspace's folders (each folder holding `*.esp` files)."""
+        found: set[Path] = set()
+        for folder in list(self.workspace.folders.values()):
+            root = Path(self.file_of(folder.uri))
+            for path in _rule_files(root):
+                found.add(path.parent)
+        return sorted(found)
+
+    def every_knowledge(self) -> list[Knowledge]:
+        """What is known of every policy folder of the workspace (those not analysed yet analysed now,
+        without publishing their diagnostics) and of the folders of open files."""
+        for key in self.workspace_folders():
+            if key not in self.knowledge:
+                folder = self.folders.setdefault(key, Folder(key, self.schemas()))
+                self.knowledge[key] = folder.analyse(self.editing(key))
+        return list(self.knowledge.values())
+
     def knowledge_of(self, uri: str) -> tuple[Knowledge, str]:
         file = self.file_of(uri)
         key = self.folder_key(file)
@@ -219,7 +237,7 @@ def build(schema_dir: Path | None = None) -> PolicyServer:
     def workspace_symbols(ls: PolicyServer, params: lsp.WorkspaceSymbolParams) -> list[lsp.SymbolInformation]:
         query = params.query.lower()
         out = []
-        for k in list(ls.knowledge.values()):
+        for k in ls.every_knowledge():
             for file in k.files:
                 for s in navigate.symbols(k, file):
                     for item in (s, *s.children):
@@ -261,6 +279,26 @@ def build(schema_dir: Path | None = None) -> PolicyServer:
         return out
 
     return server
+
+
+def _rule_files(root: Path, limit: int = 1000) -> list[Path]:
+    """Rule files under `root` (hidden folders and node_modules left out), at most `limit`."""
+    out: list[Path] = []
+    stack = [root]
+    while stack and len(out) < limit:
+        here = stack.pop()
+        try:
+            entries = sorted(here.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "node_modules":
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                stack.append(entry)
+            elif entry.suffix == POLICY_SUFFIX and entry.is_file():
+                out.append(entry)
+    return out[:limit]
 
 
 def _document_symbol(ls: PolicyServer, s: navigate.Symbol, file: str) -> lsp.DocumentSymbol:
