@@ -258,7 +258,11 @@ def test_code_action_applies_did_you_mean(session: Session, registration: tuple[
     uri, text = registration
     for wrong, right in (("pack.term_years > MAX_YEARS", "pack.term_yeras > MAX_YEARS"),
                          ("pack.term_years > MAX_YEARS", "pack.term_years > MAX_YEAR"),
-                         ("last_day(", "lastday(")):
+                         ("last_day(", "lastday("),
+                         ("  deny when pack.term_years > MAX_YEARS", "  deni when pack.term_years > MAX_YEARS"),
+                         ("for registration\n  deny when pack.term_years > MAX",
+                          "for registraton\n  deny when pack.term_years > MAX"),
+                         ('pack.coverage == "weekday"', 'pack.coverage == "wekday"')):
         broken = text.replace(wrong, right, 1)
         session.change(uri, broken)
         [d] = session.diagnostics(uri)

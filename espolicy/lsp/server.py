@@ -196,7 +196,7 @@ def build(schema_dir: Path | None = None) -> PolicyServer:
                          ls.range_of(Span(file, line + 1, start + 1, line + 1, end + 1), file))
 
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
-                    lsp.CompletionOptions(trigger_characters=[".", " ", "\"", "{", ","]))
+                    lsp.CompletionOptions(trigger_characters=[".", "\""]))
     def complete(ls: PolicyServer, params: lsp.CompletionParams) -> lsp.CompletionList:
         k, file = ls.knowledge_of(params.text_document.uri)
         line, col = ls.server_position(ls.workspace.get_text_document(params.text_document.uri), params.position)
