@@ -111,9 +111,9 @@ class Served:
             self.process.kill()
 
 
-def wrk(url: str, script: Path, seconds: float, threads: int, connections: int) -> dict[str, float]:
+def wrk(url: str, script: Path, seconds: int, threads: int, connections: int) -> dict[str, float]:
     """One wrk run: requests/s, p50 and p99 in ms, requests, errors."""
-    done = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+    done = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "-s",
                            str(script), url], capture_output=True, text=True, timeout=seconds * 4 + 600)
     text = done.stdout
 
@@ -123,6 +123,8 @@ def wrk(url: str, script: Path, seconds: float, threads: int, connections: int) 
             return float("nan")
         return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    if rps is None:
+        raise SystemExit(f"bench_serve: wrk gave no result:\n{text}{done.stderr}")
     count = re.search(r"(\d+) requests in", text)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket_errors = re.search(r"Socket errors: (.*)", text)
@@ -133,7 +135,7 @@ def wrk(url: str, script: Path, seconds: float, threads: int, connections: int) 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10, help="length of each round (default 10)")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each round (default 10)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of validate and of echo (default 3)")
     parser.add_argument("--requests", type=int, default=200_000, help="requests for the memory run (default 200,000)")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections (default 16)")
