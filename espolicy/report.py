@@ -16,7 +16,8 @@ _FAIL_RANK = {"deny": 3, "review": 2, "warn": 1}
 
 
 class IsoDate(str):
-    """A date fact: the ISO string `YYYY-MM-DD`, equal also to the `datetime.date` it names."""
+    """A date fact: the ISO string `YYYY-MM-DD` (a string in every comparison, so that equal facts
+    hash alike); `value` is the `datetime.date` it names."""
 
     __slots__ = ()
 
@@ -24,35 +25,16 @@ class IsoDate(str):
     def value(self) -> _dt.date:
         return _dt.date.fromisoformat(self)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _dt.date) and not isinstance(other, _dt.datetime):
-            return self.value == other
-        return str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = str.__hash__
-
 
 class IsoDateTime(str):
-    """A datetime fact: `YYYY-MM-DDTHH:MM:SS+09:00`, equal also to the aware `datetime` it names."""
+    """A datetime fact: `YYYY-MM-DDTHH:MM:SS+09:00` (a string in every comparison); `value` is the
+    aware `datetime` it names."""
 
     __slots__ = ()
 
     @property
     def value(self) -> _dt.datetime:
         return _dt.datetime.fromisoformat(self)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _dt.datetime):
-            return self.value == other
-        return str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = str.__hash__
 
 
 def fact_value(value: Any) -> Any:

@@ -13,7 +13,7 @@ import datetime as _dt
 from typing import Any, Callable, Mapping
 
 from espolicy.cache import compile_cached
-from espolicy.documents.schema import _EMAIL, parse_date, parse_datetime, pattern_regex
+from espolicy.documents.formats import is_email, parse_date, parse_datetime, pattern_regex
 
 # Keywords the generator understands; annotations are ignored. Any other keyword disables the fast path.
 _ANNOTATIONS = {"description", "title", "$comment", "$schema", "$id", "$defs", "default", "examples"}
@@ -97,10 +97,10 @@ class _Gen:
         if "maxLength" in schema:
             self.emit(ind, f"if len({src}) > {int(schema['maxLength'])}: raise _Bad")
         if "pattern" in schema:
-            pattern = self.const(pattern_regex(schema["pattern"]))   # `$` as in ECMA-262 (schema.py)
-            self.emit(ind, f"if {pattern}.search({src}) is None: raise _Bad")
+            pattern = self.const(pattern_regex(schema["pattern"]))   # ECMA-262 (formats.py)
+            self.emit(ind, f"if not {pattern}.search({src}): raise _Bad")
         if schema.get("format") == "email":
-            self.emit(ind, f"if _EMAIL.fullmatch({src}) is None: raise _Bad")
+            self.emit(ind, f"if not _is_email({src}): raise _Bad")
         elif schema.get("format") not in (None, "date", "date-time"):
             raise Unsupported(f"format {schema['format']!r}")
 
@@ -240,26 +240,31 @@ class _Unsure(Exception):
     """Raised inside generated code: a value the fast path does not judge; the full checker decides."""
 
 
-def compile_schema(schema: Mapping[str, Any]) -> Callable[[Any], dict | None]:
-    """A function: document -> decoded document when valid, None when the full checker must decide.
+class FastPath:
+    """A kind's schema compiled to Python: `decode` checks and decodes a document in one pass."""
 
-    Raises `Unsupported` when the (inlined, `$ref`-free) schema uses a keyword not translated here.
-    """
+    def __init__(self, source: str, function: Callable[[Any], dict]) -> None:
+        self.source = source
+        self._function = function
+
+    def decode(self, doc: Any) -> dict | None:
+        """The decoded document when it is valid; None when the full checker must decide."""
+        try:
+            return self._function(doc)
+        except Exception:  # _Bad, _Unsure, a format problem, anything unusual: the full checker decides
+            return None
+
+
+def compile_schema(schema: Mapping[str, Any]) -> FastPath:
+    """The fast path of an (inlined, `$ref`-free) schema; `Unsupported` when the schema uses a
+    keyword not translated here."""
     gen = _Gen()
     entry = gen.function(schema)
     ns: dict[str, Any] = {"__builtins__": {"isinstance": isinstance, "len": len, "str": str, "int": int, "dict": dict, "bool": bool,
                                            "float": float, "list": list, "type": type, "frozenset": frozenset},
                           "_Bad": _Bad, "_Unsure": _Unsure,
-                          "_PLAIN": frozenset({str, int, float, bool, list, type(None)}), "_date": _dt.date, "_EMAIL": _EMAIL,
-                          "_parse_date": parse_date, "_parse_datetime": parse_datetime, **gen.consts}
-    exec(compile_cached("\n".join(gen.lines), "<espolicy schema>"), ns)
-    function = ns[entry]
-
-    def fast(doc: Any) -> dict | None:
-        try:
-            return function(doc)
-        except Exception:  # _Bad, _Unsure, a format problem, anything unusual: the full checker decides
-            return None
-
-    fast.source = "\n".join(gen.lines)  # type: ignore[attr-defined]
-    return fast
+                          "_PLAIN": frozenset({str, int, float, bool, list, type(None)}), "_date": _dt.date,
+                          "_is_email": is_email, "_parse_date": parse_date, "_parse_datetime": parse_datetime, **gen.consts}
+    source = "\n".join(gen.lines)
+    exec(compile_cached(source, "<espolicy schema>"), ns)
+    return FastPath(source, ns[entry])

@@ -4,12 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
-from espolicy import cache
+from espolicy import cache, messages
 from espolicy.lang import ast
 from espolicy.lang.compile import KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
-from espolicy.report import Finding, Report, error_finding, fact_value, invalid_report, outcome_of
-from espolicy.documents.schema import SchemaSet, normalize
+from espolicy.report import Finding, Report, fact_value, invalid_report, outcome_of
+from espolicy.documents.normalize import normalize
+from espolicy.documents.schema import SchemaSet
 from espolicy.lang.typecheck import CheckedPolicy
 
 class Policy:
@@ -57,12 +58,9 @@ class Policy:
         try:
             return self._validate(doc, source)
         except RecursionError:
-            return invalid_report([error_finding("too-deep", "the document is nested too deeply to check",
-                                                 "文書の入れ子が深すぎるため検査できません。")], None, source)
+            return invalid_report([messages.finding("too-deep")], None, source)
         except Exception as e:  # a bug or an impossible value must still give a report, never a crash
-            return invalid_report([error_finding(
-                "evaluation-error", f"the document could not be evaluated: {type(e).__name__}: {e}",
-                f"文書を評価できませんでした（{type(e).__name__}: {e}）。")], doc, source)
+            return invalid_report([messages.finding("evaluation-error", error=f"{type(e).__name__}: {e}")], doc, source)
 
     def _validate(self, doc: Any, source: str | None) -> Report:
         errors, typed = self.schemas.check_and_decode(doc)
@@ -72,9 +70,7 @@ class Policy:
         try:
             values, fired = program.run(typed)
         except (ValueError, OverflowError) as e:
-            return invalid_report([error_finding(
-                "evaluation-error", f"a date in this document is out of range: {e}",
-                f"この文書の日付が扱える範囲を超えています（{e}）。")], doc, source)
+            return invalid_report([messages.finding("date-out-of-range", error=e)], doc, source)
         findings = []
         for index, each_index, item in fired:
             rp = program.rules[index]
