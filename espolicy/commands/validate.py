@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     status = EXIT_OK
     out.start(policy.info())
     try:
-        items = documents(files, sys.stdin, progress, options.limits, raw_lines=options.jobs > 1)
+        items = documents(files, sys.stdin, progress, options.limits, blocks=options.jobs > 1)
         _, failed = run(policy, items, options, out if results_shown else None, progress, summary)
     except BrokenPipeError:
         raise

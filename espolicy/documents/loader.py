@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import fnmatch
+import io
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
@@ -26,7 +27,7 @@ from espolicy import messages
 from espolicy.report import Finding
 
 __all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "EXTENSIONS", "Limits",
-           "DEFAULT_LIMITS", "RawLine", "parse_raw"]
+           "DEFAULT_LIMITS", "RawBlock", "expand_block"]
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
 
@@ -109,27 +110,35 @@ def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str]
 # ---------------------------------------------------------------- documents of a path
 
 def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFAULT_LIMITS,
-                   raw_lines: bool = False) -> Iterator[Loaded]:
+                   blocks: bool = False) -> Iterator[Loaded]:
     """One Loaded per document of a file (format by extension, else sniffed) or of stdin (`-`),
-    within `limits` (what is beyond them is a Loaded with its problem). With `raw_lines`, the
-    records of a .jsonl file come unparsed, their `doc` a `RawLine`: `parse_raw` makes them what
-    they would have been (so that another process can parse them; `espolicy.batch`), or, without a
-    line cap, as `RawBlock`s of many lines that `expand_block` turns into the same documents."""
+    within `limits` (what is beyond them is a Loaded with its problem). With `blocks`, a .jsonl
+    file comes as `RawBlock`s of whole lines (for worker processes; `expand_block` turns each into
+    its documents) and its problems."""
     if path == "-":
         yield from _stdin_documents(stdin if stdin is not None else sys.stdin, limits)
         return
     fmt = _FORMAT_OF_EXTENSION.get(os.path.splitext(path)[1].lower())
     if fmt == "jsonl":
-        if raw_lines and limits.max_lines is None:
-            yield from jsonl_blocks(path, limits)   # whole blocks of lines, for worker processes
-        else:
-            yield from _jsonl_file(path, limits, _raw_jsonl_entry if raw_lines else _jsonl_entry)
+        yield from _jsonl_file(path, limits, blocks)
         return
     text, problem = _read_text(path, limits)
     if text is None:
         yield Loaded(path, None, problem)
         return
     yield from load_text(text, path, fmt or _sniff(text), limits)
+
+
+def _jsonl_file(path: str, limits: Limits, blocks: bool) -> Iterator[Loaded]:
+    """The documents of a .jsonl file, streamed (memory stays flat however long the file, so its
+    length is capped only on request: `limits.max_lines`)."""
+    try:
+        handle = open(path, "rb")
+    except OSError as e:
+        yield Loaded(path, None, _unreadable(path, e))
+        return
+    with handle:
+        yield from _jsonl_documents(handle, path, limits, limits.max_lines, blocks)
 
 
 def _stdin_documents(stdin: TextIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
@@ -242,7 +251,8 @@ def load_text(text: str, source: str, fmt: str, limits: Limits = DEFAULT_LIMITS)
     elif fmt == "json":
         yield _json_loaded(source, text, limits) if text.strip() else _empty(source)
     else:
-        yield from _jsonl_loaded(_capped(_jsonl_text_entries(text, limits), limits.max_documents, "lines"), source)
+        data = io.BytesIO(text.encode("utf-8", "surrogatepass"))   # the one JSON Lines reader reads bytes
+        yield from _jsonl_documents(data, source, limits, limits.max_documents, blocks=False)
 
 
 def _numbered(entries: Iterator[_Entry], source: str) -> Iterator[Loaded]:
@@ -257,16 +267,6 @@ def _numbered(entries: Iterator[_Entry], source: str) -> Iterator[Loaded]:
         return
     for entry in (first, second, *entries):
         yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem, entry.positions)
-
-
-def _jsonl_loaded(entries: Iterable[_Entry], source: str) -> Iterator[Loaded]:
-    """JSON Lines entries as Loaded, always `source:LINE`; the empty-document problem when none."""
-    seen = False
-    for entry in entries:
-        seen = True
-        yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem, entry.positions)
-    if not seen:
-        yield _empty(source)
 
 
 # ---------------------------------------------------------------- JSON and JSON Lines
@@ -439,16 +439,6 @@ def _too_many_values(mark: tuple[int, int] | None, limits: Limits) -> Finding:
     return messages.positioned("too-many-values", line, column, max_values=limits.max_values)
 
 
-def _capped(entries: Iterator[_Entry], cap: int, unit: str) -> Iterator[_Entry]:
-    """At most `cap` entries, then one `too-many-documents` entry where the next one starts (what
-    follows is not read: nothing is dropped without a result saying so)."""
-    for count, entry in enumerate(entries, 1):
-        if count > cap:
-            yield _Entry(entry.line, None, _too_many_documents(entry.line, cap, unit))
-            return
-        yield entry
-
-
 def _too_many_documents(line: int, n: int, unit: str) -> Finding:
     return messages.positioned("too-many-documents", line, 1, n=n, unit=messages.WORDS[unit])
 
@@ -509,155 +499,109 @@ def _line_column(text: str, offset: int, first_line: int = 1) -> tuple[int, int]
     return first_line + line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _jsonl_entry(line_text: str, line: int, limits: Limits = DEFAULT_LIMITS) -> _Entry | None:
-    """The document of one JSON Lines line, None for a blank line."""
-    line_text = line_text.rstrip("\r\n")
-    if not line_text.strip():
-        return None
-    if _too_long(line_text, limits):
-        return _Entry(line, None, _too_large("the line", limits, line))
-    doc, problem = _json_value(line_text, line, limits)
-    return _Entry(line, doc, problem, JsonPositions(line_text, line) if problem is None else None)
+# ---------------------------------------------------------------- JSON Lines: one reader, in blocks
 
-
-def _jsonl_text_entries(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry]:
-    for number, line_text in enumerate(text.split("\n"), 1):
-        entry = _jsonl_entry(line_text, number, limits)
-        if entry is not None:
-            yield entry
-
-
-def _jsonl_file(path: str, limits: Limits = DEFAULT_LIMITS,
-                entry_of: Callable[[str, int, Limits], _Entry | None] | None = None) -> Iterator[Loaded]:
-    """The documents of a .jsonl file, read line by line (never whole; a line over the byte limit is
-    skipped without being held in memory, with a `too-large` result); any number of lines."""
-    try:
-        handle = open(path, "rb")
-    except OSError as e:
-        yield Loaded(path, None, _unreadable(path, e))
-        return
-    with handle:
-        # streamed: memory stays flat however long the file, so its length is capped only on request
-        entries = _jsonl_file_entries(handle, path, limits, entry_of or _jsonl_entry)
-        if limits.max_lines is not None:
-            entries = _capped(entries, limits.max_lines, "lines")
-        yield from _jsonl_loaded(entries, path)
-
-
-@dataclass(frozen=True)
-class RawLine:
-    """A JSON Lines record read but not parsed yet (`iter_documents(raw_lines=True)`)."""
-
-    text: str
-    line: int
-
-
-def _raw_jsonl_entry(line_text: str, line: int, limits: Limits = DEFAULT_LIMITS) -> _Entry | None:
-    """What `_jsonl_entry` gives, the parsing left for `parse_raw` (None for the same blank lines)."""
-    line_text = line_text.rstrip("\r\n")
-    if not line_text.strip():
-        return None
-    return _Entry(line, RawLine(line_text, line))
-
-
-def parse_raw(loaded: Loaded, limits: Limits = DEFAULT_LIMITS) -> Loaded:
-    """A Loaded whose `doc` is a `RawLine`, parsed: exactly what `iter_documents` would have given;
-    any other Loaded as it is."""
-    raw = loaded.doc
-    if not isinstance(raw, RawLine):
-        return loaded
-    entry = _jsonl_entry(raw.text, raw.line, limits)
-    if entry is None:   # never: blank lines give no RawLine
-        return Loaded(loaded.source, None, _empty(loaded.source).problem)
-    return Loaded(loaded.source, entry.doc, entry.problem, entry.positions)
-
-
-def _jsonl_file_entries(handle: BinaryIO, path: str, limits: Limits = DEFAULT_LIMITS,
-                        entry_of: Callable[[str, int, Limits], _Entry | None] | None = None) -> Iterator[_Entry]:
-    """Entries of the lines of an open .jsonl file; a line that is not UTF-8 is an `unreadable-file` entry."""
-    entry_of = entry_of or _jsonl_entry
-    offset = 0
-    number = 0
-    try:
-        while raw := handle.readline(limits.max_bytes + 1):
-            number += 1
-            if len(raw) > limits.max_bytes and not raw.endswith(b"\n"):
-                skipped = _skip_line(handle)
-                entry: _Entry | None = _Entry(number, None, _too_large("the line", limits, number))
-                offset += len(raw) + skipped
-                yield entry
-                continue
-            entry = _line_entry(raw, number, offset, limits, entry_of)
-            offset += len(raw)
-            if entry is not None:
-                yield entry
-    except OSError as e:
-        yield _Entry(number + 1, None, _unreadable(path, e))
-
-
-def _line_entry(raw: bytes, number: int, offset: int, limits: Limits,
-                entry_of: Callable[[str, int, Limits], _Entry | None]) -> _Entry | None:
-    """The entry of one raw line of a .jsonl file (`offset`: where it starts in the file)."""
-    try:
-        return entry_of(_decode_utf8(raw, offset), number, limits)
-    except UnicodeDecodeError as e:
-        return _Entry(number, None, _line_not_utf8(raw, e, offset, number))
-
-
-# ---------------------------------------------------------------- JSON Lines in blocks (for -j)
-
-_BLOCK = 1 << 16
+_BLOCK = 1 << 16   # bytes read at a time; a block holds whole lines only
 
 
 @dataclass(frozen=True)
 class RawBlock:
-    """Whole consecutive lines of a .jsonl file, read but not split: what `-j` hands a worker
-    process, which turns it into the same documents with `expand_block`."""
+    """Whole consecutive lines of a JSON Lines file, read but not split: what `-j` hands a worker
+    process, which turns it into documents with `expand_block`."""
 
     data: bytes
     first_line: int
     offset: int
 
 
-def jsonl_blocks(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
-    """A .jsonl file as Loaded items whose `doc` is a `RawBlock` (problems as usual): reading costs
-    the reader a few C calls per 64 KiB instead of Python work per line."""
-    try:
-        handle = open(path, "rb")
-    except OSError as e:
-        yield Loaded(path, None, _unreadable(path, e))
-        return
+def jsonl_blocks(handle: BinaryIO, source: str, limits: Limits = DEFAULT_LIMITS,
+                 cap: int | None = None) -> Iterator[Loaded]:
+    """The lines of an open JSON Lines file as Loaded items whose `doc` is a `RawBlock`, and its
+    problems as usual: a line over `limits.max_bytes` (never held whole), a read error, and past
+    `cap` documents a `too-many-documents` problem where the next one starts (nothing after it is
+    read). Reading costs a few C calls per 64 KiB; `expand_block` does the per-line work."""
     line, offset, carry, content = 1, 0, b"", False
-    with handle:
-        try:
-            while chunk := handle.read(_BLOCK):
-                data = carry + chunk
-                cut = data.rfind(b"\n") + 1
-                if cut == 0 and len(data) > limits.max_bytes:  # one line over the limit: never held whole
-                    skipped = _skip_line(handle)
-                    yield Loaded(f"{path}:{line}", None, _too_large("the line", limits, line))
-                    line, offset, carry, content = line + 1, offset + len(data) + skipped, b"", True
-                    continue
-                block, carry = data[:cut], data[cut:]
-                if block:
-                    content = content or _has_content(block)
-                    yield Loaded(f"{path}:{line}", RawBlock(block, line, offset))
-                    line, offset = line + block.count(b"\n"), offset + len(block)
-        except OSError as e:
-            yield Loaded(f"{path}:{line}", None, _unreadable(path, e))
-            return
+    counted = 0   # documents so far; counted only under a cap
+    try:
+        while chunk := handle.read(_BLOCK):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) > limits.max_bytes:   # one line over the limit
+                skipped = _skip_line(handle)
+                if cap is not None and counted >= cap:
+                    yield _too_many_loaded(source, line, cap)
+                    return
+                counted += 1
+                yield Loaded(f"{source}:{line}", None, _too_large("the line", limits, line))
+                line, offset, carry, content = line + 1, offset + len(data) + skipped, b"", True
+                continue
+            block, carry = data[:cut], data[cut:]
+            if block:
+                for item in _capped_block(source, block, line, offset, limits, cap, counted):
+                    if isinstance(item, int):
+                        counted = item
+                    else:
+                        yield item
+                        if item.problem is not None and item.problem.rule == "too-many-documents":
+                            return
+                content = content or _has_content(block)
+                line, offset = line + block.count(b"\n"), offset + len(block)
+    except OSError as e:
+        yield Loaded(f"{source}:{line}", None, _unreadable(source, e))
+        return
     if carry:
+        for item in _capped_block(source, carry, line, offset, limits, cap, counted):
+            if not isinstance(item, int):
+                yield item
         content = content or _has_content(carry)
-        yield Loaded(f"{path}:{line}", RawBlock(carry, line, offset))
     if not content:
-        yield _empty(path)
+        yield _empty(source)
+
+
+def _capped_block(source: str, data: bytes, line: int, offset: int, limits: Limits, cap: int | None,
+                  counted: int) -> Iterator[Loaded | int]:
+    """The block of `data` (lines from `line` on), cut before the document past `cap` with the
+    `too-many-documents` problem there; then the number of documents counted so far."""
+    if cap is None:
+        yield Loaded(f"{source}:{line}", RawBlock(data, line, offset))
+        return
+    if counted + data.count(b"\n") + 1 <= cap:   # cannot pass the cap: counted exactly, cheaply
+        yield Loaded(f"{source}:{line}", RawBlock(data, line, offset))
+        yield counted + sum(1 for raw in _raw_lines(data) if _gives_document(raw, limits))
+        return
+    taken = 0
+    for number, raw in enumerate(_raw_lines(data), line):
+        if _gives_document(raw, limits):
+            if counted == cap:
+                if taken:
+                    yield Loaded(f"{source}:{line}", RawBlock(data[:taken], line, offset))
+                yield _too_many_loaded(source, number, cap)
+                return
+            counted += 1
+        taken += len(raw)
+    yield Loaded(f"{source}:{line}", RawBlock(data, line, offset))
+    yield counted
+
+
+def _too_many_loaded(source: str, line: int, cap: int) -> Loaded:
+    return Loaded(f"{source}:{line}", None, _too_many_documents(line, cap, "lines"))
 
 
 def _raw_lines(data: bytes) -> list[bytes]:
-    """`data` cut after each `\\n` (only there, as `readline` cuts), every line keeping its end."""
+    """`data` cut after each `\\n` (only there), every line keeping its end."""
     parts = data.split(b"\n")
     last = parts.pop()
     return [p + b"\n" for p in parts] + ([last] if last else [])
+
+
+def _over_limit(raw: bytes, limits: Limits) -> bool:
+    """True when a line (its `\\n` aside) is longer than `limits.max_bytes`."""
+    return len(raw) > limits.max_bytes and not (len(raw) == limits.max_bytes + 1 and raw.endswith(b"\n"))
+
+
+def _gives_document(raw: bytes, limits: Limits) -> bool:
+    """True when a line gives a result: it is over the limit, unreadable, or not blank."""
+    return _over_limit(raw, limits) or _has_content(raw)
 
 
 def _has_content(data: bytes) -> bool:
@@ -676,17 +620,38 @@ def _has_content(data: bytes) -> bool:
     return False
 
 
-def expand_block(path: str, block: RawBlock, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
-    """The documents of a `RawBlock`: exactly what reading its lines one by one gives."""
+def expand_block(source: str, block: RawBlock, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
+    """The documents of a `RawBlock`, one per line that is not blank, each `source:LINE`."""
     number, offset = block.first_line, block.offset
     for raw in _raw_lines(block.data):
-        if len(raw) > limits.max_bytes and not (len(raw) == limits.max_bytes + 1 and raw.endswith(b"\n")):
+        if _over_limit(raw, limits):
             entry: _Entry | None = _Entry(number, None, _too_large("the line", limits, number))
         else:
-            entry = _line_entry(raw, number, offset, limits, _jsonl_entry)
+            entry = _line_entry(raw, number, offset, limits)
         if entry is not None:
-            yield Loaded(f"{path}:{entry.line}", entry.doc, entry.problem, entry.positions)
+            yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem, entry.positions)
         number, offset = number + 1, offset + len(raw)
+
+
+def _jsonl_documents(handle: BinaryIO, source: str, limits: Limits, cap: int | None, blocks: bool) -> Iterator[Loaded]:
+    """The documents of an open JSON Lines file: as blocks for worker processes, or expanded here."""
+    for item in jsonl_blocks(handle, source, limits, cap):
+        if blocks or not isinstance(item.doc, RawBlock):
+            yield item
+        else:
+            yield from expand_block(source, item.doc, limits)
+
+
+def _line_entry(raw: bytes, number: int, offset: int, limits: Limits) -> _Entry | None:
+    """The entry of one raw line (`offset`: where it starts in the file), None for a blank line."""
+    try:
+        line_text = _decode_utf8(raw, offset).rstrip("\r\n")
+    except UnicodeDecodeError as e:
+        return _Entry(number, None, _line_not_utf8(raw, e, offset, number))
+    if not line_text.strip():
+        return None
+    doc, problem = _json_value(line_text, number, limits)
+    return _Entry(number, doc, problem, JsonPositions(line_text, number) if problem is None else None)
 
 
 def _skip_line(handle: BinaryIO) -> int:

@@ -1,15 +1,16 @@
 """Judging a batch of documents for `espolicy validate`: streamed, optionally over processes.
 
 The parent process walks the paths and loads the documents one at a time (a JSON Lines file is
-read line by line). With `jobs == 1` each document is judged as it is read. With more jobs the
+read in blocks of whole lines). With `jobs == 1` each document is judged as it is read. With more jobs the
 documents go in chunks to a pool of worker processes (each holding the policy, which is
 picklable) and the reports come back chunk by chunk in input order, with only a few chunks in
 flight, so memory stays flat however many documents there are and the output (and the exit code)
 is byte for byte what one process gives. A batch of at most one chunk never starts processes.
 
-Who does what with `-j N`: the parent reads JSON Lines records as text (`RawLine`, counted
-against the per-file limit as usual) and YAML/JSON files whole; a worker parses a record with
-the loader's own code (`parse_raw`), skips other kinds (`--kind`), judges, places the findings
+Who does what with `-j N`: the parent reads a JSON Lines file in blocks of whole lines
+(`RawBlock`, cut at the per-file cap, if any) and YAML/JSON files whole; a worker splits and
+parses a block with the loader's own code (`expand_block`), skips other kinds (`--kind`), judges,
+places the findings
 (a JSON document's positions travel with its text) and limits them (`--max-findings`). A YAML
 document's positions (its node tree) stay in the parent, which places its findings when the
 report comes back. When no format shows reports (`--quiet`, `--summary-only`), workers send
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from espolicy.effects import severity
 from espolicy.limits import DEFAULT_LIMITS, Limits
-from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents, parse_raw
+from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents
 from espolicy.documents.positions import JsonPositions, attach, evolve, placed
 from espolicy.report import Finding, Report, Summary, invalid_report
 
@@ -69,13 +70,13 @@ def cpu_count() -> int:
 # ---------------------------------------------------------------- documents
 
 def documents(files: Iterable[str], stdin: TextIO | None = None, progress: Progress | None = None,
-              limits: Limits = DEFAULT_LIMITS, raw_lines: bool = False) -> Iterator[tuple[str, Loaded]]:
-    """(file, document) of every document of `files`, in order (`raw_lines`: JSON Lines records
-    unparsed, for `judge` to parse, possibly in another process)."""
+              limits: Limits = DEFAULT_LIMITS, blocks: bool = False) -> Iterator[tuple[str, Loaded]]:
+    """(file, document) of every document of `files`, in order (`blocks`: a JSON Lines file as
+    blocks of lines, for worker processes to split and parse)."""
     for path in files:
         if progress is not None:
             progress.file(path)
-        for loaded in iter_documents(path, stdin=stdin, limits=limits, raw_lines=raw_lines):
+        for loaded in iter_documents(path, stdin=stdin, limits=limits, blocks=blocks):
             if progress is not None:
                 progress.read(loaded.source)
             yield path, loaded
@@ -137,9 +138,8 @@ class Verdict:
 
 
 def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Report | Verdict | None:
-    """Parse (a raw JSON Lines record), select (`--kind`), judge: the report, a Verdict when
-    reports are not wanted, None when the document is of another kind."""
-    loaded = parse_raw(loaded, options.limits)
+    """Select (`--kind`), judge: the report, a Verdict when reports are not wanted, None when the
+    document is of another kind."""
     if options.kinds and loaded.problem is None and _other_kind(loaded.doc, options.kinds, policy.schemas.kinds):
         return None
     if not options.reports:
@@ -193,7 +193,7 @@ def _init_worker(policy: Policy) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
 
 
-_Payload = list[tuple[str, str, Any, Any, Any, bool]]   # (file, source, doc or RawLine, problem, positions, render)
+_Payload = list[tuple[str, str, Any, Any, Any, bool]]   # (file, source, doc or RawBlock, problem, positions, render)
 
 
 def _expand(file: str, loaded: Loaded, limits: Limits) -> Iterable[Loaded]:
