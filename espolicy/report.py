@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from espolicy import effects
 from espolicy.effects import OUTCOMES
@@ -64,6 +65,92 @@ _FACT: dict[type, Any] = {
     _dt.date: lambda v: IsoDate(v.isoformat()),
     _dt.datetime: lambda v: IsoDateTime(v.isoformat(timespec="seconds")),
 }
+
+
+class Rendering:
+    """A finding's message and advice, rendered by `render(*args)` when first read (most callers
+    read only the outcome); `message` and `advice` are its two halves."""
+
+    __slots__ = ("_render", "_args", "_done")
+
+    def __init__(self, render: Callable[..., tuple[dict[str, str], dict[str, str] | None]], *args: Any) -> None:
+        self._render, self._args = render, args
+        self._done: tuple[dict[str, str], dict[str, str] | None] | None = None
+
+    def result(self) -> tuple[dict[str, str], dict[str, str] | None]:
+        done = self._done
+        if done is None:
+            done = self._done = self._render(*self._args)
+            self._args = ()
+        return done
+
+    @property
+    def message(self) -> LazyTexts:
+        return LazyTexts(self, 0)
+
+    @property
+    def advice(self) -> LazyTexts:
+        return LazyTexts(self, 1)
+
+
+class LazyTexts(Mapping[str, str]):
+    """Language → text, rendered on first read; a plain dict once copied, pickled or compared."""
+
+    __slots__ = ("_rendering", "_part")
+
+    def __init__(self, rendering: Rendering, part: int) -> None:
+        self._rendering, self._part = rendering, part
+
+    def _texts(self) -> dict[str, str]:
+        return self._rendering.result()[self._part] or {}
+
+    def __getitem__(self, lang: str) -> str:
+        return self._texts()[lang]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts())
+
+    def __len__(self) -> int:
+        return len(self._texts())
+
+    def __repr__(self) -> str:
+        return repr(self._texts())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._texts(),))
+
+
+class LazyFacts(Mapping[str, Any]):
+    """A report's facts, converted (`fact_value`) on first read from the values a program computed."""
+
+    __slots__ = ("_values", "_names", "_facts")
+
+    def __init__(self, values: Mapping[str, Any], names: Iterable[str]) -> None:
+        self._values, self._names = values, names
+        self._facts: dict[str, Any] | None = None
+
+    def _all(self) -> dict[str, Any]:
+        facts = self._facts
+        if facts is None:
+            values = self._values
+            facts = self._facts = {n: fact_value(values[n]) for n in self._names if values.get(n) is not None}
+            self._values, self._names = {}, ()
+        return facts
+
+    def __getitem__(self, name: str) -> Any:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._all(),))
 
 
 @dataclass(frozen=True)

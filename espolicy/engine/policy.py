@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Iterable
 
-from espolicy import cache, messages
+from espolicy import cache, effects, messages
 from espolicy.lang import ast
 from espolicy.lang.compile import KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
-from espolicy.report import Finding, Report, fact_value, invalid_report, outcome_of
+from espolicy.report import Finding, LazyFacts, Rendering, Report, invalid_report
 from espolicy.documents.normalize import normalize
 from espolicy.documents.schema import SchemaSet
 from espolicy.lang.typecheck import CheckedPolicy
@@ -64,8 +65,9 @@ class Policy:
 
     def _validate(self, doc: Any, source: str | None) -> Report:
         errors, typed = self.schemas.check_and_decode(doc)
-        if typed is None:
-            return invalid_report(errors, normalize(doc), source)
+        if typed is None:   # (the id and kind a report shows are strings, a YAML date id included)
+            head = {k: normalize(doc.get(k)) for k in ("id", "kind")} if isinstance(doc, Mapping) else None
+            return invalid_report(errors, head, source)
         program = self.programs[typed["kind"]]
         try:
             values, fired = program.run(typed)
@@ -74,11 +76,16 @@ class Policy:
         findings = []
         for index, each_index, item in fired:
             rp = program.rules[index]
-            message, advice = rp.render(typed, values, item)
             r = rp.rule
+            if rp.deferrable:   # rendered when first read: callers reading only the outcome never pay
+                texts = Rendering(rp.render, typed, values, item)
+                message, advice = texts.message, (texts.advice if r.advice else None)
+            else:
+                message, advice = rp.render(typed, values, item)
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
-        facts = {n: fact_value(values[n]) for n in program.exported if values.get(n) is not None}
-        return Report(outcome_of(findings), findings, facts, typed.get("id"), typed["kind"], source)
+        outcome = effects.decision_of([f.effect for f in findings]) if findings else "allow"
+        facts = LazyFacts(values, program.exported)
+        return Report(outcome, findings, facts, typed.get("id"), typed["kind"], source)
 
 
 def _rebuild(sources: tuple[tuple[str, str], ...], schema_dir: Path | None, name: str) -> Policy:
