@@ -120,39 +120,6 @@ class LazyTexts(Mapping[str, str]):
         return (dict, (self._texts(),))
 
 
-class LazyFacts(Mapping[str, Any]):
-    """A report's facts, converted (`fact_value`) on first read from the values a program computed."""
-
-    __slots__ = ("_values", "_names", "_facts")
-
-    def __init__(self, values: Mapping[str, Any], names: Iterable[str]) -> None:
-        self._values, self._names = values, names
-        self._facts: dict[str, Any] | None = None
-
-    def _all(self) -> dict[str, Any]:
-        facts = self._facts
-        if facts is None:
-            values = self._values
-            facts = self._facts = {n: fact_value(values[n]) for n in self._names if values.get(n) is not None}
-            self._values, self._names = {}, ()
-        return facts
-
-    def __getitem__(self, name: str) -> Any:
-        return self._all()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __repr__(self) -> str:
-        return repr(self._all())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (self._all(),))
-
-
 @dataclass(frozen=True)
 class Finding:
     """One rule that fired (or one schema error) on one document."""

@@ -209,10 +209,14 @@ def _weight(loaded: Loaded) -> int:
 
 
 def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[list[Any]]:
-    """Judge a chunk in a worker: the results of each item (a block of JSON Lines has many); with a
-    renderer, documents placed here come back as their text (the parent only writes it)."""
-    policy = _worker_policy
-    assert policy is not None
+    """Judge a chunk in a worker process (`_judge_payload` with the worker's policy)."""
+    assert _worker_policy is not None
+    return _judge_payload(_worker_policy, payload, options)
+
+
+def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> list[list[Any]]:
+    """The results of each item of a chunk (a block of JSON Lines has many); with a renderer,
+    documents placed here come back as their text (the parent only writes it)."""
     out: list[list[Any]] = []
     for file, source, doc, problem, positions, render in payload:
         results: list[Any] = []
@@ -266,6 +270,8 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
     pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy,))
     try:
         pending: deque[tuple[Any, list[tuple[int, Any]]]] = deque()
+        limit = options.jobs * _IN_FLIGHT_PER_JOB   # chunks at the workers before the parent helps
+        most = 4 * limit                             # chunks held at most (bounds memory)
         for chunk in itertools.chain(head, chunks):
             payload: _Payload = []
             deferred: list[tuple[int, Any]] = []    # (index in chunk, positions kept here)
@@ -277,8 +283,13 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
                     positions = None
                 render = loaded.positions is None or isinstance(loaded.positions, JsonPositions)
                 payload.append((file, loaded.source, loaded.doc, loaded.problem, positions, render))
-            pending.append((pool.apply_async(_judge_chunk, (payload, options)), deferred))
-            while len(pending) >= options.jobs * _IN_FLIGHT_PER_JOB:
+            if limit <= len(pending) < most and not pending[0][0].ready():
+                # the workers are behind (a busy machine): the parent judges this chunk itself rather
+                # than wait, so that -j N is never much slower than -j 1, whatever else runs
+                pending.append((_Judged(_judge_payload(policy, payload, options)), deferred))
+            else:
+                pending.append((pool.apply_async(_judge_chunk, (payload, options)), deferred))
+            while pending and (pending[0][0].ready() or len(pending) >= most):
                 yield from _collect(*pending.popleft())
         while pending:
             yield from _collect(*pending.popleft())
@@ -286,6 +297,18 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
         pool.join()
     finally:
         pool.terminate()
+
+
+class _Judged(NamedTuple):
+    """A chunk the parent judged itself: a result that is ready, like a worker's."""
+
+    results: list[list[Any]]
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self) -> list[list[Any]]:
+        return self.results
 
 
 def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:

@@ -9,7 +9,7 @@ from espolicy import cache, effects, messages
 from espolicy.lang import ast
 from espolicy.lang.compile import KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
-from espolicy.report import Finding, LazyFacts, Rendering, Report, invalid_report
+from espolicy.report import Finding, Rendering, Report, fact_value, invalid_report
 from espolicy.documents.normalize import normalize
 from espolicy.documents.schema import SchemaSet
 from espolicy.lang.typecheck import CheckedPolicy
@@ -84,7 +84,7 @@ class Policy:
                 message, advice = rp.render(typed, values, item)
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
         outcome = effects.decision_of([f.effect for f in findings]) if findings else "allow"
-        facts = LazyFacts(values, program.exported)
+        facts = {n: fact_value(values[n]) for n in program.exported if values.get(n) is not None}
         return Report(outcome, findings, facts, typed.get("id"), typed["kind"], source)
 
 
