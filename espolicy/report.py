@@ -127,8 +127,8 @@ class Finding:
     rule: str
     effect: str
     faq: list[str]
-    message: dict[str, str]
-    advice: dict[str, str] | None
+    message: Mapping[str, str]   # a LazyTexts when rendered on first read
+    advice: Mapping[str, str] | None
     path: str
     line: int | None = None
     column: int | None = None

@@ -107,7 +107,7 @@ class _Gen:
 
     def decoded(self, schema: Mapping[str, Any], src: str) -> str:
         fmt = schema.get("format")
-        return {"date": f"_parse_date({src})", "date-time": f"_parse_datetime({src})"}.get(fmt, src)
+        return {"date": f"_parse_date({src})", "date-time": f"_parse_datetime({src})"}.get(str(fmt), src)
 
     def bounds(self, schema: Mapping[str, Any], src: str, ind: int) -> None:
         for key, op in (("minimum", "<"), ("maximum", ">")):

@@ -128,7 +128,7 @@ class SchemaSet:
     def check_and_decode(self, doc: object) -> tuple[list[Finding], dict[str, Any] | None]:
         """(errors, decoded document): the compiled fast path first, the full checker when it declines."""
         if doc.__class__ is dict:
-            kind = doc.get("kind")  # type: ignore[attr-defined]
+            kind = doc.get("kind")
             fast = self._fast.get(kind) if kind.__class__ is str else None
             if fast is not None:
                 decoded = fast.decode(doc)
@@ -207,7 +207,8 @@ def _violations(errors: Iterable[ValidationError]) -> Iterator[Violation]:
             error = best_match(error.context)
             yield from _violations([error])
             continue
-        yield Violation(str(error.validator), error.validator_value, error.instance, error.schema,
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        yield Violation(str(error.validator), error.validator_value, error.instance, schema,
                         tuple(error.relative_path), error.cause, error.message)
 
 

@@ -77,6 +77,8 @@ class Policy:
         for index, each_index, item in fired:
             rp = program.rules[index]
             r = rp.rule
+            message: Mapping[str, str]
+            advice: Mapping[str, str] | None
             if rp.deferrable:   # rendered when first read: callers reading only the outcome never pay
                 texts = Rendering(rp.render, typed, values, item)
                 message, advice = texts.message, (texts.advice if r.advice else None)
