@@ -5,13 +5,13 @@ with a JSON body naming the place); never as an exception that escapes to a 500.
 """
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Iterator
 
-from espolicy.documents.loader import Loaded, RawLine, load_text, parse_raw
+from espolicy import messages
+from espolicy.documents.loader import Loaded, RawBlock, expand_block, load_text
 from espolicy.limits import Limits, describe_bytes
-from espolicy.report import Finding, error_finding
+from espolicy.report import Finding
 
 JSON_TYPES = frozenset({"application/json"})
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
@@ -130,67 +130,56 @@ def _unreadable(problem: Finding) -> Problem:
 
 
 class Lines:
-    """Splits a streamed JSON Lines body into documents, holding at most one line (of at most
-    `limits.max_bytes`) at a time; a longer line is skipped as it streams and becomes a
-    `too-large` result, a line that is not UTF-8 an `unreadable` one."""
+    """Splits a streamed JSON Lines body into documents exactly as the loader reads a .jsonl file
+    (`expand_block`), holding at most one line (of at most `limits.max_bytes`) beyond the chunk
+    at hand; a longer line is skipped as it streams and becomes a `too-large` result. Each
+    document comes with its line's bytes (for the decision log's `input_sha256`)."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.number = 0          # lines seen so far
-        self._buffer = bytearray()
+        self.line = 1            # the number of the line the carried bytes belong to
+        self.offset = 0          # where that line starts in the body
+        self._carry = b""
         self._skipping = False   # inside a line already known to be too long
 
     def feed(self, chunk: bytes) -> Iterator[tuple[bytes, Loaded]]:
-        """The documents of every line that `chunk` completes, each with its line's bytes."""
-        start = 0
-        while True:
-            end = chunk.find(b"\n", start)
+        """The documents of every line that `chunk` completes."""
+        if self._skipping:
+            end = chunk.find(b"\n")
             if end < 0:
-                self._keep(chunk[start:])
+                self.offset += len(chunk)
                 return
-            self._keep(chunk[start:end])
-            yield from self._line()
-            start = end + 1
+            yield b"", self._too_large()
+            self.line, self.offset, self._skipping = self.line + 1, self.offset + end + 1, False
+            chunk = chunk[end + 1:]
+        data = self._carry + chunk
+        cut = data.rfind(b"\n") + 1
+        block, self._carry = data[:cut], data[cut:]
+        if block:
+            yield from self._expand(block)
+        if len(self._carry) > self.limits.max_bytes:
+            self.offset += len(self._carry)
+            self._carry, self._skipping = b"", True
 
     def close(self) -> Iterator[tuple[bytes, Loaded]]:
         """The document of a last line without a newline."""
-        if self._buffer or self._skipping:
-            yield from self._line()
-
-    def _keep(self, part: bytes) -> None:
         if self._skipping:
-            return
-        if len(self._buffer) + len(part) > self.limits.max_bytes:
-            self._skipping = True
-            self._buffer.clear()
-            return
-        self._buffer += part
+            yield b"", self._too_large()
+        elif self._carry:
+            yield from self._expand(self._carry)
+        self._carry, self._skipping = b"", False
 
-    def _line(self) -> Iterator[tuple[bytes, Loaded]]:
-        self.number += 1
-        source = f"{SOURCE}:{self.number}"
-        raw, skipped = bytes(self._buffer), self._skipping
-        self._buffer.clear()
-        self._skipping = False
-        if skipped:
-            yield b"", Loaded(source, None, error_finding(
-                "too-large", f"line {self.number}: the line is larger than {describe_bytes(self.limits.max_bytes)}",
-                f"{self.number} 行目: 行が {describe_bytes(self.limits.max_bytes)} を超えています。",
-                line=self.number))
-            return
-        if raw.startswith(codecs.BOM_UTF8) and self.number == 1:
-            raw = raw[len(codecs.BOM_UTF8):]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            column = len(raw[:e.start].decode("utf-8", "replace")) + 1
-            yield raw, Loaded(source, None, error_finding(
-                "unreadable-file", f"line {self.number}, column {column}: the line is not UTF-8 text "
-                                   f"(byte 0x{raw[e.start]:02x})",
-                f"{self.number} 行 {column} 列目: 行が UTF-8 ではありません。", line=self.number, column=column))
-            return
-        if text.strip():
-            yield raw, parse_raw(Loaded(source, RawLine(text, self.number)), self.limits)
+    def _expand(self, block: bytes) -> Iterator[tuple[bytes, Loaded]]:
+        raws = block.split(b"\n")
+        for loaded in expand_block(SOURCE, RawBlock(block, self.line, self.offset), self.limits):
+            number = int(loaded.source.rpartition(":")[2])
+            yield raws[number - self.line].rstrip(b"\r"), loaded
+        self.line += block.count(b"\n")
+        self.offset += len(block)
+
+    def _too_large(self) -> Loaded:
+        return Loaded(f"{SOURCE}:{self.line}", None, messages.positioned(
+            "too-large", self.line, 1, what=messages.WORDS["the line"], size=describe_bytes(self.limits.max_bytes)))
 
 
 def fmt_of(kind: str) -> str:
