@@ -345,17 +345,28 @@ def test_a_lone_surrogate_in_a_rule_text_is_refused_at_check(tmp_path: Path) -> 
 # ---------------------------------------------------------------- line limits
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
-@pytest.mark.parametrize("raw_lines", [False, True])
-def test_the_line_limit_is_on_the_content_whatever_the_ending(tmp_path: Path, ending: str, raw_lines: bool) -> None:
-    from espolicy.documents.loader import RawBlock, expand_block, parse_raw
+@pytest.mark.parametrize("blocks", [False, True])
+def test_the_line_limit_is_on_the_content_whatever_the_ending(tmp_path: Path, ending: str, blocks: bool) -> None:
+    from espolicy.documents.loader import RawBlock, expand_block
     record = json.dumps({"id": "x" * 200})
     limits = Limits(max_bytes=len(record))
     path = tmp_path / "a.jsonl"
     path.write_text(record + ending + record + "x" + ending + record + ending, newline="")
     loaded = []
-    for item in iter_documents(str(path), limits=limits, raw_lines=raw_lines):
+    for item in iter_documents(str(path), limits=limits, blocks=blocks):
         if isinstance(item.doc, RawBlock):
             loaded.extend(expand_block(str(path), item.doc, limits))
         else:
-            loaded.append(parse_raw(item, limits))
+            loaded.append(item)
     assert [l.problem.rule if l.problem else "ok" for l in loaded] == ["ok", "too-large", "ok"]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_line_of_exactly_the_limit_is_read_whatever_the_ending(tmp_path: Path, ending: str) -> None:
+    """A line longer than a read block, exactly at the limit: read with `\\n` and with `\\r\\n` alike."""
+    record = json.dumps({"id": "x" * 70_000})
+    limits = Limits(max_bytes=len(record))
+    path = tmp_path / "a.jsonl"
+    path.write_text(record + ending + record + ending, newline="")
+    loaded = list(iter_documents(str(path), limits=limits))
+    assert [l.problem for l in loaded] == [None, None]

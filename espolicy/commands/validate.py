@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             yield file
 
     try:
-        items = documents(tracked(), sys.stdin, progress, options.limits, raw_lines=options.jobs > 1,
+        items = documents(tracked(), sys.stdin, progress, options.limits, blocks=options.jobs > 1,
                           stdin_format=args.stdin_format)
         _, failed = run(policy, items, options, out if results_shown else None, progress, summary)
     except OSError as e:  # the loader reports unreadable files as invalid; this is a last resort
