@@ -159,6 +159,15 @@ def loop2(f: Callable[[Any, Any], Any], pairs: list[tuple[Any, Any]]) -> Callabl
 
 # ------------------------------------------------------------------ in-process part
 
+def as_json(facts: dict[str, Any]) -> dict[str, Any]:
+    """Facts as a report holds them: dates and datetimes as ISO strings (seconds, with the offset)."""
+    def one(v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return v.isoformat(timespec="seconds")
+        return v.isoformat() if isinstance(v, dt.date) else v
+    return {k: one(v) for k, v in facts.items()}
+
+
 def agreement_of(peer: Any, items: list[tuple[dict, dict, str, frozenset[str]]]) -> tuple[str, list[str]]:
     """`agree/total` on outcomes (and on fired rule ids) over the valid documents, with examples of any difference."""
     same_outcome = same_ids = 0
@@ -254,7 +263,7 @@ def in_process(docs: list[dict], repeats: int, profile: bool) -> dict[str, Any]:
         agree, ex = agreement_of(peer, items)
         examples += ex
         if hasattr(peer, "facts"):  # the facts too, value for value, against espolicy's reports
-            same = sum(peer.facts(dec) == rep.facts for rep, dec in zip(reports, decoded) if dec is not None)
+            same = sum(as_json(peer.facts(dec)) == rep.facts for rep, dec in zip(reports, decoded) if dec is not None)
             agree += f"; facts {same}/{n_valid}"
         contenders.append(Contender(peer.name, loop2(peer.judge, pairs), n_valid, "rules", peer.note, agree))
 
