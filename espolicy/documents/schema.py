@@ -527,9 +527,15 @@ def _where(path: list[object]) -> str:
 
 
 def _explain_required(error: ValidationError, path: list[object]) -> list[Finding]:
+    """A missing member points at itself; one that a sibling's value requires (`if`/`then` inside a
+    mapping, as `change.to` unless the change is a reissue) points at that mapping, where either
+    member may be the one to correct. At the document's top level the member's own pointer is kept:
+    the empty pointer would name no place."""
     missing = [name for name in error.validator_value if name not in error.instance]
+    conditional = "then" in error.relative_schema_path and bool(path)
     return [error_finding(_rule(error), f"missing required field `{name}` in {_where(path)}",
-                          f"{_where(path)} に必須項目 `{name}` がありません。", _pointer([*path, name]))
+                          f"{_where(path)} に必須項目 `{name}` がありません。",
+                          _pointer(path) if conditional else _pointer([*path, name]))
             for name in missing]
 
 
