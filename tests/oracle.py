@@ -1,14 +1,15 @@
 """An independent oracle: the FAQ rules written a second time, as plain Python.
 
-Written from /work/shared/spec/rules.md (the rule catalogue) and contract.md (§1 documents, §2
-dates, §3 outcomes and facts) only. It shares no code with espolicy: it imports nothing from it,
-has its own shape check, its own date arithmetic and its own reading of every rule; the national
-holiday calendar comes straight from the `holidays` package. `tests/test_oracle.py` requires the
-compiled policy and this oracle to agree, on generated documents, on the outcome, the FAQ questions
-cited, the (effect, FAQ questions) of the findings, and the facts of contract §3.
+Written from docs/rules.md (the rule catalogue) and docs/contract.md (§1 documents, §2 dates,
+§3 outcomes and facts, §6 clarifications) only. It shares no code with espolicy: it imports
+nothing from it, has its own shape check, its own date arithmetic and its own reading of every
+rule (term texts and part names included); the national holiday calendar comes straight from
+the `holidays` package. `tests/test_oracle.py` requires the compiled policy and this oracle to
+agree, on generated documents, on the outcome, the FAQ questions cited, the (effect, FAQ
+questions) of the findings, and the facts of contract §3.
 
-Where rules.md leaves room, the oracle follows the readings the project documents (README, "Where
-the spec and the FAQ differ"), each noted where it is used:
+Where rules.md leaves room, the oracle follows the readings the project documents
+(docs/faq-readings.md), each noted here:
 - Q3 findings ("covered", "accepted; handled from …") and `covered_now` concern an active pack:
   they need `route` to be `pack` (no service before registration completes or after the service
   last day, Q5/Q14).
