@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from espolicy import __version__
-from espolicy.commands import numbers
+from espolicy.commands import numbers, waiving
 from espolicy.commands.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
 from espolicy.commands.loading import load_for_command
 from espolicy.output import FORMATS
@@ -42,6 +42,9 @@ def register(sub: Any) -> None:
     v.add_argument("--max-documents", type=numbers.positive, metavar="N",
                    help="documents read from one file at most: a YAML stream (default 100,000) or a JSON Lines "
                         "file (streamed: no cap by default)")
+    waiving.add_arguments(v)
+    v.add_argument("--strict-waivers", action="store_true",
+                   help="fail the run (exit 1) when a waiver has expired or matched no finding")
     v.set_defaults(func=run)
 
 
@@ -73,18 +76,23 @@ def run(args: argparse.Namespace) -> int:
         err(f"espolicy validate: error: unknown --kind {', '.join(sorted(kinds - set(policy.schemas.kinds)))} "
              f"(the policy knows: {', '.join(sorted(policy.schemas.kinds))})")
         return EXIT_USAGE
+    waivers = waiving.load(args, policy, "espolicy validate")
+    if waivers is False:
+        return EXIT_USAGE
+    assert waivers is not True
 
     results_shown = not (args.quiet or args.summary_only)
     limits = DEFAULT_LIMITS
     if args.max_documents is not None:
         limits = dataclasses.replace(limits, max_documents=args.max_documents, max_lines=args.max_documents)
-    out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__))
+    out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__, waivers))
     options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
-                           reports=results_shown, limits=limits, render=getattr(out, "renderer", None))
+                           reports=results_shown, limits=limits, render=getattr(out, "renderer", None),
+                           waivers=waivers)
     progress = None  # on a terminal's stderr, unless results scroll on the same terminal
     if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):
         progress = Progress(sys.stderr, files)
-    summary = Summary()
+    summary = Summary(waivers=waivers is not None)
     failed = False
     status = EXIT_OK
     out.start(policy.info())
@@ -102,4 +110,11 @@ def run(args: argparse.Namespace) -> int:
     out.end(summary)
     if status:
         return status
+    if waivers is not None:
+        unused = waivers.unused(summary.used)
+        waiving.warn_unused(waivers, unused, "espolicy validate")
+        if args.strict_waivers and (unused or waivers.expired):
+            err(f"espolicy validate: error: --strict-waivers: {len(waivers.expired)} expired, {len(unused)} unused "
+                f"in {waivers.file}\n  help: remove or renew these entries of the waivers file")
+            failed = True
     return EXIT_FAIL if failed else EXIT_OK

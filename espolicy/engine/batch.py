@@ -31,6 +31,7 @@ from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents, parse_raw
 from espolicy.documents.positions import JsonPositions, attach, evolve, placed
 from espolicy.report import Finding, Report, Summary, invalid_report
+from espolicy.engine.waivers import Waivers, apply_waivers
 
 if TYPE_CHECKING:
     from espolicy.engine.policy import Policy
@@ -56,6 +57,7 @@ class BatchOptions:
     reports: bool = True
     chunk: int = CHUNK
     render: Callable[[Report], str] | None = None  # the format's picklable renderer, for `-j` workers
+    waivers: Waivers | None = None
 
 
 def cpu_count() -> int:
@@ -94,19 +96,26 @@ def _other_kind(doc: object, kinds: frozenset[str], known: Iterable[str]) -> boo
 # ---------------------------------------------------------------- one document
 
 def limit(findings: list[Finding], count: int | None) -> list[Finding]:
-    """At most `count` findings, the most severe first (error, deny, review, warn, info; in
-    their order within an effect); all of them, in their order, when there are not more."""
+    """At most `count` findings, the most severe first (error, deny, review, warn, info, then
+    the waived ones; in their order within an effect); all of them, in their order, when there
+    are not more."""
     if count is None or len(findings) <= count:
         return findings
-    return sorted(findings, key=lambda f: _SEVERITY.get(f.effect, len(_SEVERITY)))[:count]
+    return sorted(findings, key=lambda f: _SEVERITY.get(f.effect, len(_SEVERITY)) + f.waived * len(_SEVERITY))[:count]
 
 
-def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None) -> Report:
-    """The report of one loaded document: judged, findings placed in the file, limited."""
-    if loaded.problem is not None:
-        report = invalid_report([loaded.problem], None, loaded.source)
-    else:
-        report = policy.validate(loaded.doc, source=loaded.source)
+def _report(policy: Policy, loaded: Loaded, waivers: Waivers | None) -> Report:
+    """The report of a loaded document (an unreadable one is `invalid`), waivers applied."""
+    if loaded.problem is None:
+        return policy.validate(loaded.doc, loaded.source, waivers)
+    report = invalid_report([loaded.problem], None, loaded.source)
+    return report if waivers is None else apply_waivers(report, waivers)
+
+
+def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None,
+          waivers: Waivers | None = None) -> Report:
+    """The report of one loaded document: judged, waivers applied, findings placed in the file, limited."""
+    report = _report(policy, loaded, waivers)
     findings = limit(placed(report.findings, loaded.positions, loaded.doc), max_findings)
     if findings is report.findings:
         return evolve(report, file=file)
@@ -120,6 +129,8 @@ class Rendered(NamedTuple):
     text: str
     outcome: str
     failing: bool
+    waived: tuple[int, ...] = ()
+    refused: tuple[int, ...] = ()
 
     def fails(self, fail_on: str) -> bool:
         return self.failing
@@ -131,6 +142,8 @@ class Verdict:
 
     outcome: str
     failing: bool
+    waived: tuple[int, ...] = ()
+    refused: tuple[int, ...] = ()
 
     def fails(self, fail_on: str) -> bool:
         return self.failing
@@ -143,10 +156,9 @@ def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Re
     if options.kinds and loaded.problem is None and _other_kind(loaded.doc, options.kinds, policy.schemas.kinds):
         return None
     if not options.reports:
-        report = (invalid_report([loaded.problem], None, loaded.source) if loaded.problem is not None
-                  else policy.validate(loaded.doc, source=loaded.source))
-        return Verdict(report.outcome, report.fails(options.fail_on))
-    return judge(policy, file, loaded, options.max_findings)
+        report = _report(policy, loaded, options.waivers)
+        return Verdict(report.outcome, report.fails(options.fail_on), report.waived, report.refused)
+    return judge(policy, file, loaded, options.max_findings, options.waivers)
 
 
 # ---------------------------------------------------------------- the batch
@@ -219,8 +231,10 @@ def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[list[Any]]:
         for loaded in _expand(file, Loaded(source, doc, problem, positions), options.limits):
             done = _one(policy, file, loaded, options)
             if render and isinstance(done, Report) and options.render is not None:
-                done = (options.render(done), done.outcome, done.fails(options.fail_on))  # a Rendered
-            results.append(done)
+                results.append((options.render(done), done.outcome, done.fails(options.fail_on),  # a Rendered
+                                done.waived, done.refused))
+            else:
+                results.append(done)
         out.append(results)
     return out
 

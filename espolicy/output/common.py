@@ -11,6 +11,7 @@ from espolicy.report import Finding, Report
 if TYPE_CHECKING:
     from espolicy.lang import ast
     from espolicy.engine.policy import Policy
+    from espolicy.engine.waivers import Waivers
 
 # --fail-on levels a finding's effect reaches (error: an invalid document, which always fails)
 _FAILS_AT = {"error": {"deny", "review", "warn"}, "deny": {"deny", "review", "warn"},
@@ -25,17 +26,19 @@ REPORTED_EFFECTS = ("error", "deny", "review", "warn")
 
 @dataclass(frozen=True)
 class RunContext:
-    """What a format may need beyond the reports: the policy (rule metadata), the fail level and
-    the tool's version. Every field has a default, so a format also works without one."""
+    """What a format may need beyond the reports: the policy (rule metadata), the fail level,
+    the tool's version and the waivers file in use. Every field has a default, so a format also
+    works without one."""
 
     policy: Policy | None = None
     fail_on: str = "deny"
     version: str = ""
+    waivers: Waivers | None = None
 
 
 def fails(finding: Finding, fail_on: str) -> bool:
-    """True when this finding alone is at or above the `--fail-on` level."""
-    return fail_on in _FAILS_AT.get(finding.effect, set())
+    """True when this finding alone is at or above the `--fail-on` level (a waived one never is)."""
+    return fail_on in _FAILS_AT.get(finding.effect, set()) and not finding.waived
 
 
 def display_file(report: Report) -> str | None:
@@ -160,3 +163,38 @@ class _SourceLines:
 
     def template(self, text: ast.Text) -> str:
         return "".join(p if isinstance(p, str) else "{" + self.expression(p) + "}" for p in text.parts)
+
+
+def waivers_start(waivers: Waivers) -> dict[str, Any]:
+    """What a report says of its waivers file before the results: file and digest (beside the
+    policy's), the date expiries were read against, the number of entries and the expired ones."""
+    return {**waivers.info(), "today": waivers.today.isoformat(), "entries": len(waivers.entries),
+            "expired": [w.to_dict() for w in waivers.expired]}
+
+
+def unused_waivers(waivers: Waivers, summary: Any) -> list[dict[str, Any]]:
+    """The entries in force that matched no finding in the run."""
+    return [w.to_dict() for w in waivers.unused(summary.used)]
+
+
+def waivers_report(waivers: Waivers, summary: Any) -> dict[str, Any]:
+    """Everything a report says of its waivers file, at the end of a run."""
+    return {**waivers_start(waivers), "unused": unused_waivers(waivers, summary)}
+
+
+def waiver_note(finding: Finding, lang: str = "en") -> str | None:
+    """One line on the waiver that matched a finding: `waived: REASON (owner …, expires …,
+    ticket …, FILE:LINE)`, or why it does not apply to an invalid document; None without one."""
+    w = finding.waiver
+    if w is None:
+        return None
+    where = f"{w.file}:{w.line}"
+    if not w.applied:
+        if lang == "ja":
+            return f"免除されません: 無効な文書（error）は免除できません。文書を修正してください（{where} の免除に該当）"
+        return f"not waived: an invalid document is never waived, correct the document (waiver at {where})"
+    ticket = f", ticket {w.ticket}" if w.ticket else ""
+    if lang == "ja":
+        ticket = f"、チケット {w.ticket}" if w.ticket else ""
+        return f"免除: {w.reason}（承認者 {w.owner}、{w.expires} に失効{ticket}、{where}）"
+    return f"waived: {w.reason} (owner {w.owner}, expires {w.expires}{ticket}, {where})"

@@ -5,7 +5,8 @@ as test results: a `testsuite` per file, a `testcase` per document.
 - a document that fails the run at `--fail-on` (deny by default; review and warn when asked) is a
   `<failure>` whose text lists each failing finding as `file:line:col: effect [FAQ] rule /path`,
   its message and advice;
-- other documents pass; their review/warn findings below the fail level go to `<system-out>`.
+- other documents pass; their review/warn findings below the fail level go to `<system-out>`,
+  and so do waived findings (`WAIVED`, with the waiver's reason, owner, expiry and line).
 
 A testsuite's counts come before its testcases in XML, so the testcases of the current file and
 the finished suites are spooled (in memory up to a few MB, then to a temporary file) and the
@@ -20,7 +21,7 @@ from typing import IO, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from espolicy.report import Finding, Report, Summary
-from espolicy.output.common import REPORTED_EFFECTS, RunContext, display_file, fails, where
+from espolicy.output.common import REPORTED_EFFECTS, RunContext, display_file, fails, waiver_note, where
 
 _SPOOL = 4 * 1024 * 1024
 # characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF)
@@ -60,7 +61,7 @@ class JunitFormatter:
         self.policy = policy_info
 
     def _finding(self, report: Report, f: Finding) -> str:
-        head = [where(report, f) or display_file(report) or "-", f.effect]
+        head = [where(report, f) or display_file(report) or "-", *(["WAIVED"] if f.waived else []), f.effect]
         if f.faq:
             head.append("[" + ",".join(f.faq) + "]")
         head.append(f.rule)
@@ -69,6 +70,9 @@ class JunitFormatter:
         lines = [" ".join(head[:1]) + ": " + " ".join(head[1:]), "  " + f.text("message", self.lang)]
         if f.advice:
             lines.append("  → " + f.text("advice", self.lang))
+        note = waiver_note(f, self.lang) if f.waiver is not None else None
+        if note:
+            lines.append("  " + note)
         return "\n".join(lines)
 
     def _close_suite(self) -> None:

@@ -1,0 +1,456 @@
+"""Waivers: known exceptions to the rules, each with a reason, an owner and an expiry.
+
+A waivers file (YAML) lists entries under `waivers:`; each names a `rule` (an id or a glob of
+ids), the documents it covers (`documents`: ids or globs on the document id, or `sources`: globs
+on the file path), and a `reason`, an `owner` and the date it `expires` (all required), with an
+optional `ticket`. A finding an active waiver matches stays in the report, marked waived, and
+no longer counts towards the outcome; an `error` finding (an invalid document) is never waived.
+On and after `expires` (a Japan date) a waiver no longer applies.
+
+Matching is indexed: rule globs are expanded against the policy's rule ids when the file is
+loaded, exact document ids and file paths are dictionary keys, and the globs of one rule are
+joined into one regular expression, so a finding costs a few look-ups however long the file is.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from espolicy.documents.positions import evolve
+from espolicy.errors import Diagnostic, PolicyError, Span, diagnostic
+from espolicy.fuzzy import did_you_mean
+from espolicy.jpcalendar import japan_date
+from espolicy.report import Finding, Report, Waived, outcome_of
+
+__all__ = ["WAIVERS_FILE", "Waiver", "Waivers", "WaiverError", "load_waivers", "parse_waivers", "japan_today",
+           "apply_waivers"]
+
+WAIVERS_FILE = ".espolicy-waivers.yaml"   # found in the current folder when `--waivers` is not given
+MAX_BYTES = 16 * 1024 * 1024               # a waivers file is configuration, not data
+_FIELDS = ("rule", "documents", "sources", "reason", "owner", "expires", "ticket")
+_GLOB = re.compile(r"[*?\[]")
+
+
+class WaiverError(PolicyError):
+    """A waivers file that cannot be used: every mistake, the first as `file:line:column`."""
+
+
+def japan_today() -> _dt.date:
+    """Today's date in Japan, the date expiries are read against."""
+    return japan_date(_dt.datetime.now(_dt.timezone.utc))
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """One entry of a waivers file (`index`: its place in the file, from 0)."""
+
+    index: int
+    line: int
+    column: int
+    rule: str
+    documents: tuple[str, ...]
+    sources: tuple[str, ...]
+    reason: str
+    owner: str
+    expires: _dt.date
+    ticket: str | None = None
+
+    def covers(self) -> str:
+        """What it covers, for messages: `mixed-generations` for `REG-1`, `REG-2`."""
+        targets = self.documents or self.sources
+        return f"`{self.rule}` for " + ", ".join(f"`{t}`" for t in targets)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"line": self.line, "rule": self.rule}
+        d["documents" if self.documents else "sources"] = list(self.documents or self.sources)
+        d.update({"reason": self.reason, "owner": self.owner, "expires": self.expires.isoformat()})
+        if self.ticket is not None:
+            d["ticket"] = self.ticket
+        return d
+
+
+def _is_glob(pattern: str) -> bool:
+    return _GLOB.search(pattern) is not None
+
+
+def normal_path(path: str) -> str:
+    """A file path as waivers match it: `/` separators, no `./`, no `:LINE` of a document's source."""
+    head, sep, tail = path.rpartition(":")
+    if sep and tail.isdigit() and head:
+        path = head
+    path = os.path.normpath(path).replace(os.sep, "/") if path not in ("", "-") else path
+    return path
+
+
+def _path_regex(pattern: str) -> str:
+    """The regular expression of a `sources` glob over a whole path: a glob without `/` matches
+    the file name, one with `/` the whole path (a leading `**/` may match nothing), as `--include`."""
+    pattern = normal_path(pattern).strip("/") if pattern.strip() else pattern
+    if "/" not in pattern:
+        return "(?:.*/)?" + fnmatch.translate(pattern)
+    if pattern.startswith("**/"):
+        return "(?:.*/)?" + fnmatch.translate(pattern[3:]) if pattern[3:] else ".*"
+    return fnmatch.translate(pattern)
+
+
+class _Table:
+    """The waivers of one rule, found by document id or file path: exact ids and file names in
+    dictionaries, globs joined into one expression whose named group tells which waiver matched."""
+
+    def __init__(self, waivers: Iterable[Waiver]) -> None:
+        self.ids: dict[str, int] = {}
+        self.names: dict[str, int] = {}      # file name (a `sources` value without `/`)
+        self.paths: dict[str, int] = {}
+        id_globs: list[tuple[int, str]] = []
+        path_globs: list[tuple[int, str]] = []
+        for w in waivers:
+            for d in w.documents:
+                if _is_glob(d):
+                    id_globs.append((w.index, fnmatch.translate(d)))
+                else:
+                    self.ids.setdefault(d, w.index)
+            for s in w.sources:
+                if _is_glob(s):
+                    path_globs.append((w.index, _path_regex(s)))
+                elif "/" in normal_path(s).strip("/"):
+                    self.paths.setdefault(normal_path(s).strip("/"), w.index)
+                else:
+                    self.names.setdefault(normal_path(s), w.index)
+        self.id_globs = _joined(id_globs)
+        self.path_globs = _joined(path_globs)
+
+    def first(self, doc_id: str | None, path: str | None) -> int | None:
+        """The index of the first waiver (in file order) that covers this document, or None."""
+        found: list[int] = []
+        if doc_id is not None:
+            hit = self.ids.get(doc_id)
+            if hit is not None:
+                found.append(hit)
+            if self.id_globs is not None:
+                m = self.id_globs.match(doc_id)
+                if m is not None and m.lastgroup is not None:
+                    found.append(int(m.lastgroup[1:]))
+        if path:
+            path = path.lstrip("/")
+            for hit in (self.paths.get(path), self.names.get(path.rpartition("/")[2])):
+                if hit is not None:
+                    found.append(hit)
+            if self.path_globs is not None:
+                m = self.path_globs.match(path)
+                if m is not None and m.lastgroup is not None:
+                    found.append(int(m.lastgroup[1:]))
+        return min(found) if found else None
+
+
+def _joined(globs: list[tuple[int, str]]) -> re.Pattern[str] | None:
+    """One expression of alternatives in file order: the group that matches is the first waiver."""
+    if not globs:
+        return None
+    alternatives = (f"(?P<w{index}>{regex})" for index, regex in sorted(globs))
+    return re.compile("|".join(alternatives), re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Waivers:
+    """A loaded waivers file, read against `today`: the entries in force, indexed by rule, and
+    the expired ones. Immutable and picklable (it travels to `-j` worker processes)."""
+
+    file: str
+    digest: str
+    entries: tuple[Waiver, ...]
+    today: _dt.date
+    rule_ids: frozenset[str]
+    _tables: dict[str, _Table] = field(init=False, repr=False, compare=False)
+    _globbed: tuple[tuple[Waiver, _Table], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_rule: dict[str, list[Waiver]] = {}
+        for w in self.active:
+            names = fnmatch.filter(sorted(self.rule_ids), w.rule) if _is_glob(w.rule) else [w.rule]
+            for name in names:
+                by_rule.setdefault(name, []).append(w)
+        object.__setattr__(self, "_tables", {name: _Table(ws) for name, ws in by_rule.items()})
+        object.__setattr__(self, "_globbed", tuple((w, _Table((w,))) for w in self.active if _is_glob(w.rule)))
+
+    @property
+    def active(self) -> tuple[Waiver, ...]:
+        """The entries that apply today (`today` is before `expires`)."""
+        return tuple(w for w in self.entries if self.today < w.expires)
+
+    @property
+    def expired(self) -> tuple[Waiver, ...]:
+        """The entries that no longer apply (on or after `expires`)."""
+        return tuple(w for w in self.entries if self.today >= w.expires)
+
+    def info(self) -> dict[str, str]:
+        """What a report says of the file, beside the policy's name and digest."""
+        return {"file": self.file, "digest": self.digest}
+
+    def unused(self, used: Iterable[int]) -> tuple[Waiver, ...]:
+        """The entries in force that matched no finding (`used`: indices of those that did)."""
+        seen = set(used)
+        return tuple(w for w in self.active if w.index not in seen)
+
+    def match(self, rule: str, doc_id: str | None, path: str | None) -> Waiver | None:
+        """The first waiver in force that covers finding `rule` of this document, or None."""
+        table = self._tables.get(rule)
+        if table is None:
+            return None
+        index = table.first(doc_id, path)
+        return self.entries[index] if index is not None else None
+
+    def match_error(self, rule: str, doc_id: str | None, path: str | None) -> Waiver | None:
+        """The first waiver whose rule glob and documents cover an `error` finding (it does not
+        apply: the report only says that it matched). Exact rule ids never name errors."""
+        for w, table in self._globbed:
+            if fnmatch.fnmatchcase(rule, w.rule) and table.first(doc_id, path) is not None:
+                return w
+        return None
+
+    def waived(self, w: Waiver, applied: bool = True) -> Waived:
+        """What a finding carries of the waiver that matched it."""
+        return Waived(w.reason, w.owner, w.expires.isoformat(), self.file, w.line, w.ticket, applied)
+
+
+def apply_waivers(report: Report, waivers: Waivers) -> Report:
+    """`report` with the findings that a waiver in force covers marked waived and the outcome
+    judged without them; an `error` finding keeps its effect and notes the waiver that matched
+    it. The same report when no waiver matches."""
+    if not report.findings:
+        return report
+    path = normal_path(report.file or report.source or "") or None
+    findings: list[Finding] = []
+    waived: list[int] = []
+    refused: list[int] = []
+    for f in report.findings:
+        if f.effect == "error":
+            w = waivers.match_error(f.rule, report.id, path) if waivers._globbed else None
+            if w is not None:
+                refused.append(w.index)
+                f = _with_waiver(f, waivers.waived(w, applied=False))
+        else:
+            w = waivers.match(f.rule, report.id, path)
+            if w is not None:
+                waived.append(w.index)
+                f = _with_waiver(f, waivers.waived(w))
+        findings.append(f)
+    if not waived and not refused:
+        return report
+    outcome = report.outcome if report.outcome == "invalid" else outcome_of(f for f in findings if not f.waived)
+    return evolve(report, outcome=outcome, findings=findings, waived=tuple(waived), refused=tuple(refused))
+
+
+def _with_waiver(f: Finding, waiver: Waived) -> Finding:
+    return evolve(f, waiver=waiver)
+
+
+# ---------------------------------------------------------------- reading the file
+
+def load_waivers(path: str | os.PathLike[str], rule_ids: Iterable[str], today: _dt.date | None = None) -> Waivers:
+    """Read and check a waivers file against the policy's rule ids; WaiverError lists every
+    mistake at its line and column. `today` (default: today in Japan) decides what has expired."""
+    name = os.fspath(path)
+    with open(name, "rb") as f:
+        data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise WaiverError([diagnostic("waiver-file", f"the waivers file is larger than {MAX_BYTES // 2**20} MiB",
+                                      Span(name, 1, 1, 1, 2), None,
+                                      "keep waivers to the exceptions a person approved, one entry each")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise WaiverError([diagnostic("waiver-file", f"the waivers file is not UTF-8 text ({e.reason})",
+                                      Span(name, 1, 1, 1, 2), None, "save the file as UTF-8")]) from None
+    return parse_waivers(text, name, rule_ids, today, digest="sha256:" + hashlib.sha256(data).hexdigest())
+
+
+def parse_waivers(text: str, file: str, rule_ids: Iterable[str], today: _dt.date | None = None,
+                  digest: str | None = None) -> Waivers:
+    """Check waivers given as YAML text (`file` names it in messages); see `load_waivers`."""
+    ids = frozenset(rule_ids)
+    reader = _Reader(text, file, ids)
+    entries = reader.read()
+    if reader.errors:
+        raise WaiverError(sorted(reader.errors, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0)))
+    return Waivers(file, digest or "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), tuple(entries),
+                   today or japan_today(), ids)
+
+
+class _Reader:
+    """Checks the YAML node tree of a waivers file, collecting every mistake with its place."""
+
+    def __init__(self, text: str, file: str, rule_ids: frozenset[str]) -> None:
+        self.text = text
+        self.file = file
+        self.rule_ids = rule_ids
+        self.errors: list[Diagnostic] = []
+
+    def error(self, node: yaml.Node | yaml.Mark | None, message: str, hint: str, code: str = "waiver-schema") -> None:
+        mark = node.start_mark if isinstance(node, yaml.Node) else node
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        end = getattr(node, "end_mark", None)
+        end_column = end.column + 1 if end is not None and end.line + 1 == line else column + 1
+        span = Span(self.file, line, column, line, max(end_column, column + 1))
+        self.errors.append(diagnostic(code, message, span, self.text, hint))
+
+    def read(self) -> list[Waiver]:
+        try:
+            root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            problem = getattr(e, "problem", None) or str(e)
+            self.error(mark, f"the waivers file is not valid YAML: {problem}",
+                       "correct the YAML at this line and column", "waiver-syntax")
+            return []
+        example = "waivers:\n    - rule: RULE-ID\n      documents: [DOCUMENT-ID]\n      reason: …\n      owner: …\n      expires: YYYY-MM-DD"
+        if root is None:
+            self.error(None, "the waivers file is empty", f"write the waivers as\n  {example}")
+            return []
+        top = self.mapping(root, "the waivers file")
+        if top is None:
+            return []
+        for key, (knode, _) in top.items():
+            if key != "waivers":
+                hint = did_you_mean(key, ["waivers"])
+                self.error(knode, f"unknown key `{key}` at the top of the waivers file",
+                           hint or "the file has one key, `waivers`, holding a list of entries")
+        if "waivers" not in top:
+            self.error(root, "the waivers file has no `waivers` list", f"write the waivers as\n  {example}")
+            return []
+        listing = top["waivers"][1]
+        if isinstance(listing, yaml.ScalarNode) and listing.tag.endswith(":null"):
+            return []   # `waivers:` with nothing under it: no waivers
+        if not isinstance(listing, yaml.SequenceNode):
+            self.error(listing, "`waivers` must be a list of entries", "write each entry as `- rule: …` under `waivers:`")
+            return []
+        entries: list[Waiver] = []
+        for node in listing.value:
+            entry = self.entry(len(entries), node)
+            if entry is not None:
+                entries.append(entry)
+        return entries
+
+    def mapping(self, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping (key: value)", "write `key: value` lines")
+            return None
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for knode, vnode in node.value:
+            key = knode.value if isinstance(knode, yaml.ScalarNode) else str(knode.tag)
+            if key in out:
+                self.error(knode, f"`{key}` appears twice in {what}", "keep one of them")
+            out[key] = (knode, vnode)
+        return out
+
+    def scalar(self, fields: Mapping[str, tuple[yaml.Node, yaml.Node]], name: str, required: bool = True) -> tuple[str, yaml.Node] | None:
+        if name not in fields:
+            return None
+        node = fields[name][1]
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(node, f"`{name}` must be a single value", f"write `{name}: …` on one line")
+            return None
+        if node.tag.endswith(":null") or not node.value.strip():
+            self.error(node, f"`{name}` is empty", f"write what `{name}` is; it cannot be left out")
+            return None
+        return node.value, node
+
+    def strings(self, fields: Mapping[str, tuple[yaml.Node, yaml.Node]], name: str) -> tuple[str, ...]:
+        node = fields[name][1]
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out = []
+        for item in items:
+            if not isinstance(item, yaml.ScalarNode) or item.tag.endswith(":null") or not item.value.strip():
+                self.error(item, f"`{name}` must hold ids or globs, one text each", f"write `{name}: [ID, …]`")
+                continue
+            out.append(item.value)
+        if not items:
+            self.error(node, f"`{name}` is an empty list", f"name at least one in `{name}`")
+        return tuple(out)
+
+    def entry(self, index: int, node: yaml.Node) -> Waiver | None:
+        fields = self.mapping(node, "a waiver")
+        if fields is None:
+            return None
+        ok = True
+        for key, (knode, _) in fields.items():
+            if key not in _FIELDS:
+                hint = did_you_mean(key, _FIELDS)
+                self.error(knode, f"unknown field `{key}` in a waiver",
+                           hint or "a waiver has rule, documents or sources, reason, owner, expires and ticket")
+                ok = False
+        for name in ("rule", "reason", "owner", "expires"):
+            if name not in fields:
+                self.error(node, f"this waiver has no `{name}`", _REQUIRED_HINT[name])
+                ok = False
+        if ("documents" in fields) == ("sources" in fields):
+            self.error(node, "a waiver names either `documents` or `sources`" if "documents" in fields
+                       else "this waiver names no `documents` or `sources`",
+                       "write `documents: [ID or glob, …]` (document ids) or `sources: [glob, …]` (file paths)")
+            ok = False
+        rule = self.scalar(fields, "rule")
+        reason = self.scalar(fields, "reason")
+        owner = self.scalar(fields, "owner")
+        expires = self.date(fields)
+        ticket = self.scalar(fields, "ticket") if "ticket" in fields else None
+        documents = self.strings(fields, "documents") if "documents" in fields else ()
+        sources = self.strings(fields, "sources") if "sources" in fields else ()
+        if rule is not None:
+            ok = self.rule(*rule) and ok
+        if not ok or rule is None or reason is None or owner is None or expires is None or (
+                "ticket" in fields and ticket is None) or not (documents or sources):
+            return None
+        return Waiver(index, node.start_mark.line + 1, node.start_mark.column + 1, rule[0], documents, sources,
+                      reason[0], owner[0], expires, ticket[0] if ticket else None)
+
+    def rule(self, rule: str, node: yaml.Node) -> bool:
+        if _is_glob(rule):
+            if not fnmatch.filter(self.rule_ids, rule) and not rule.strip("*"):
+                return True   # `*` on a policy without rules
+            if not fnmatch.filter(self.rule_ids, rule):
+                self.error(node, f"the rule glob `{rule}` matches no rule of the policy",
+                           "write a rule id or a glob of the ids `espolicy doc` lists", "waiver-unknown-rule")
+                return False
+            return True
+        if rule in self.rule_ids:
+            return True
+        if rule.startswith("schema-"):
+            self.error(node, f"`{rule}` is a schema error of an invalid document, which is never waived",
+                       "correct the document instead; only rule findings (deny, review, warn, info) are waivable",
+                       "waiver-unknown-rule")
+            return False
+        hint = did_you_mean(rule, self.rule_ids)
+        self.error(node, f"the policy has no rule `{rule}`",
+                   hint or "write a rule id from the policy (`espolicy doc` lists them) or a glob of ids; "
+                           "errors of invalid documents are never waived",
+                   "waiver-unknown-rule")
+        return False
+
+    def date(self, fields: Mapping[str, tuple[yaml.Node, yaml.Node]]) -> _dt.date | None:
+        found = self.scalar(fields, "expires")
+        if found is None:
+            return None
+        value, node = found
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+                raise ValueError(value)
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            self.error(node, f"`expires` must be a date written YYYY-MM-DD, not `{value}`",
+                       "write the first day the waiver no longer applies, e.g. `expires: 2027-03-31`")
+            return None
+
+
+_REQUIRED_HINT = {
+    "rule": "write `rule: ID` (a rule id of the policy, or a glob such as `q10-*`)",
+    "reason": "write `reason: …`: why the exception was approved",
+    "owner": "write `owner: …`: who approved it and answers for it",
+    "expires": "write `expires: YYYY-MM-DD`: the first day the waiver no longer applies",
+}
