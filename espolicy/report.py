@@ -108,6 +108,20 @@ class Waived:
             d["note"] = NOT_WAIVABLE
         return d
 
+    def note(self, lang: str = "en") -> str:
+        """One line for people: `waived: REASON (owner …, expires …, ticket …, FILE:LINE)`, or,
+        for an invalid document, that the waiver does not apply."""
+        where = f"{self.file}:{self.line}"
+        if lang == "ja":
+            if not self.applied:
+                return f"免除されません: 無効な文書（error）は免除できません。文書を修正してください（{where} の免除に該当）"
+            ticket = f"、チケット {self.ticket}" if self.ticket else ""
+            return f"免除: {self.reason}（承認者 {self.owner}、{self.expires} に失効{ticket}、{where}）"
+        if not self.applied:
+            return f"not waived: {NOT_WAIVABLE} (waiver at {where})"
+        ticket = f", ticket {self.ticket}" if self.ticket else ""
+        return f"waived: {self.reason} (owner {self.owner}, expires {self.expires}{ticket}, {where})"
+
 
 NOT_WAIVABLE = "an invalid document (effect `error`) is never waived: correct the document"
 

@@ -30,7 +30,7 @@ from espolicy.fuzzy import did_you_mean
 from espolicy.jpcalendar import japan_date
 from espolicy.report import Finding, Report, Waived, outcome_of
 
-__all__ = ["WAIVERS_FILE", "Waiver", "Waivers", "WaiverError", "load_waivers", "parse_waivers", "japan_today",
+__all__ = ["WAIVERS_FILE", "Waiver", "Waivers", "WaiverError", "load_waivers", "parse_waivers", "japan_today", "lint_waivers",
            "apply_waivers"]
 
 WAIVERS_FILE = ".espolicy-waivers.yaml"   # found in the current folder when `--waivers` is not given
@@ -454,3 +454,27 @@ _REQUIRED_HINT = {
     "owner": "write `owner: …`: who approved it and answers for it",
     "expires": "write `expires: YYYY-MM-DD`: the first day the waiver no longer applies",
 }
+
+
+# ---------------------------------------------------------------- lint
+
+def lint_waivers(waivers: Waivers, text: str | None = None) -> list[Diagnostic]:
+    """Warnings about a waivers file that loaded: entries that expired, and entries that repeat
+    an earlier one's rule and targets (the later one never applies). `text`: the file, for excerpts."""
+    out: list[Diagnostic] = []
+    seen: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Waiver] = {}
+    for w in waivers.entries:
+        span = Span(waivers.file, w.line, w.column, w.line, w.column + 1)
+        if waivers.today >= w.expires:
+            out.append(diagnostic("waiver-expired", f"the waiver {w.covers()} expired on {w.expires.isoformat()}: "
+                                  "it no longer applies", span, text,
+                                  "renew it with a new `expires` date and a fresh approval, or remove it",
+                                  severity="warning"))
+        key = (w.rule, tuple(sorted(w.documents)), tuple(sorted(w.sources)))
+        if key in seen:
+            out.append(diagnostic("waiver-duplicate", f"the waiver {w.covers()} repeats the one at line "
+                                  f"{seen[key].line}: only the first applies", span, text,
+                                  "remove one of them", severity="warning"))
+        else:
+            seen[key] = w
+    return out

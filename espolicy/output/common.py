@@ -180,21 +180,3 @@ def unused_waivers(waivers: Waivers, summary: Any) -> list[dict[str, Any]]:
 def waivers_report(waivers: Waivers, summary: Any) -> dict[str, Any]:
     """Everything a report says of its waivers file, at the end of a run."""
     return {**waivers_start(waivers), "unused": unused_waivers(waivers, summary)}
-
-
-def waiver_note(finding: Finding, lang: str = "en") -> str | None:
-    """One line on the waiver that matched a finding: `waived: REASON (owner …, expires …,
-    ticket …, FILE:LINE)`, or why it does not apply to an invalid document; None without one."""
-    w = finding.waiver
-    if w is None:
-        return None
-    where = f"{w.file}:{w.line}"
-    if not w.applied:
-        if lang == "ja":
-            return f"免除されません: 無効な文書（error）は免除できません。文書を修正してください（{where} の免除に該当）"
-        return f"not waived: an invalid document is never waived, correct the document (waiver at {where})"
-    ticket = f", ticket {w.ticket}" if w.ticket else ""
-    if lang == "ja":
-        ticket = f"、チケット {w.ticket}" if w.ticket else ""
-        return f"免除: {w.reason}（承認者 {w.owner}、{w.expires} に失効{ticket}、{where}）"
-    return f"waived: {w.reason} (owner {w.owner}, expires {w.expires}{ticket}, {where})"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from espolicy.report import Finding, Report, Summary
-from espolicy.output.common import REPORTED_EFFECTS, RunContext, display_file, fails, unused_waivers, waiver_note
+from espolicy.output.common import REPORTED_EFFECTS, RunContext, display_file, fails, unused_waivers
 from espolicy.output.text import summary_line
 
 
@@ -54,7 +54,7 @@ class GithubRenderer:
         body = f"{subject}: {text}" if subject else text
         if advice:
             body += "\n→ " + advice
-        note = waiver_note(f, self.lang) if f.waiver is not None else None
+        note = f.waiver.note(self.lang) if f.waiver is not None else None
         if note:
             body += "\n" + note
         return f"::{level} {','.join(props)}::{escape_data(body)}\n"

@@ -21,7 +21,7 @@ from typing import IO, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from espolicy.report import Finding, Report, Summary
-from espolicy.output.common import REPORTED_EFFECTS, RunContext, display_file, fails, waiver_note, where
+from espolicy.output.common import REPORTED_EFFECTS, RunContext, display_file, fails, where
 
 _SPOOL = 4 * 1024 * 1024
 # characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF)
@@ -70,7 +70,7 @@ class JunitFormatter:
         lines = [" ".join(head[:1]) + ": " + " ".join(head[1:]), "  " + f.text("message", self.lang)]
         if f.advice:
             lines.append("  → " + f.text("advice", self.lang))
-        note = waiver_note(f, self.lang) if f.waiver is not None else None
+        note = f.waiver.note(self.lang) if f.waiver is not None else None
         if note:
             lines.append("  " + note)
         return "\n".join(lines)

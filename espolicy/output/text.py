@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from espolicy.report import OUTCOMES, Finding, Report, Summary
-from espolicy.output.common import RunContext, waiver_note, where
+from espolicy.output.common import RunContext, where
 
 _COLOURS = {"allow": "32", "deny": "31", "review": "33", "invalid": "35"}  # green, red, yellow, magenta
 _LABELS = {
@@ -99,7 +99,7 @@ class TextRenderer:
         advice = f.text("advice", self.lang) if f.advice else ""
         if advice:
             lines.append("      → " + advice.replace("\n", "\n        "))
-        note = waiver_note(f, self.lang) if f.waiver is not None else None
+        note = f.waiver.note(self.lang) if f.waiver is not None else None
         if note:
             lines.append("      " + note.replace("\n", " "))
         return lines
