@@ -151,10 +151,14 @@ class _Table:
 
 
 def _joined(globs: list[tuple[int, str]]) -> re.Pattern[str] | None:
-    """One expression of alternatives in file order: the group that matches is the first waiver."""
+    """One expression of alternatives in file order, one named group per waiver: the group that
+    matches is the first waiver."""
     if not globs:
         return None
-    alternatives = (f"(?P<w{index}>{regex})" for index, regex in sorted(globs))
+    by_waiver: dict[int, list[str]] = {}
+    for index, regex in globs:
+        by_waiver.setdefault(index, []).append(regex)
+    alternatives = (f"(?P<w{index}>{'|'.join(by_waiver[index])})" for index in sorted(by_waiver))
     return re.compile("|".join(alternatives), re.DOTALL)
 
 

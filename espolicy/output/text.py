@@ -53,7 +53,7 @@ def summary_line(summary: Summary, lang: str) -> str:
     counts = [(o, summary.counts.get(o, 0)) for o in OUTCOMES if summary.counts.get(o, 0)]
     if lang == "ja":
         head = f"{summary.documents} 件"
-        return head + (": " + "、".join(f"{labels[o]} {n}" for o, n in counts) if counts else "")
+        return head + (": " + "、".join(f"{labels[o]} {n}" for o, n in counts) if counts else "") + _waived(summary, lang)
     head = f"{summary.documents} document{'' if summary.documents == 1 else 's'}"
     return head + (": " + ", ".join(f"{n} {labels[o]}" for o, n in counts) if counts else "") + _waived(summary, lang)
 
