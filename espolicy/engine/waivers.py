@@ -37,6 +37,7 @@ WAIVERS_FILE = ".espolicy-waivers.yaml"   # found in the current folder when `--
 MAX_BYTES = 16 * 1024 * 1024               # a waivers file is configuration, not data
 _FIELDS = ("rule", "documents", "sources", "reason", "owner", "expires", "ticket")
 _GLOB = re.compile(r"[*?\[]")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when present: a long file loads at once
 
 
 class WaiverError(PolicyError):
@@ -307,7 +308,7 @@ class _Reader:
 
     def read(self) -> list[Waiver]:
         try:
-            root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            root = yaml.compose(self.text, Loader=_LOADER)
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             problem = getattr(e, "problem", None) or str(e)
