@@ -21,7 +21,8 @@ from hypothesis import given, settings, strategies as st
 
 import espolicy
 from espolicy.commands import main as cli
-from espolicy.engine.waivers import WaiverError, Waivers, apply_waivers, parse_waivers
+from espolicy.engine.waiverfile import parse_waivers
+from espolicy.engine.waivers import WaiverError, Waivers, apply_waivers
 from espolicy.report import Finding, Report
 
 from documents import registration

@@ -66,7 +66,8 @@ def run_waivers(args: Any) -> int:
     import sys
 
     from espolicy.commands.loading import load_for_command
-    from espolicy.engine.waivers import WaiverError, lint_waivers
+    from espolicy.engine.waiverfile import lint_waivers
+    from espolicy.engine.waivers import WaiverError
     from espolicy.errors import Diagnostic
 
     policy = load_for_command(args.policy, "espolicy check")

@@ -13,7 +13,7 @@ from espolicy.sources import bundled_dir, read_sources, source_digest
 from espolicy.report import Finding, Report, error_finding, fact_value, invalid_report, outcome_of
 from espolicy.documents.schema import SchemaSet, normalize
 from espolicy.lang.typecheck import CheckedPolicy
-from espolicy.engine.waivers import Waivers, apply_waivers, load_waivers
+from espolicy.engine.waivers import Waivers, apply_waivers
 
 class Policy:
     """A compiled policy. Immutable after loading, so `validate` is safe from many threads at once;
@@ -58,6 +58,7 @@ class Policy:
     def load_waivers(self, path: str | os.PathLike[str], today: _dt.date | None = None) -> Waivers:
         """A waivers file checked against this policy's rule ids, read against `today` (default:
         today in Japan); WaiverError (a PolicyError) names every mistake at its line and column."""
+        from espolicy.engine.waiverfile import load_waivers   # YAML is read only when there is a file
         return load_waivers(path, (r.id for r in self.rules), today)
 
     def validate(self, doc: Any, source: str | None = None,
