@@ -567,3 +567,17 @@ def test_the_bundled_example_waivers_file_is_clean(capsys) -> None:
     code, out, err = run(capsys, "validate", "--waivers", str(path), "--today", "2026-11-29",
                          str(HERE.parent / "examples"))
     assert "2 findings waived" in out and "unused" not in err
+
+
+def test_gitlab_code_quality(mixed, capsys) -> None:
+    issues = json.loads(run(capsys, "validate", "--format", "gitlab", *mixed)[1])
+    [waived] = [i for i in issues if i["check_name"] == "mixed-generations"]
+    assert waived["severity"] == "info" and waived["description"].startswith("waived deny mixed-generations")
+    assert "waived: approved by the sales manager" in waived["description"]
+    [typo] = [i for i in issues if i["check_name"].startswith("schema-")]
+    assert typo["severity"] == "blocker" and "not waived" in typo["description"]
+
+
+def test_markdown_summary_counts_waived_findings(mixed, capsys) -> None:
+    run(capsys, "validate", "--summary-md", "summary.md", *mixed)
+    assert "1 finding waived" in Path("summary.md").read_text(encoding="utf-8")
