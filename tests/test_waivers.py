@@ -581,3 +581,31 @@ def test_gitlab_code_quality(mixed, capsys) -> None:
 def test_markdown_summary_counts_waived_findings(mixed, capsys) -> None:
     run(capsys, "validate", "--summary-md", "summary.md", *mixed)
     assert "1 finding waived" in Path("summary.md").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- hostile files
+
+_LIMITED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+from espolicy.commands.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("text, words", [
+    ("waivers:\n  - rule: " + "[" * 20_000 + "]" * 20_000 + "\n", "not valid YAML"),
+    ("waivers:\n" + "  - &a {rule: mixed-generations, documents: [A], reason: r, owner: o, expires: 2027-01-01}\n"
+     + "  - *a\n" * 20_000, "repeats the one at line 2"),
+    ("waivers:\n  - rule: x\n    reason: " + "r" * (17 << 20) + "\n", "larger than 16 MiB"),
+])
+def test_hostile_waivers_files_end_in_a_diagnostic_within_limits(tmp_path: Path, text: str, words: str) -> None:
+    import subprocess
+    import sys
+    path = tmp_path / "w.yaml"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _LIMITED, "check", "--waivers", str(path), "--format", "json"],
+                          capture_output=True, text=True, cwd=HERE.parent)
+    assert done.returncode in (1, 2) and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert any(words in d["message"] for d in json.loads(done.stdout))

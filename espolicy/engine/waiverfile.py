@@ -57,6 +57,7 @@ class _Reader:
 
     def __init__(self, text: str, file: str, rule_ids: frozenset[str]) -> None:
         self.text = text
+        self.lines = _Lines(text)
         self.file = file
         self.rule_ids = rule_ids
         self.errors: list[Diagnostic] = []
@@ -67,7 +68,7 @@ class _Reader:
         end = getattr(node, "end_mark", None)
         end_column = end.column + 1 if end is not None and end.line + 1 == line else column + 1
         span = Span(self.file, line, column, line, max(end_column, column + 1))
-        self.errors.append(diagnostic(code, message, span, self.text, hint))
+        self.errors.append(self.lines.diagnostic(code, message, span, hint))
 
     def read(self) -> list[Waiver]:
         try:
@@ -230,19 +231,36 @@ def lint_waivers(waivers: Waivers, text: str | None = None) -> list[Diagnostic]:
     """Warnings about a waivers file that loaded: entries that expired, and entries that repeat
     an earlier one's rule and targets (the later one never applies). `text`: the file, for excerpts."""
     out: list[Diagnostic] = []
+    lines = _Lines(text)
     seen: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Waiver] = {}
     for w in waivers.entries:
         span = Span(waivers.file, w.line, w.column, w.line, w.column + 1)
         if waivers.today >= w.expires:
-            out.append(diagnostic("waiver-expired", f"the waiver {w.covers()} expired on {w.expires.isoformat()}: "
-                                  "it no longer applies", span, text,
-                                  "renew it with a new `expires` date and a fresh approval, or remove it",
-                                  severity="warning"))
+            out.append(lines.diagnostic("waiver-expired", f"the waiver {w.covers()} expired on "
+                                        f"{w.expires.isoformat()}: it no longer applies", span,
+                                        "renew it with a new `expires` date and a fresh approval, or remove it",
+                                        "warning"))
         key = (w.rule, tuple(sorted(w.documents)), tuple(sorted(w.sources)))
         if key in seen:
-            out.append(diagnostic("waiver-duplicate", f"the waiver {w.covers()} repeats the one at line "
-                                  f"{seen[key].line}: only the first applies", span, text,
-                                  "remove one of them", severity="warning"))
+            out.append(lines.diagnostic("waiver-duplicate", f"the waiver {w.covers()} repeats the one at line "
+                                        f"{seen[key].line}: only the first applies", span, "remove one of them",
+                                        "warning"))
         else:
             seen[key] = w
     return out
+
+
+class _Lines:
+    """The lines of a file, split once, for the excerpts of many diagnostics (a long line is cut)."""
+
+    def __init__(self, text: str | None) -> None:
+        self.lines = text.splitlines() if text is not None else []
+
+    def diagnostic(self, code: str, message: str, span: Span, hint: str, severity: str = "error") -> Diagnostic:
+        line = self.lines[span.line - 1] if 0 < span.line <= len(self.lines) else None
+        if line is not None and len(line) > _EXCERPT:
+            line = line[:_EXCERPT] + " …"
+        return Diagnostic(severity, code, message, span, hint, line)
+
+
+_EXCERPT = 400   # characters of a line shown under a diagnostic
