@@ -10,12 +10,14 @@ On and after `expires` (a Japan date) a waiver no longer applies.
 
 Matching is indexed: rule globs are expanded against the policy's rule ids when the file is
 loaded, exact document ids and file paths are dictionary keys, and the globs of one rule are
-joined into one regular expression, so a finding costs a few look-ups however long the file is.
+grouped by their literal prefix (a document id is tried only against the globs it starts like,
+joined into one regular expression), so a finding costs a few look-ups however long the file is.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -81,75 +83,115 @@ def normal_path(path: str) -> str:
     head, sep, tail = path.rpartition(":")
     if sep and tail.isdigit() and head:
         path = head
-    path = os.path.normpath(path).replace(os.sep, "/") if path not in ("", "-") else path
-    return path
+    return _normal_file(path)
 
 
-def _path_regex(pattern: str) -> str:
-    """The regular expression of a `sources` glob over a whole path: a glob without `/` matches
-    the file name, one with `/` the whole path (a leading `**/` may match nothing), as `--include`."""
-    pattern = normal_path(pattern).strip("/") if pattern.strip() else pattern
-    if "/" not in pattern:
-        return "(?:.*/)?" + fnmatch.translate(pattern)
-    if pattern.startswith("**/"):
-        return "(?:.*/)?" + fnmatch.translate(pattern[3:]) if pattern[3:] else ".*"
-    return fnmatch.translate(pattern)
+@functools.lru_cache(maxsize=1024)
+def _normal_file(path: str) -> str:
+    """`path` normalised (the documents of one file share it: computed once)."""
+    return os.path.normpath(path).replace(os.sep, "/") if path not in ("", "-") else path
+
+
+class _Globs:
+    """Globs indexed by their literal prefix (the text before the first `*`, `?` or `[`): a text
+    is tried only against the globs whose prefix it starts with, joined into one expression per
+    prefix whose named group tells which waiver matched."""
+
+    def __init__(self, globs: Iterable[tuple[int, str, str]]) -> None:
+        """`globs`: (waiver index, literal prefix, regular expression of the whole glob)."""
+        buckets: dict[str, list[tuple[int, str]]] = {}
+        for index, prefix, regex in globs:
+            buckets.setdefault(prefix, []).append((index, regex))
+        self.buckets = {prefix: _joined(group) for prefix, group in buckets.items()}
+        self.lengths = sorted({len(prefix) for prefix in buckets})
+
+    def first(self, text: str) -> int | None:
+        """The index of the first waiver (in file order) whose glob matches `text`, or None."""
+        best = None
+        for n in self.lengths:
+            if n > len(text):
+                break
+            joined = self.buckets.get(text[:n])
+            if joined is not None:
+                best = _earlier(best, _group(joined.match(text)))
+        return best
+
+
+def _prefix(pattern: str) -> str:
+    found = _GLOB.search(pattern)
+    return pattern[:found.start()] if found else pattern
 
 
 class _Table:
-    """The waivers of one rule, found by document id or file path: exact ids and file names in
-    dictionaries, globs joined into one expression whose named group tells which waiver matched."""
+    """The waivers of one rule, found by document id or file path: exact ids, file names and
+    paths in dictionaries, globs by their literal prefix (`_Globs`). A `sources` value without
+    `/` matches the file name, one with `/` the whole path (a leading `**/` may match nothing),
+    as `--include` does."""
 
     def __init__(self, waivers: Iterable[Waiver]) -> None:
         self.ids: dict[str, int] = {}
-        self.names: dict[str, int] = {}      # file name (a `sources` value without `/`)
+        self.names: dict[str, int] = {}
         self.paths: dict[str, int] = {}
-        id_globs: list[tuple[int, str]] = []
-        path_globs: list[tuple[int, str]] = []
+        id_globs: list[tuple[int, str, str]] = []
+        name_globs: list[tuple[int, str, str]] = []
+        path_globs: list[tuple[int, str, str]] = []
         for w in waivers:
             for d in w.documents:
                 if is_glob(d):
-                    id_globs.append((w.index, fnmatch.translate(d)))
+                    id_globs.append((w.index, _prefix(d), fnmatch.translate(d)))
                 else:
                     self.ids.setdefault(d, w.index)
             for s in w.sources:
-                if is_glob(s):
-                    path_globs.append((w.index, _path_regex(s)))
-                elif "/" in normal_path(s).strip("/"):
-                    self.paths.setdefault(normal_path(s).strip("/"), w.index)
+                s = normal_path(s).strip("/") if s.strip() else s
+                if "/" not in s:
+                    if is_glob(s):
+                        name_globs.append((w.index, _prefix(s), fnmatch.translate(s)))
+                    else:
+                        self.names.setdefault(s, w.index)
+                elif s.startswith("**/"):    # any folder, or none
+                    path_globs.append((w.index, "", "(?:.*/)?" + fnmatch.translate(s[3:]) if s[3:] else ".*"))
+                elif is_glob(s):
+                    path_globs.append((w.index, _prefix(s), fnmatch.translate(s)))
                 else:
-                    self.names.setdefault(normal_path(s), w.index)
-        self.id_globs = _joined(id_globs)
-        self.path_globs = _joined(path_globs)
+                    self.paths.setdefault(s, w.index)
+        self.id_globs = _Globs(id_globs) if id_globs else None
+        self.name_globs = _Globs(name_globs) if name_globs else None
+        self.path_globs = _Globs(path_globs) if path_globs else None
+        self.by_path = bool(self.names or self.paths or name_globs or path_globs)
 
     def first(self, doc_id: str | None, path: str | None) -> int | None:
-        """The index of the first waiver (in file order) that covers this document, or None."""
-        found: list[int] = []
+        """The index of the first waiver (in file order) that covers this document, or None
+        (`path`: the document's file as `normal_path` gives it)."""
+        best = None
         if doc_id is not None:
-            hit = self.ids.get(doc_id)
-            if hit is not None:
-                found.append(hit)
+            best = self.ids.get(doc_id)
             if self.id_globs is not None:
-                m = self.id_globs.match(doc_id)
-                if m is not None and m.lastgroup is not None:
-                    found.append(int(m.lastgroup[1:]))
-        if path:
+                best = _earlier(best, self.id_globs.first(doc_id))
+        if path and self.by_path:
             path = path.lstrip("/")
-            for hit in (self.paths.get(path), self.names.get(path.rpartition("/")[2])):
-                if hit is not None:
-                    found.append(hit)
+            name = path.rpartition("/")[2]
+            best = _earlier(best, self.paths.get(path))
+            best = _earlier(best, self.names.get(name))
+            if self.name_globs is not None:
+                best = _earlier(best, self.name_globs.first(name))
             if self.path_globs is not None:
-                m = self.path_globs.match(path)
-                if m is not None and m.lastgroup is not None:
-                    found.append(int(m.lastgroup[1:]))
-        return min(found) if found else None
+                best = _earlier(best, self.path_globs.first(path))
+        return best
 
 
-def _joined(globs: list[tuple[int, str]]) -> re.Pattern[str] | None:
+def _earlier(a: int | None, b: int | None) -> int | None:
+    """The smaller of two waiver indices, either of which may be None."""
+    return b if a is None or (b is not None and b < a) else a
+
+
+def _group(m: re.Match[str] | None) -> int | None:
+    """The waiver index a joined expression's match names (its group `wINDEX`)."""
+    return int(m.lastgroup[1:]) if m is not None and m.lastgroup is not None else None
+
+
+def _joined(globs: list[tuple[int, str]]) -> re.Pattern[str]:
     """One expression of alternatives in file order, one named group per waiver: the group that
     matches is the first waiver."""
-    if not globs:
-        return None
     by_waiver: dict[int, list[str]] = {}
     for index, regex in globs:
         by_waiver.setdefault(index, []).append(regex)
@@ -167,27 +209,22 @@ class Waivers:
     entries: tuple[Waiver, ...]
     today: _dt.date
     rule_ids: frozenset[str]
+    active: tuple[Waiver, ...] = field(init=False, repr=False, compare=False)    # today < expires
+    expired: tuple[Waiver, ...] = field(init=False, repr=False, compare=False)   # on or after expires
     _tables: dict[str, _Table] = field(init=False, repr=False, compare=False)
-    _globbed: tuple[tuple[Waiver, _Table], ...] = field(init=False, repr=False, compare=False)
+    # an `error` finding's rule id -> the rule-glob waivers that name it (filled as ids occur)
+    _errors: dict[str, _Table | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "active", tuple(w for w in self.entries if self.today < w.expires))
+        object.__setattr__(self, "expired", tuple(w for w in self.entries if self.today >= w.expires))
         by_rule: dict[str, list[Waiver]] = {}
         for w in self.active:
             names = fnmatch.filter(sorted(self.rule_ids), w.rule) if is_glob(w.rule) else [w.rule]
             for name in names:
                 by_rule.setdefault(name, []).append(w)
         object.__setattr__(self, "_tables", {name: _Table(ws) for name, ws in by_rule.items()})
-        object.__setattr__(self, "_globbed", tuple((w, _Table((w,))) for w in self.active if is_glob(w.rule)))
-
-    @property
-    def active(self) -> tuple[Waiver, ...]:
-        """The entries that apply today (`today` is before `expires`)."""
-        return tuple(w for w in self.entries if self.today < w.expires)
-
-    @property
-    def expired(self) -> tuple[Waiver, ...]:
-        """The entries that no longer apply (on or after `expires`)."""
-        return tuple(w for w in self.entries if self.today >= w.expires)
+        object.__setattr__(self, "_errors", {})
 
     def info(self) -> dict[str, str]:
         """What a report says of the file, beside the policy's name and digest."""
@@ -198,21 +235,22 @@ class Waivers:
         seen = set(used)
         return tuple(w for w in self.active if w.index not in seen)
 
-    def match(self, rule: str, doc_id: str | None, path: str | None) -> Waiver | None:
-        """The first waiver in force that covers finding `rule` of this document, or None."""
-        table = self._tables.get(rule)
-        if table is None:
-            return None
-        index = table.first(doc_id, path)
-        return self.entries[index] if index is not None else None
+    def table(self, rule: str, effect: str = "deny") -> _Table | None:
+        """The waivers in force that can cover a finding of `rule`: for an `error` finding (an
+        invalid document, never waived) those whose rule glob names it, found once per id."""
+        if effect != "error":
+            return self._tables.get(rule)
+        if rule not in self._errors:   # exact ids never name errors: only rule globs can
+            named = [w for w in self.active if is_glob(w.rule) and fnmatch.fnmatchcase(rule, w.rule)]
+            self._errors[rule] = _Table(named) if named else None
+        return self._errors[rule]
 
-    def match_error(self, rule: str, doc_id: str | None, path: str | None) -> Waiver | None:
-        """The first waiver whose rule glob and documents cover an `error` finding (it does not
-        apply: the report only says that it matched). Exact rule ids never name errors."""
-        for w, table in self._globbed:
-            if fnmatch.fnmatchcase(rule, w.rule) and table.first(doc_id, path) is not None:
-                return w
-        return None
+    def match(self, rule: str, doc_id: str | None, path: str | None, effect: str = "deny") -> Waiver | None:
+        """The first waiver in force that covers a finding of `rule` (with `effect`) of this
+        document, or None; `path` as `normal_path` gives it."""
+        table = self.table(rule, effect)
+        index = table.first(doc_id, path) if table is not None else None
+        return self.entries[index] if index is not None else None
 
     def waived(self, w: Waiver, applied: bool = True) -> Waived:
         """What a finding carries of the waiver that matched it."""
@@ -223,29 +261,23 @@ def apply_waivers(report: Report, waivers: Waivers) -> Report:
     """`report` with the findings that a waiver in force covers marked waived and the outcome
     judged without them; an `error` finding keeps its effect and notes the waiver that matched
     it. The same report when no waiver matches."""
-    if not report.findings:
-        return report
-    path = normal_path(report.file or report.source or "") or None
     findings: list[Finding] = []
     waived: list[int] = []
     refused: list[int] = []
+    path: str | None = None
     for f in report.findings:
-        if f.effect == "error":
-            w = waivers.match_error(f.rule, report.id, path) if waivers._globbed else None
-            if w is not None:
-                refused.append(w.index)
-                f = _with_waiver(f, waivers.waived(w, applied=False))
-        else:
-            w = waivers.match(f.rule, report.id, path)
-            if w is not None:
-                waived.append(w.index)
-                f = _with_waiver(f, waivers.waived(w))
+        table = waivers.table(f.rule, f.effect)
+        if table is not None:
+            if path is None:
+                path = normal_path(report.file or report.source or "")
+            index = table.first(report.id, path)
+            if index is not None:
+                applied = f.effect != "error"
+                (waived if applied else refused).append(index)
+                f = evolve(f, waiver=waivers.waived(waivers.entries[index], applied))
         findings.append(f)
     if not waived and not refused:
         return report
     outcome = report.outcome if report.outcome == "invalid" else outcome_of(f for f in findings if not f.waived)
     return evolve(report, outcome=outcome, findings=findings, waived=tuple(waived), refused=tuple(refused))
 
-
-def _with_waiver(f: Finding, waiver: Waived) -> Finding:
-    return evolve(f, waiver=waiver)
