@@ -17,6 +17,7 @@ back only a `Verdict` (outcome, fails) and no positions are computed.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import multiprocessing
 import os
@@ -197,11 +198,13 @@ def run(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptio
 # ---------------------------------------------------------------- processes
 
 _worker_policy: Policy | None = None
+_worker_waivers: Waivers | None = None   # sent once, like the policy, not with every chunk
 
 
-def _init_worker(policy: Policy) -> None:
-    global _worker_policy
+def _init_worker(policy: Policy, waivers: Waivers | None = None) -> None:
+    global _worker_policy, _worker_waivers
     _worker_policy = policy
+    _worker_waivers = waivers
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
 
 
@@ -225,6 +228,8 @@ def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[list[Any]]:
     renderer, documents placed here come back as their text (the parent only writes it)."""
     policy = _worker_policy
     assert policy is not None
+    if _worker_waivers is not None:
+        options = dataclasses.replace(options, waivers=_worker_waivers)
     out: list[list[Any]] = []
     for file, source, doc, problem, positions, render in payload:
         results: list[Any] = []
@@ -277,7 +282,8 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy,))
+    pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy, options.waivers))
+    options = dataclasses.replace(options, waivers=None)   # the workers have them
     try:
         pending: deque[tuple[Any, list[tuple[int, Any]]]] = deque()
         for chunk in itertools.chain(head, chunks):
