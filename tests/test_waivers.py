@@ -611,3 +611,9 @@ def test_hostile_waivers_files_end_in_a_diagnostic_within_limits(tmp_path: Path,
                           capture_output=True, text=True, cwd=HERE.parent)
     assert done.returncode in (1, 2) and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert any(words in d["message"] for d in json.loads(done.stdout))
+
+
+def test_waivers_are_never_ignored_in_silence_with_dask(work: Path, capsys) -> None:
+    Path(".espolicy-waivers.yaml").write_text(waivers_text(entry()), encoding="utf-8")
+    code, out, err = run(capsys, "validate", "--dask", "local", "--today", "2026-11-30", "docs/deny.yaml")
+    assert code == 2 and "cannot be used with --dask" in err and "--no-waivers" in err
