@@ -33,6 +33,7 @@ __all__ = ["WAIVERS_FILE", "Waiver", "Waivers", "WaiverError", "japan_today", "a
 
 WAIVERS_FILE = ".espolicy-waivers.yaml"   # found in the current folder when `--waivers` is not given
 _GLOB = re.compile(r"[*?\[]")
+_MEMO = 4096   # file paths remembered per rule
 
 
 class WaiverError(PolicyError):
@@ -158,6 +159,7 @@ class _Table:
         self.name_globs = _Globs(name_globs) if name_globs else None
         self.path_globs = _Globs(path_globs) if path_globs else None
         self.by_path = bool(self.names or self.paths or name_globs or path_globs)
+        self.memo: dict[str, int | None] = {}   # path -> first waiver: the documents of a file share it
 
     def first(self, doc_id: str | None, path: str | None) -> int | None:
         """The index of the first waiver (in file order) that covers this document, or None
@@ -168,14 +170,22 @@ class _Table:
             if self.id_globs is not None:
                 best = _earlier(best, self.id_globs.first(doc_id))
         if path and self.by_path:
-            path = path.lstrip("/")
-            name = path.rpartition("/")[2]
-            best = _earlier(best, self.paths.get(path))
-            best = _earlier(best, self.names.get(name))
-            if self.name_globs is not None:
-                best = _earlier(best, self.name_globs.first(name))
-            if self.path_globs is not None:
-                best = _earlier(best, self.path_globs.first(path))
+            hit = self.memo.get(path, -1)
+            if hit == -1:
+                if len(self.memo) >= _MEMO:
+                    self.memo.clear()
+                hit = self.memo[path] = self._by_path(path)
+            best = _earlier(best, hit)
+        return best
+
+    def _by_path(self, path: str) -> int | None:
+        path = path.lstrip("/")
+        name = path.rpartition("/")[2]
+        best = _earlier(self.paths.get(path), self.names.get(name))
+        if self.name_globs is not None:
+            best = _earlier(best, self.name_globs.first(name))
+        if self.path_globs is not None:
+            best = _earlier(best, self.path_globs.first(path))
         return best
 
 
@@ -214,6 +224,7 @@ class Waivers:
     _tables: dict[str, _Table] = field(init=False, repr=False, compare=False)
     # an `error` finding's rule id -> the rule-glob waivers that name it (filled as ids occur)
     _errors: dict[str, _Table | None] = field(init=False, repr=False, compare=False)
+    _waived: dict[int, Waived] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "active", tuple(w for w in self.entries if self.today < w.expires))
@@ -225,6 +236,7 @@ class Waivers:
                 by_rule.setdefault(name, []).append(w)
         object.__setattr__(self, "_tables", {name: _Table(ws) for name, ws in by_rule.items()})
         object.__setattr__(self, "_errors", {})
+        object.__setattr__(self, "_waived", {})
 
     def info(self) -> dict[str, str]:
         """What a report says of the file, beside the policy's name and digest."""
@@ -252,32 +264,43 @@ class Waivers:
         index = table.first(doc_id, path) if table is not None else None
         return self.entries[index] if index is not None else None
 
-    def waived(self, w: Waiver, applied: bool = True) -> Waived:
-        """What a finding carries of the waiver that matched it."""
-        return Waived(w.reason, w.owner, w.expires.isoformat(), self.file, w.line, w.ticket, applied)
+    def waived(self, index: int, applied: bool = True) -> Waived:
+        """What a finding carries of the waiver at `index` that matched it (made once)."""
+        key = index if applied else -1 - index
+        found = self._waived.get(key)
+        if found is None:
+            w = self.entries[index]
+            found = self._waived[key] = Waived(w.reason, w.owner, w.expires.isoformat(), self.file, w.line,
+                                                w.ticket, applied)
+        return found
 
 
 def apply_waivers(report: Report, waivers: Waivers) -> Report:
     """`report` with the findings that a waiver in force covers marked waived and the outcome
     judged without them; an `error` finding keeps its effect and notes the waiver that matched
     it. The same report when no waiver matches."""
-    findings: list[Finding] = []
-    waived: list[int] = []
-    refused: list[int] = []
+    findings: list[Finding] | None = None   # copied when the first finding is marked
+    waived: tuple[int, ...] = ()
+    refused: tuple[int, ...] = ()
     path: str | None = None
-    for f in report.findings:
+    for i, f in enumerate(report.findings):
         table = waivers.table(f.rule, f.effect)
-        if table is not None:
-            if path is None:
-                path = normal_path(report.file or report.source or "")
-            index = table.first(report.id, path)
-            if index is not None:
-                applied = f.effect != "error"
-                (waived if applied else refused).append(index)
-                f = evolve(f, waiver=waivers.waived(waivers.entries[index], applied))
-        findings.append(f)
-    if not waived and not refused:
+        if table is None:
+            continue
+        if path is None and table.by_path:
+            path = normal_path(report.file or report.source or "")
+        index = table.first(report.id, path)
+        if index is None:
+            continue
+        if findings is None:
+            findings = list(report.findings)
+        applied = f.effect != "error"
+        findings[i] = evolve(f, waiver=waivers.waived(index, applied))
+        if applied:
+            waived += (index,)
+        else:
+            refused += (index,)
+    if findings is None:
         return report
     outcome = report.outcome if report.outcome == "invalid" else outcome_of(f for f in findings if not f.waived)
-    return evolve(report, outcome=outcome, findings=findings, waived=tuple(waived), refused=tuple(refused))
-
+    return evolve(report, outcome=outcome, findings=findings, waived=waived, refused=refused)
