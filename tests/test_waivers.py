@@ -563,7 +563,7 @@ def test_check_waivers(work: Path, capsys) -> None:
 
 
 def test_the_bundled_example_waivers_file_is_clean(capsys) -> None:
-    path = HERE.parent / "examples" / ".espolicy-waivers.yaml"
+    path = HERE.parent / "docs" / "waivers-example.yaml"
     code, out, err = run(capsys, "check", "--waivers", str(path), "--today", "2026-11-29")
     assert code == 0, err
     code, out, err = run(capsys, "validate", "--waivers", str(path), "--today", "2026-11-29",
