@@ -13,7 +13,7 @@ def register(sub: Any) -> None:
                                    "pass (and coverage is at least --min-coverage with --coverage), 1 when "
                                    "one fails, 2 when the policy or a test file cannot be read.")
     t.add_argument("files", nargs="*", metavar="FILE", help="test files (default: the policy folder's tests/*.yaml)")
-    t.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    t.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
     t.add_argument("--coverage", action="store_true", help="report, per rule, whether it fired and did not fire")
     t.add_argument("--min-coverage", type=float, default=100.0, metavar="PCT",
                    help="with --coverage, fail under this percentage (default 100)")
@@ -22,11 +22,11 @@ def register(sub: Any) -> None:
 
 
 def run(args: Any) -> int:
-    from espolicy.commands.loading import load_for_command
-    from espolicy.sources import bundled_dir
+    from espolicy.commands.loading import choose_policy, load_for_command
 
-    folder = Path(args.policy) if args.policy else bundled_dir("policy")
-    policy = load_for_command(folder, "espolicy test")
+    choice = choose_policy(args.policy)
+    folder = choice.folder
+    policy = load_for_command(choice, "espolicy test")
     if policy is None:
         return 2
     files = [Path(f) for f in args.files] if args.files else find_test_files(folder)
