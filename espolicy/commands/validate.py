@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if not files:  # a folder with no documents is not an error, but a pipeline should hear of it
         err("espolicy validate: warning: no .yaml, .yml, .json or .jsonl files under "
              + ", ".join(args.paths))
-    policy = load_for_command(args.policy, "espolicy validate", quiet=args.quiet)
+    policy = load_for_command(args.policy, "espolicy validate", quiet=args.quiet or args.format != "text")
     if policy is None:
         return EXIT_USAGE
     kinds = frozenset(args.kind or ())
