@@ -97,7 +97,8 @@ def test_a_failing_test_shows_expected_and_actual(tmp_path, capsys):
     assert "✗ Q6 wrong on purpose" in out and "t.yaml:12)" in out
     lines = [line.strip() for line in out.splitlines()]
     assert "outcome  - allow" in lines and "+ deny" in lines
-    assert "fired    - registered-after-warranty  (expected to fire; it did not)" in lines
+    assert ("fired    - registered-after-warranty  (expected to fire; it did not: its condition was false; "
+            "`espolicy explain DOC --rule registered-after-warranty` shows why)") in lines
     assert "term-beyond-five-years path  - /pack/generation" in lines and "+ /pack/term_years" in lines
     assert "fired    + g2-term-not-in-catalogue  (expected not to fire; it did)" in lines
     assert "fact service_last_day  - 2028-03-31" in lines and "+ 2031-03-31" in lines
