@@ -37,15 +37,15 @@ from typing import Any, Iterable
 
 import yaml
 
+from espolicy import pointers
+from espolicy.effects import FAIL_LEVELS, OUTCOMES, RULE_EFFECTS
 from espolicy.report import Report
 
 TEST_SUFFIXES = (".yaml", ".yml")
 _CASE_KEYS = {"name", "document", "base", "changes", "expect"}
 _EXPECT_KEYS = {"outcome", "fired", "not_fired", "exactly", "facts", "faq"}
 _FIRED_KEYS = {"rule", "effect", "path", "message"}
-_OUTCOMES = ("allow", "deny", "review", "invalid")
-EXACT_EFFECTS = ("deny", "review", "warn")   # what `exactly: true` compares; info only when listed
-_EFFECTS = ("deny", "review", "warn", "info")
+EXACT_EFFECTS = FAIL_LEVELS   # what `exactly: true` compares; info only when listed
 
 
 class CaseFileError(Exception):
@@ -251,9 +251,9 @@ def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> No
         key = sorted(map(str, unknown))[0]
         hint = did_you_mean(key, _EXPECT_KEYS)
         raise CaseFileError(file, line, f"test `{name}`: unknown key `{key}` in `expect`" + (f"; {hint}" if hint else ""))
-    if "outcome" in expect and expect["outcome"] not in _OUTCOMES:
+    if "outcome" in expect and expect["outcome"] not in OUTCOMES:
         raise CaseFileError(file, line, f"test `{name}`: outcome `{expect['outcome']}` is not one of "
-                            + ", ".join(_OUTCOMES))
+                            + ", ".join(OUTCOMES))
     for key in ("fired", "not_fired", "faq"):
         if key in expect and not isinstance(expect[key], list):
             raise CaseFileError(file, line, f"test `{name}`: `{key}` is a list")
@@ -266,7 +266,7 @@ def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> No
             raise CaseFileError(file, line, f"test `{name}`: `fired` lists rule ids")
     exactly = expect.get("exactly", False)
     if not (isinstance(exactly, bool) or (isinstance(exactly, list) and exactly
-                                          and all(e in _EFFECTS for e in exactly))):
+                                          and all(e in RULE_EFFECTS for e in exactly))):
         raise CaseFileError(file, line, f"test `{name}`: `exactly` is true (compare deny, review and warn "
                             "findings) or a list of effects to compare", "write `exactly: true`, or e.g. "
                             "`exactly: [deny, review, warn, info]` to count info findings too")
@@ -283,7 +283,7 @@ def apply_change(doc: Any, pointer: str, value: Any) -> Any:
         return copy.deepcopy(value)
     if not pointer.startswith("/"):
         raise ValueError("a JSON Pointer starts with `/`, e.g. `/pack/term_years`")
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    tokens = pointers.tokens(pointer)
     target = doc
     for depth, tok in enumerate(tokens[:-1]):
         if isinstance(target, dict):

@@ -12,16 +12,17 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from espolicy import pointers
 from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
 from espolicy.cache import compile_cached
+from espolicy.effects import OUTCOME_READERS, decision_of
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.limits import MAX_PRODUCT_BITS
 from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy, path_key
 from espolicy.lang.types import TList, TRecord, TSet, Type, strip_optional
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_PHASE2_EFFECTS = ("warn", "info")
 
 
 class CompileError(Exception):
@@ -47,11 +48,6 @@ def _lit(value: Any) -> str:
     if isinstance(value, _dt.time):
         return f"_time({value.hour:d}, {value.minute:d})"
     raise CompileError(f"unsupported literal {type(value).__name__}")
-
-
-def pointer_token(name: str) -> str:
-    """One JSON Pointer reference token (RFC 6901 escaping)."""
-    return name.replace("~", "~0").replace("/", "~1")
 
 
 def render_value(value: Any) -> str:
@@ -93,8 +89,7 @@ _RENDER: dict[type, Callable[[Any], str]] = {
 
 
 def _outcome(fired: list[tuple[int, Any, Any]], effects: tuple[str, ...]) -> str:
-    seen = {effects[i] for i, _, _ in fired}
-    return "deny" if "deny" in seen else "review" if "review" in seen else "allow"
+    return decision_of(effects[i] for i, _, _ in fired)
 
 
 @dataclass(frozen=True)
@@ -336,8 +331,8 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     run_e = _Emitter(value_names, consts, shape, in_message=False)
     msg_e = _Emitter(value_names, consts, shape, in_message=True)
     rules = [r for r in checked.rules if kind in r.kinds]
-    ordered = [r for r in rules if r.effect not in _PHASE2_EFFECTS or not _reads_outcome(r)] + \
-              [r for r in rules if r.effect in _PHASE2_EFFECTS and _reads_outcome(r)]
+    ordered = [r for r in rules if r.effect not in OUTCOME_READERS or not _reads_outcome(r)] + \
+              [r for r in rules if r.effect in OUTCOME_READERS and _reads_outcome(r)]
     lines = ["def run(d):"]
     for v in values:
         code = run_e.expr(v.decl.expr)
@@ -411,16 +406,16 @@ def _pointer(rule: ast.Rule, kind: str, checked: CheckedPolicy) -> Callable[[int
         if rule.each is not None:
             key = path_key(rule.each[1])
             if key and key.split(".")[0] in checked.shapes[kind].fields:
-                prefix = "".join("/" + pointer_token(n) for n in key.split("."))
+                prefix = "".join("/" + pointers.escape(n) for n in key.split("."))
                 return lambda i: f"{prefix}/{i}"
         return lambda i: ""
     names = rule.at.names
     if rule.each is not None and names[0] == rule.each[0]:
         key = path_key(rule.each[1]) or ""
-        prefix = "".join("/" + pointer_token(n) for n in key.split("."))
-        suffix = "".join("/" + pointer_token(n) for n in names[1:])
+        prefix = "".join("/" + pointers.escape(n) for n in key.split("."))
+        suffix = "".join("/" + pointers.escape(n) for n in names[1:])
         return lambda i: f"{prefix}/{i}{suffix}"
-    fixed = "".join("/" + pointer_token(n) for n in names)
+    fixed = "".join("/" + pointers.escape(n) for n in names)
     return lambda i: fixed
 
 

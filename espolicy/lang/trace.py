@@ -17,10 +17,10 @@ from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.builtins import BUILTINS
 from espolicy.lang.compile import render_value
+from espolicy.effects import OUTCOME_READERS, decision_of
 from espolicy.report import fact_value
 from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy
 
-_PHASE2_EFFECTS = ("warn", "info")
 _NOT_EVALUATED = object()
 
 
@@ -292,7 +292,7 @@ class DocumentTrace:
 
 
 def _outcome(effects: list[str]) -> str:
-    return "deny" if "deny" in effects else "review" if "review" in effects else "allow"
+    return decision_of(effects)
 
 
 def _reads_outcome(rule: ast.Rule) -> bool:
@@ -319,8 +319,8 @@ def trace_document(checked: CheckedPolicy, doc: Mapping[str, Any], evaluator: Ev
         value_traces.append(ValueTrace(d, value, when, node))
     traces = {id(r): RuleTrace(r, kind in r.kinds) for r in checked.rules}
     applying = [r for r in checked.rules if kind in r.kinds]
-    ordered = [r for r in applying if r.effect not in _PHASE2_EFFECTS or not _reads_outcome(r)] + \
-              [r for r in applying if r.effect in _PHASE2_EFFECTS and _reads_outcome(r)]
+    ordered = [r for r in applying if r.effect not in OUTCOME_READERS or not _reads_outcome(r)] + \
+              [r for r in applying if r.effect in OUTCOME_READERS and _reads_outcome(r)]
     fired: list[tuple[str, int | None]] = []
     effects: list[str] = []
     outcome_known = False
