@@ -63,8 +63,8 @@ def run_once(args: Any) -> int:
         return 2
     errors = unknown_rules(cases, (r.id for r in policy.rules))
     if errors:
-        for e in errors:
-            print(str(e), file=sys.stderr)
+        for problem in errors:
+            print(str(problem), file=sys.stderr)
         print(f"{len(errors)} error{'' if len(errors) == 1 else 's'} in the test files", file=sys.stderr)
         return 2
     chosen = select(cases, args.patterns)

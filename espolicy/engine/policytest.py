@@ -149,7 +149,8 @@ def load_cases(path: Path) -> list[Case]:
     if not isinstance(tests, list):
         raise CaseFileError(file, _line_of(node, "tests"), "`tests:` is a list of test cases (`- name: …`)")
     nodes = list(tests_node.value) if isinstance(tests_node, yaml.SequenceNode) else []
-    cases, names = [], {}
+    cases: list[Case] = []
+    names: dict[str, int] = {}
     for i, raw in enumerate(tests):
         line = nodes[i].start_mark.line + 1 if i < len(nodes) else 1
         case = _case(raw, documents, file, line)
@@ -189,7 +190,7 @@ def unknown_rules(cases: Iterable[Case], rule_ids: Iterable[str]) -> list[CaseFi
     return errors
 
 
-def _value_node(node: yaml.Node, key: str) -> yaml.Node | None:
+def _value_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if k.value == key:
@@ -197,7 +198,7 @@ def _value_node(node: yaml.Node, key: str) -> yaml.Node | None:
     return None
 
 
-def _line_of(node: yaml.Node, key: str) -> int:
+def _line_of(node: yaml.Node | None, key: str) -> int:
     v = _value_node(node, key)
     return v.start_mark.line + 1 if v is not None else 1
 
