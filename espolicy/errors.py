@@ -17,6 +17,10 @@ class Span:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
+    def span_end_before(self, other: "Span") -> bool:
+        """This span ends on `other`'s line before `other` starts (both marks fit in one row)."""
+        return self.end_line == other.line and self.end_column <= other.column
+
 
 @dataclass(frozen=True)
 class Label:
@@ -42,10 +46,13 @@ def _underline(source_line: str, column: int, width_chars: int, mark: str) -> st
     return pad + mark * max(1, display_width(under))
 
 
+def _width(span: Span) -> int:
+    """Characters the span covers on its first line (at least one)."""
+    return span.end_column - span.column if span.end_line == span.line and span.end_column > span.column else 1
+
+
 def _excerpt(span: Span, text: str, mark: str, label: str = "") -> str:
-    width = 1
-    if span.end_line == span.line and span.end_column > span.column:
-        width = span.end_column - span.column
+    width = _width(span)
     line = text.rstrip("\n")
     under = _underline(line, span.column, width, mark)
     return f"{span.line:>5} | {line}\n{' ' * 5} | {under}" + (f" {label}" if label else "")
@@ -66,12 +73,24 @@ class Diagnostic:
 
     def excerpt(self) -> str:
         """The source line with a caret under the span (placed by display width), then each label's
-        line with `-` under it and its text (empty when unknown)."""
+        line with `-` under it and its text (on the primary line: both marks in one row, the label's
+        text below its mark). Empty when the source is unknown."""
         parts = []
-        if self.span is not None and self.source_line is not None:
-            parts.append(_excerpt(self.span, self.source_line, "^"))
+        primary = self.span is not None and self.source_line is not None
+        if primary:
+            parts.append(_excerpt(self.span, self.source_line, "^"))  # type: ignore[arg-type]
         for label in self.labels:
-            if label.source_line is not None:
+            if label.source_line is None:
+                continue
+            if primary and self.span is not None and label.span.line == self.span.line \
+                    and label.span.span_end_before(self.span):
+                head, _, row = parts[0].partition("\n")
+                marks = _underline(label.source_line, label.span.column, _width(label.span), "-")
+                merged = marks + row[len(marks) + 8:] if len(row) - 8 > len(marks) else marks
+                lead = " " * 5 + " | "
+                pad = marks[:len(marks) - len(marks.lstrip(" \t"))]
+                parts[0] = f"{head}\n{lead}{merged}\n{lead}{pad}{label.message}"
+            else:
                 parts.append(_excerpt(label.span, label.source_line, "-", label.message))
         return "\n".join(parts)
 

@@ -1,6 +1,7 @@
 """Rule-file text → AST (`ast.Module`). Syntax errors become `PolicyError`s with file:line:column."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import threading
@@ -77,33 +78,56 @@ def _hint_for(token: Token | None, expected: set[str]) -> str | None:
     return None
 
 
+_MAX_SYNTAX_ERRORS = 50
+
+
 def parse(source: str, file: str = "<policy>") -> ast.Module:
-    """Parse one rule file; raises PolicyError on any syntax or literal error."""
-    try:
-        tree = _lark().parse(source, start="start")
-    except UnexpectedInput as e:
-        raise PolicyError([_syntax_diagnostic(e, source, file)]) from None
-    except RecursionError:
-        raise PolicyError([diagnostic("too-deep", "the rule file is nested too deeply to read",
-                                      ast.Span(file, 1, 1, 1, 2), source)]) from None
+    """Parse one rule file; raises PolicyError with every syntax and literal error it can find: after
+    a syntax error the parser reads on from the next declaration."""
+    errors: list[Diagnostic] = []
+    text = source
+    while True:
+        try:
+            tree = _lark().parse(text, start="start")
+            break
+        except UnexpectedInput as e:
+            from espolicy.lang.syntaxhints import blank, declaration_bounds, error_offset
+            errors.append(_syntax_diagnostic(e, source, file) if text == source else
+                          _syntax_diagnostic(e, text, file, source))
+            offset = error_offset(e, text)
+            start, end = declaration_bounds(text, offset)
+            if end <= start or len(errors) >= _MAX_SYNTAX_ERRORS:
+                raise PolicyError(errors) from None
+            text = blank(text, start, end)
+        except RecursionError:
+            raise PolicyError(errors + [diagnostic("too-deep", "the rule file is nested too deeply to read",
+                                                   ast.Span(file, 1, 1, 1, 2), source)]) from None
+    from espolicy.lang.syntaxhints import glued_keywords
+    errors += glued_keywords(text, list(tree.scan_values(lambda v: isinstance(v, Token))), file)
     deep = _too_deep(tree, file, 0, 0)
     if deep is not None:
-        raise PolicyError([diagnostic(deep.code, deep.message, deep.span, source, deep.hint)])
-    try:
-        decls = _Builder(file, source).transform(tree)
-    except VisitError as e:
-        inner = e.orig_exc
-        if isinstance(inner, _Failure):
-            raise PolicyError([diagnostic(inner.code, inner.message, inner.span, source, inner.hint)]) from None
-        if isinstance(inner, PolicyError):
-            raise inner from None
-        if isinstance(inner, RecursionError):
-            raise PolicyError([diagnostic("too-deep", "an expression is nested too deeply",
-                                          ast.Span(file, 1, 1, 1, 2), source)]) from None
-        raise
-    except RecursionError:
-        raise PolicyError([diagnostic("too-deep", "an expression is nested too deeply",
-                                      ast.Span(file, 1, 1, 1, 2), source)]) from None
+        raise PolicyError(errors + [diagnostic(deep.code, deep.message, deep.span, source, deep.hint)])
+    builder = _Builder(file, source)
+    decls = []
+    for child in tree.children:
+        try:
+            decls.append(builder.transform(child))
+        except VisitError as e:
+            inner = e.orig_exc
+            if isinstance(inner, _Failure):
+                errors.append(diagnostic(inner.code, inner.message, inner.span, source, inner.hint))
+            elif isinstance(inner, PolicyError):
+                errors += inner.diagnostics
+            elif isinstance(inner, RecursionError):
+                errors.append(diagnostic("too-deep", "an expression is nested too deeply",
+                                         ast.Span(file, 1, 1, 1, 2), source))
+            else:
+                raise
+        except RecursionError:
+            errors.append(diagnostic("too-deep", "an expression is nested too deeply",
+                                     ast.Span(file, 1, 1, 1, 2), source))
+    if errors:
+        raise PolicyError(sorted(errors, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0)))
     return ast.Module(file, source, tuple(decls))
 
 
@@ -133,7 +157,18 @@ def _too_deep(tree: Tree, file: str, line: int, shift: int) -> _Failure | None:
     return None
 
 
-def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
+def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str, original: str | None = None) -> Diagnostic:
+    """The diagnostic of a Lark error in `source` (the text as read, or with broken declarations
+    blanked: then `original` is the text as written, whose lines the excerpt shows)."""
+    d = _read_error(e, source, file)
+    if original is None or d.span is None:
+        return d
+    from espolicy.errors import Label, source_line
+    return dataclasses.replace(d, source_line=source_line(original, d.span.line), labels=tuple(
+        Label(lb.span, lb.message, source_line(original, lb.span.line)) for lb in d.labels))
+
+
+def _read_error(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
     from espolicy.lang.syntaxhints import teach
     taught = teach(e, source, file, _WORDS)  # common mistakes, explained (espolicy/syntaxhints.py)
     if taught is not None:
@@ -229,7 +264,13 @@ class _Builder(Transformer):
         return ("effect", (str(effect), cond), self._s(meta))
 
     def faq_clause(self, meta: Any, *refs: Token) -> tuple[str, Any, ast.Span]:
+        from espolicy.lang.typecheck import FAQ_QUESTIONS
         names = tuple(str(r) for r in refs if r is not None and r.type == "FAQ_REF")
+        for r in refs:
+            if r is not None and r.type == "FAQ_REF" and str(r) not in FAQ_QUESTIONS:
+                raise _Failure("unknown-faq", f"`{r}` is not a question of the FAQ (Q1 to Q17)", _tspan(self.file, r),
+                               "cite the question the rule implements, Q1 to Q17, or write `faq none` for a "
+                               "data-consistency rule")
         return ("faq", names, self._s(meta))
 
     def field_path(self, meta: Any, *names: Token) -> ast.FieldPath:
@@ -407,8 +448,11 @@ class _Builder(Transformer):
             tree = _lark().parse(text, start="expr")
         except UnexpectedInput as e:
             c = col + max(0, (getattr(e, "column", 1) or 1) - 1)
-            raise _Failure("bad-text", f"cannot read `{{{text}}}` in this text",
-                           ast.Span(self.file, line, c, line, c + 1)) from None
+            raise _Failure("bad-text", f"cannot read `{{{text}}}` in this text: {_inner_reason(e, text)}",
+                           ast.Span(self.file, line, c, line, c + 1),
+                           "a `{…}` holds one field, fact, constant or expression; to write a brace itself, "
+                           "double it (`{{` or `}}`); for a longer value, name it with `let NAME for KIND = …` "
+                           "and write `{NAME}`") from None
         deep = _too_deep(tree, self.file, line, col - 1)
         if deep is not None:
             raise deep
@@ -416,6 +460,16 @@ class _Builder(Transformer):
             return _Shifted(self.file, self.source, line, col - 1).transform(tree)
         except VisitError as e:
             raise e.orig_exc from None
+
+
+def _inner_reason(e: UnexpectedInput, text: str) -> str:
+    """Why an interpolation cannot be read, in a few words."""
+    if isinstance(e, UnexpectedToken) and e.token.type != "$END":
+        before = text[:e.token.start_pos or 0].strip()
+        return f"`{e.token}` cannot follow `{before}`" if before else f"it cannot start with `{e.token}`"
+    if isinstance(e, UnexpectedCharacters):
+        return f"`{text[e.pos_in_stream]}` cannot stand here"
+    return "the expression stops too early"
 
 
 class _Shifted(_Builder):

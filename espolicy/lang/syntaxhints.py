@@ -17,6 +17,11 @@ parser met (the token or character), what it expected (terminal names), and the 
 | an unterminated text | `message en "Hello` | the closing quote is missing |
 | a bad FAQ reference | `faq 6`, `faq q6`, `faq` then `at` | FAQ references look like Q6 |
 | an incomplete expression | `deny when x >` then `faq Q1` | the condition stops after `>` |
+| a `(` or `[` left open | `days_between(a, b` then `rule` | where the `)` goes, and where it was opened |
+| a keyword run into a name | `whenpack.x`, `forregistration` | write `when pack` |
+
+`parse` recovers at declarations: after an error it blanks the declaration (`declaration_bounds`)
+and reads on, so one run reports the first error of every broken declaration.
 """
 from __future__ import annotations
 
@@ -80,6 +85,10 @@ def _words(expected: set[str], words: dict[str, str]) -> str:
 
 def teach(e: UnexpectedInput, source: str, file: str, words: dict[str, str]) -> Diagnostic | None:
     """A diagnostic for a recognised mistake, or None to let the parser describe the error plainly."""
+    if isinstance(e, (UnexpectedToken, UnexpectedEOF)):
+        unclosed = _unclosed_bracket(e, source, file)
+        if unclosed is not None:
+            return unclosed
     if isinstance(e, UnexpectedCharacters):
         return _characters(e, source, file, words)
     if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
@@ -285,3 +294,164 @@ def _code_of(line: str) -> str:
         elif ch == "#":
             return line[:i]
     return line
+
+
+# ---------------------------------------------------------------- brackets left open
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def open_brackets(source: str, start: int, end: int) -> list[tuple[str, int]]:
+    """The brackets opened in `source[start:end]` and not closed there, outermost first, as
+    (bracket, offset); texts and comments are skipped."""
+    stack: list[tuple[str, int]] = []
+    i = start
+    while i < end:
+        ch = source[i]
+        if ch == '"':
+            i += 1
+            while i < end and source[i] not in '"\n':
+                i += 2 if source[i] == "\\" else 1
+        elif ch == "#":
+            while i < end and source[i] != "\n":
+                i += 1
+        elif ch in _PAIRS:
+            stack.append((ch, i))
+        elif ch in ")]}":
+            if stack and _PAIRS[stack[-1][0]] == ch:
+                stack.pop()
+        i += 1
+    return stack
+
+
+def position(source: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = source.count("\n", 0, offset) + 1
+    return line, offset - (source.rfind("\n", 0, offset) + 1) + 1
+
+
+_DECL_LINE = re.compile(r"^(policy|const|table|fact|let|rule)\b", re.M)
+
+
+def declaration_bounds(source: str, offset: int) -> tuple[int, int]:
+    """Where the declaration an error at `offset` belongs to starts and ends (the next declaration
+    at the start of a line). An error on the first word of a declaration belongs to the one before:
+    that one was left unfinished."""
+    starts = [m.start() for m in _DECL_LINE.finditer(source)]
+    before = [s for s in starts if s < offset]
+    start = before[-1] if before else 0
+    after = [s for s in starts if s >= offset and s > start]
+    return start, after[0] if after else len(source)
+
+
+def blank(source: str, start: int, end: int) -> str:
+    """`source` with `[start, end)` turned into spaces (line breaks kept, so positions stay)."""
+    return source[:start] + re.sub(r"[^\n]", " ", source[start:end]) + source[end:]
+
+
+def error_offset(e: UnexpectedInput, source: str) -> int:
+    """Where a Lark error stands in the text."""
+    if isinstance(e, UnexpectedToken) and e.token.type != "$END" and e.token.start_pos is not None:
+        return e.token.start_pos
+    if isinstance(e, UnexpectedCharacters):
+        return e.pos_in_stream
+    return len(source)
+
+
+def _unclosed_bracket(e: UnexpectedInput, source: str, file: str) -> Diagnostic | None:
+    """A `(`, `[` or `{` of the current declaration left open, when the error comes where the next
+    clause or declaration (or the end) begins: the open bracket is the mistake, not the word."""
+    offset = error_offset(e, source)
+    at_eof = offset >= len(source) or not source[offset:].strip()
+    tok = e.token if isinstance(e, UnexpectedToken) else None
+    word = str(tok) if tok is not None and tok.type != "$END" else ""
+    starts_next = at_eof or word in ("}",) or word in _CLAUSE_WORDS or word in _DECL_WORDS
+    if not starts_next or (word == "}" and not _inner_is(source, offset, "(")):
+        return None
+    start, _ = declaration_bounds(source, offset)
+    if word in _DECL_WORDS and start >= offset:
+        return None
+    stack = open_brackets(source, start, offset)
+    if not stack:
+        return None
+    bracket, at = stack[-1]
+    if bracket == "{" and not (at_eof or word in _DECL_WORDS):
+        return None
+    closing = _PAIRS[bracket]
+    line, col = position(source, offset)
+    last, end = _end_of_code_before(source, line, col)
+    open_line, open_col = position(source, at)
+    before = f"before `{word}` on line {line}" if word else "before the end of the file"
+    if bracket == "{":
+        m = _DECL_LINE.match(source, start)
+        header = re.match(r"(rule|table)[ \t]+([A-Za-z_][A-Za-z0-9_-]*)", source[start:])
+        what = f"{header.group(1)} `{header.group(2)}`" if header and m else "this `{`"
+        message = f"{what} (opened on line {open_line}) has no closing `}}` {before}"
+        hint = f"add `}}` after line {last} to close {what}"
+    else:
+        message = f"`{bracket}` on line {open_line} has no closing `{closing}` {before}"
+        tail = _last_word(source, last, end)
+        hint = f"add `{closing}` at the end of line {last}" + (f", after `{tail}`" if tail else "")
+    return diagnostic("syntax", message, _span(file, last, end), source, hint,
+                      labels=((_span(file, open_line, open_col), f"`{bracket}` opened here"),))
+
+
+_CLAUSE_WORDS = {"for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice"}
+_DECL_WORDS = {"policy", "const", "table", "fact", "let", "rule"}
+
+
+def _inner_is(source: str, offset: int, bracket: str) -> bool:
+    start, _ = declaration_bounds(source, offset)
+    stack = open_brackets(source, start, offset)
+    return bool(stack) and stack[-1][0] == bracket
+
+
+def _last_word(source: str, line: int, end_col: int) -> str:
+    text = (source.splitlines() or [""])[line - 1][:end_col - 1]
+    m = re.search(r"(\S+)\s*$", text)
+    return m.group(1)[-30:] if m else ""
+
+
+# ---------------------------------------------------------------- keywords run into names
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def glued_keywords(source: str, tokens: list[Token], file: str) -> list[Diagnostic]:
+    """Keywords written against the next or previous word (`whenpack.x`, `forregistration`): the
+    lexer splits them without complaint, so they are found in the text between the kept tokens
+    (the keywords, operators and punctuation) and named as the error they are."""
+    out = []
+    spans = sorted((t.start_pos, t.end_pos) for t in tokens if t.start_pos is not None and t.end_pos is not None)
+    gaps, pos = [], 0
+    for s, e in spans:
+        if s > pos:
+            gaps.append((pos, s))
+        pos = max(pos, e)
+    gaps.append((pos, len(source)))
+    for gs, ge in gaps:
+        text = source[gs:ge]
+        code = re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)
+        for m in _WORD.finditer(code):
+            ws, we = gs + m.start(), gs + m.end()
+            joined_before = ws > 0 and (source[ws - 1].isalnum() or source[ws - 1] == "_")
+            joined_after = we < len(source) and (source[we].isalnum() or source[we] == "_")
+            if m.group() in ALL_KEYWORDS | _DECL_WORDS | _CLAUSE_WORDS and not joined_before and not joined_after:
+                continue
+            word_start = ws
+            while word_start > 0 and (source[word_start - 1].isalnum() or source[word_start - 1] in "_."):
+                word_start -= 1
+            word_end = we
+            while word_end < len(source) and (source[word_end].isalnum() or source[word_end] in "_"):
+                word_end += 1
+            whole = source[word_start:word_end]
+            keyword = next((k for k in sorted(ALL_KEYWORDS | _DECL_WORDS | _CLAUSE_WORDS, key=len, reverse=True)
+                            if whole.startswith(k) and len(whole) > len(k)), None)
+            line, col = position(source, word_start)
+            split = f"{keyword} {whole[len(keyword):]}" if keyword else None
+            hint = f"write `{split}`: a keyword is a word of its own" if split else \
+                "separate the keywords with spaces"
+            out.append(diagnostic("syntax", f"`{whole}`: a keyword runs into the word after it", _span(
+                file, line, col, len(whole)), source, hint))
+            break
+    return out

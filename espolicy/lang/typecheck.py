@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from espolicy.effects import DECISIONS
-from espolicy.lang import ast
+from espolicy.lang import ast, unparse
 from espolicy.lang.builtins import BUILTINS
 from espolicy.errors import Diagnostic, PolicyError, diagnostic
 from espolicy.fuzzy import did_you_mean
@@ -86,6 +86,7 @@ class Checker:
         self.value_decls: dict[tuple[str, str], ast.Value] = {}
         self.value_types: dict[tuple[str, str], Type] = {}
         self._in_progress: list[tuple[str, str]] = []
+        self._quantified: dict[str, ast.Quant] = {}  # variables of quantifiers already read, for hints
 
     # ---- reporting ----
     def error(self, code: str, message: str, span: ast.Span | None, hint: str | None = None) -> Type:
@@ -198,6 +199,7 @@ class Checker:
 
     # ---- rules ----
     def _rule(self, rule: ast.Rule) -> None:
+        self._quantified = {}
         for ref in rule.faq:
             if ref not in FAQ_QUESTIONS:
                 self.error("unknown-faq", f"`{ref}` is not a question of the FAQ (Q1 to Q17)", rule.span)
@@ -319,6 +321,16 @@ class Checker:
         return self._unknown_name(e, scope)
 
     def _unknown_name(self, e: ast.Name, scope: _Scope) -> Type:
+        quant = self._quantified.get(e.name)
+        if quant is not None and quant.span.file == e.span.file and \
+                (quant.span.end_line, quant.span.end_column) <= (e.span.line, e.span.column):
+            head = f"{quant.kind} {quant.var} in {unparse.expr(quant.seq)}:"
+            src = self.sources.get(e.span.file)
+            self.errors.append(diagnostic(
+                "unknown-name", f"`{e.name}` is known only inside `{head} …`, which ends before this", e.span, src,
+                f"put the whole condition of `{quant.kind}` in parentheses: `{head} (… and …)`",
+                labels=((quant.span, f"`{e.name}` is bound only in here"),)))
+            return ANY
         pool = set(scope.locals) | set(self.consts)
         if scope.kind:
             pool |= set(self.shapes[scope.kind].fields) | {n for k, n in self.value_decls if k == scope.kind}
@@ -380,10 +392,20 @@ class Checker:
             self.error("type", f"{what}, not {t.describe()}", e.span, hint)
 
     def _arith(self, e: ast.Arith, scope: _Scope) -> _Typed:
-        hint = "for dates use add_days(date, n) or days_between(a, b)"
-        for side in (e.left, e.right):
-            self._want(self.expr(side, scope).type, TInt, side, f"`{e.op}` works on numbers", hint)
-        return _Typed(INT)
+        types = [(self.expr(side, scope).type, side) for side in (e.left, e.right)]
+        for t, side in types:
+            if isinstance(t, TAny) or self._optional(t, side):
+                return _Typed(ANY)
+        wrong = [(t, side) for t, side in types if not isinstance(strip_optional(t), TInt)]
+        if not wrong:
+            return _Typed(INT)
+        t, side = wrong[0]
+        if any(isinstance(strip_optional(t), TStr) for t, _ in types):
+            hint = "to join texts, write one text with `{…}` in it, e.g. `\"{server.model}-x\"`"
+        else:
+            hint = "for dates use add_days(date, n) or days_between(a, b)"
+        self.error("type", f"`{e.op}` works on numbers, not {t.describe()}", side.span, hint)
+        return _Typed(ANY)  # one error for the expression: what contains it is not judged again
 
     def _compare(self, e: ast.Compare, scope: _Scope) -> _Typed:
         lt, rt = self.expr(e.left, scope).type, self.expr(e.right, scope).type
@@ -398,7 +420,7 @@ class Checker:
         if e.op in ("==", "!="):
             if not compatible(lt, rt):
                 self.error("type", f"`{e.op}` compares {lt.describe()} with {rt.describe()}", e.span,
-                           "both sides must be of the same type")
+                           _quoted_literal(e, lt, rt) or "both sides must be of the same type")
             self._enum_literal(lt, e.right)
             self._enum_literal(rt, e.left)
             return _Typed(BOOL)
@@ -409,6 +431,7 @@ class Checker:
             if not (isinstance(lt, _ORDERED) and type(lt) is type(rt)):
                 self.error("type", f"`{e.op}` orders two numbers, dates, moments or times of day, "
                            f"not {lt.describe()} and {rt.describe()}", e.span,
+                           _quoted_literal(e, lt, rt) or
                            "to compare a date with a number of days, use days_between or add_days")
         return _Typed(BOOL)
 
@@ -482,6 +505,7 @@ class Checker:
         return _Typed(TOptional(t) if optional else t)
 
     def _quant(self, e: ast.Quant, scope: _Scope) -> _Typed:
+        self._quantified[e.var] = e
         t = self.expr(e.seq, scope).type
         item: Type = ANY
         if not self._optional(t, e.seq):
@@ -511,6 +535,22 @@ class Checker:
             elif isinstance(t, TAny):
                 t = base(it)
         return t
+
+
+def _quoted_literal(e: ast.Compare, lt: Type, rt: Type) -> str | None:
+    """`date > "2026-01-01"`: the help for a date or time written in quotes (a text)."""
+    for t, other in ((lt, e.right), (rt, e.left)):
+        if isinstance(other, ast.Literal) and isinstance(other.value, str):
+            value = other.value
+            kind = {TDate: "date", TTime: "time of day"}.get(type(strip_optional(t)))
+            if kind is None:
+                continue
+            try:
+                (_dt.date.fromisoformat if kind == "date" else _dt.time.fromisoformat)(value)
+            except ValueError:
+                continue
+            return f"remove the quotes: a {kind} is written bare, `{value}` (in quotes it is a text)"
+    return None
 
 
 def _field_type(f: Field) -> Type:
