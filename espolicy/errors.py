@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -150,3 +151,9 @@ def diagnostic(code: str, message: str, span: Span | None, source: str | None,
     text = source_line(source, span.line) if (span and source is not None) else None
     marks = tuple(Label(s, m, source_line(source, s.line) if source is not None else None) for s, m in labels)
     return Diagnostic(severity, code, message, span, hint, text, marks)
+
+
+def in_order(diagnostics: "Iterable[Diagnostic]") -> list[Diagnostic]:
+    """Errors before warnings, then by file, line and column: the one order every tool reports in."""
+    return sorted(diagnostics, key=lambda d: (d.severity != "error", d.span.file if d.span else "",
+                                              d.span.line if d.span else 0, d.span.column if d.span else 0))

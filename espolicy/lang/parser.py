@@ -6,13 +6,13 @@ import datetime as _dt
 import json
 import threading
 from importlib import resources
-from typing import Any
+from typing import Any, Iterable
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from espolicy.lang import ast
-from espolicy.errors import Diagnostic, PolicyError, diagnostic
+from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.limits import MAX_EXPRESSION_DEPTH
 
 _lock = threading.Lock()
@@ -127,8 +127,21 @@ def parse(source: str, file: str = "<policy>") -> ast.Module:
             errors.append(diagnostic("too-deep", "an expression is nested too deeply",
                                      ast.Span(file, 1, 1, 1, 2), source))
     if errors:
-        raise PolicyError(sorted(errors, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0)))
+        raise PolicyError(in_order(errors))
     return ast.Module(file, source, tuple(decls))
+
+
+def parse_sources(sources: Iterable[tuple[str, str]]) -> list[ast.Module]:
+    """Parse every (file, text); PolicyError with the errors of all the files, in order."""
+    modules, errors = [], []
+    for file, text in sources:
+        try:
+            modules.append(parse(text, file))
+        except PolicyError as e:
+            errors += e.diagnostics
+    if errors:
+        raise PolicyError(in_order(errors))
+    return modules
 
 
 # Rules of the grammar that are not expressions: they do not count towards an expression's depth.

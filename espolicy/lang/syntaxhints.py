@@ -386,10 +386,12 @@ def _unclosed_bracket(e: UnexpectedInput, source: str, file: str) -> Diagnostic 
         m = _DECL_LINE.match(source, start)
         header = re.match(r"(rule|table)[ \t]+([A-Za-z_][A-Za-z0-9_-]*)", source[start:])
         what = f"{header.group(1)} `{header.group(2)}`" if header and m else "this `{`"
-        message = f"{what} (opened on line {open_line}) has no closing `}}` {before}"
+        message = f"{what} (opened on line {open_line}) has no closing `}}` {before}" if word else \
+            f"the file ends too early: {what} (opened on line {open_line}) has no closing `}}`"
         hint = f"add `}}` after line {last} to close {what}"
     else:
-        message = f"`{bracket}` on line {open_line} has no closing `{closing}` {before}"
+        message = f"`{bracket}` on line {open_line} has no closing `{closing}` {before}" if word else \
+            f"the file ends too early: `{bracket}` on line {open_line} has no closing `{closing}`"
         tail = _last_word(source, last, end)
         hint = f"add `{closing}` at the end of line {last}" + (f", after `{tail}`" if tail else "")
     return diagnostic("syntax", message, _span(file, last, end), source, hint,

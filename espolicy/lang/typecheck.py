@@ -10,7 +10,7 @@ from typing import Iterable, Mapping
 from espolicy.effects import DECISIONS
 from espolicy.lang import ast, unparse
 from espolicy.lang.builtins import BUILTINS
-from espolicy.errors import Diagnostic, PolicyError, diagnostic
+from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.fuzzy import did_you_mean
 from espolicy.lang.types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
                     TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional)
@@ -112,7 +112,7 @@ class Checker:
             seen.setdefault(rule.id, rule)
             self._rule(rule)
         if self.errors:
-            raise PolicyError(self.errors)
+            raise PolicyError(in_order(self.errors))
         return CheckedPolicy(name, self.modules, tuple(self.const_decls.values()),
                              {k: tuple(v) for k, v in order.items()}, tuple(rules), self.shapes)
 
