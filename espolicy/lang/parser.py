@@ -102,11 +102,11 @@ def parse(source: str, file: str = "<policy>") -> ast.Module:
         except RecursionError:
             raise PolicyError(errors + [diagnostic("too-deep", "the rule file is nested too deeply to read",
                                                    ast.Span(file, 1, 1, 1, 2), source)]) from None
-    from espolicy.lang.syntaxhints import glued_keywords
-    errors += glued_keywords(text, list(tree.scan_values(lambda v: isinstance(v, Token))), file)
     deep = _too_deep(tree, file, 0, 0)
     if deep is not None:
         raise PolicyError(errors + [diagnostic(deep.code, deep.message, deep.span, source, deep.hint)])
+    from espolicy.lang.syntaxhints import glued_keywords
+    errors += glued_keywords(text, _tokens(tree), file)
     builder = _Builder(file, source)
     decls = []
     for child in tree.children:
@@ -129,6 +129,19 @@ def parse(source: str, file: str = "<policy>") -> ast.Module:
     if errors:
         raise PolicyError(in_order(errors))
     return ast.Module(file, source, tuple(decls))
+
+
+def _tokens(tree: Tree) -> list[Token]:
+    """The tokens the tree keeps, found without recursion."""
+    out, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append(child)
+            elif isinstance(child, Token):
+                out.append(child)
+    return out
 
 
 def parse_sources(sources: Iterable[tuple[str, str]]) -> list[ast.Module]:
