@@ -131,6 +131,32 @@ def parse(source: str, file: str = "<policy>") -> ast.Module:
     return ast.Module(file, source, tuple(decls))
 
 
+def parse_expression(text: str, file: str = "<expr>") -> ast.Expr:
+    """Parse one expression of the language (for `espolicy eval`); PolicyError when it cannot be read."""
+    try:
+        tree = _lark().parse(text, start="expr")
+    except UnexpectedInput as e:
+        raise PolicyError([_syntax_diagnostic(e, text, file)]) from None
+    except RecursionError:
+        raise PolicyError([diagnostic("too-deep", "the expression is nested too deeply to read",
+                                      ast.Span(file, 1, 1, 1, 2), text)]) from None
+    deep = _too_deep(tree, file, 0, 0)
+    if deep is not None:
+        raise PolicyError([diagnostic(deep.code, deep.message, deep.span, text, deep.hint)])
+    from espolicy.lang.syntaxhints import glued_keywords
+    glued = glued_keywords(text, _tokens(tree), file)
+    if glued:
+        raise PolicyError(glued)
+    try:
+        expr: ast.Expr = _Builder(file, text).transform(tree)
+    except VisitError as e:
+        inner = e.orig_exc
+        if isinstance(inner, _Failure):
+            raise PolicyError([diagnostic(inner.code, inner.message, inner.span, text, inner.hint)]) from None
+        raise
+    return expr
+
+
 def _tokens(tree: Tree) -> list[Token]:
     """The tokens the tree keeps, found without recursion."""
     out, stack = [], [tree]

@@ -577,3 +577,16 @@ def _fields_along(t: Type, names: list[str]) -> list[str]:
 def check(modules: Iterable[ast.Module], shapes: Mapping[str, TRecord]) -> CheckedPolicy:
     """Type-check `modules` against the document `shapes` (kind -> record type)."""
     return Checker(modules, shapes).check()
+
+
+def type_of(checked: CheckedPolicy, e: ast.Expr, kind: str | None, source: str) -> Type:
+    """The type of expression `e` (whose text is `source`) for documents of `kind` (None: constants
+    only), reading the policy's fields, facts, lets, constants and `outcome`; PolicyError if it
+    does not type-check."""
+    checker = Checker(checked.modules, checked.shapes)
+    checker.check()
+    checker.sources[e.span.file] = source
+    t = checker.expr(e, _Scope(kind or "", allow_outcome=kind is not None)).type
+    if checker.errors:
+        raise PolicyError(in_order(checker.errors))
+    return t
