@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -66,16 +67,19 @@ def not_utf8(file: str, data: bytes, offset: int) -> Diagnostic:
     end = data.find(b"\n", offset)
     raw_line = data[start:end if end >= 0 else len(data)]
     column = len(data[start:offset].decode("utf-8", errors="replace")) + 1
-    guess = next((name for codec, name in (("cp932", "Shift-JIS"), ("euc_jp", "EUC-JP"))
-                  if _decodes(data, codec)), None)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        guess: str | None = "UTF-16"
+    else:
+        guess = next((name for codec, name in (("cp932", "Shift-JIS"), ("euc_jp", "EUC-JP"))
+                      if _decodes(data, codec)), None)
     as_read = f" (it reads as {guess})" if guess else ""
     span = Span(file, line, column, line, column + 1)
-    text = raw_line.decode("utf-8", errors="replace").rstrip("\r")
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", raw_line.decode("utf-8", errors="replace").rstrip("\r"))
     return Diagnostic("error", "encoding",
                       f"`{Path(file).name}` is not UTF-8{as_read}: byte 0x{data[offset]:02x} on line {line} "
                       "cannot be read", span,
-                      "save the file as UTF-8 (in most editors: Save with Encoding → UTF-8); rule files are "
-                      "always UTF-8", text)
+                      "save the file as UTF-8 (in most editors: Save with Encoding → UTF-8): espolicy reads "
+                      "UTF-8 only", None if guess == "UTF-16" else text)
 
 
 def _decodes(data: bytes, codec: str) -> bool:

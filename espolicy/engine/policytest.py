@@ -89,7 +89,8 @@ def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) 
         key = loader.construct_object(key_node, deep=True)
         if key in seen:
             raise CaseFileError(loader.name, key_node.start_mark.line + 1, f"`{key}` is given twice "
-                                f"(first on line {seen[key]})")
+                                f"(first on line {seen[key]})", "keep one of them: a test that says a thing twice "
+                                "says nothing")
         seen[key] = key_node.start_mark.line + 1
     return yaml.SafeLoader.construct_mapping(loader, node, deep=True)
 
@@ -116,9 +117,16 @@ def load_cases(path: Path) -> list[Case]:
     """The test cases of one file; CaseFileError when the file is not a valid test file."""
     file = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise CaseFileError(file, None, f"cannot read the file: {e}") from None
+        data = path.read_bytes()
+    except OSError as e:
+        raise CaseFileError(file, None, f"cannot read the file: {e.strerror or e}",
+                            "check that the file exists and that you may read it") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        from espolicy.sources import not_utf8
+        d = not_utf8(file, data, e.start)
+        raise CaseFileError(file, d.span.line if d.span else None, d.message, d.hint) from None
     loader = _Loader(text)
     loader.name = file
     try:
@@ -127,7 +135,9 @@ def load_cases(path: Path) -> list[Case]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise CaseFileError(file, mark.line + 1 if mark else None,
-                            f"not valid YAML: {getattr(e, 'problem', None) or e}") from None
+                            f"not valid YAML: {getattr(e, 'problem', None) or e}",
+                            "look for an unclosed `{` or `[`, a tab in the indentation, or a `:` inside an "
+                            "unquoted value") from None
     finally:
         loader.dispose()
     if data is None:
@@ -137,17 +147,20 @@ def load_cases(path: Path) -> list[Case]:
     elif isinstance(data, dict):
         unknown = set(data) - {"documents", "tests"}
         if unknown:
-            raise CaseFileError(file, 1, f"unknown section `{sorted(unknown)[0]}`; a test file has `documents:` "
-                                "(optional) and `tests:`")
+            raise CaseFileError(file, 1, f"unknown section `{sorted(unknown)[0]}`",
+                                "a test file has `documents:` (optional) and `tests:`")
         tests_node = _value_node(node, "tests")
     else:
-        raise CaseFileError(file, 1, "a test file is a mapping with `tests:` (and optionally `documents:`)")
+        raise CaseFileError(file, 1, "a test file is a mapping with `tests:` (and optionally `documents:`)",
+                            "start the file with `tests:` and list the cases under it")
     documents = data.get("documents") or {}
     if not isinstance(documents, dict):
-        raise CaseFileError(file, _line_of(node, "documents"), "`documents:` maps names to documents")
+        raise CaseFileError(file, _line_of(node, "documents"), "`documents:` maps names to documents",
+                            "write `documents:` then `  NAME: {kind: …, …}`")
     tests = data.get("tests") or []
     if not isinstance(tests, list):
-        raise CaseFileError(file, _line_of(node, "tests"), "`tests:` is a list of test cases (`- name: …`)")
+        raise CaseFileError(file, _line_of(node, "tests"), "`tests:` is a list of test cases",
+                            "write each case as `- name: …` under `tests:`")
     nodes = list(tests_node.value) if isinstance(tests_node, yaml.SequenceNode) else []
     cases: list[Case] = []
     names: dict[str, int] = {}
@@ -156,7 +169,8 @@ def load_cases(path: Path) -> list[Case]:
         case = _case(raw, documents, file, line)
         case.rule_refs = _rule_refs(nodes[i]) if i < len(nodes) else []
         if case.name in names:
-            raise CaseFileError(file, line, f"test `{case.name}` is named twice (first on line {names[case.name]})")
+            raise CaseFileError(file, line, f"test `{case.name}` is named twice (first on line {names[case.name]})",
+                                "give every test its own name: the name is how a failure is found")
         names[case.name] = line
         cases.append(case)
     return cases
@@ -205,42 +219,51 @@ def _line_of(node: yaml.Node | None, key: str) -> int:
 
 def _case(raw: Any, documents: dict[str, Any], file: str, line: int) -> Case:
     if not isinstance(raw, dict):
-        raise CaseFileError(file, line, "a test case is a mapping with `name`, `document` or `base`, and `expect`")
+        raise CaseFileError(file, line, "a test case is a mapping",
+                            "write `- name: …`, then `base:` or `document:`, then `expect:`")
     unknown = set(raw) - _CASE_KEYS
     if unknown:
         from espolicy.fuzzy import did_you_mean
         key = sorted(map(str, unknown))[0]
         hint = did_you_mean(key, _CASE_KEYS)
-        raise CaseFileError(file, line, f"unknown key `{key}` in a test case" + (f"; {hint}" if hint else ""))
+        raise CaseFileError(file, line, f"unknown key `{key}` in a test case",
+                            hint or "a test case has `name`, `document` or `base`, `changes` and `expect`")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise CaseFileError(file, line, "every test case needs a `name`")
+        raise CaseFileError(file, line, "every test case needs a `name`",
+                            "add `name: …` saying what the case shows (FAQ scenarios start with their question, `Q6 …`)")
     if ("document" in raw) == ("base" in raw):
-        raise CaseFileError(file, line, f"test `{name}` needs either `document` (inline) or `base` (a name "
-                            "from `documents:`), not both")
+        raise CaseFileError(file, line, f"test `{name}` needs either `document` or `base`, not both",
+                            "`document:` holds the document inline; `base:` names one of `documents:`")
     if "base" in raw:
         base = raw["base"]
         if base not in documents:
             from espolicy.fuzzy import did_you_mean
             hint = did_you_mean(str(base), [str(d) for d in documents])
-            raise CaseFileError(file, line, f"test `{name}`: there is no document `{base}` in `documents:`"
-                                + (f"; {hint}" if hint else ""))
+            raise CaseFileError(file, line, f"test `{name}`: there is no document `{base}` in `documents:`",
+                                hint or "name a document of `documents:` at the top of the file")
         doc = copy.deepcopy(documents[base])
     else:
         if "changes" in raw and not isinstance(raw["document"], dict):
-            raise CaseFileError(file, line, f"test `{name}`: `changes` needs a mapping document")
+            raise CaseFileError(file, line, f"test `{name}`: `changes` needs a mapping document",
+                                "give the document as a mapping (`kind: …`), or leave `changes` out")
         doc = copy.deepcopy(raw["document"])
     changes = raw.get("changes") or {}
     if not isinstance(changes, dict):
-        raise CaseFileError(file, line, f"test `{name}`: `changes` maps JSON Pointers (`/pack/term_years`) to values")
+        raise CaseFileError(file, line, f"test `{name}`: `changes` maps JSON Pointers to values",
+                            "write e.g. `changes: {/pack/term_years: 6}`; `null` deletes")
     for pointer, value in changes.items():
         try:
             doc = apply_change(doc, str(pointer), value)
         except ValueError as e:
-            raise CaseFileError(file, line, f"test `{name}`: change `{pointer}`: {e}") from None
+            raise CaseFileError(file, line, f"test `{name}`: change `{pointer}`: {e}",
+                                "a change names a place by JSON Pointer, e.g. `/pack/term_years` or `/history/0`"
+                                ) from None
     expect = raw.get("expect")
     if not isinstance(expect, dict) or not expect:
-        raise CaseFileError(file, line, f"test `{name}` needs `expect:` (outcome, fired, not_fired, facts, faq)")
+        raise CaseFileError(file, line, f"test `{name}` needs `expect:`",
+                            "say what must come out: `expect: {outcome: deny, fired: [RULE]}` (also not_fired, "
+                            "exactly, facts, faq)")
     _check_expect(expect, name, file, line)
     return Case(name, file, line, doc, expect)
 
@@ -251,20 +274,25 @@ def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> No
         from espolicy.fuzzy import did_you_mean
         key = sorted(map(str, unknown))[0]
         hint = did_you_mean(key, _EXPECT_KEYS)
-        raise CaseFileError(file, line, f"test `{name}`: unknown key `{key}` in `expect`" + (f"; {hint}" if hint else ""))
+        raise CaseFileError(file, line, f"test `{name}`: unknown key `{key}` in `expect`",
+                            hint or "`expect` has outcome, fired, not_fired, exactly, facts and faq")
     if "outcome" in expect and expect["outcome"] not in OUTCOMES:
-        raise CaseFileError(file, line, f"test `{name}`: outcome `{expect['outcome']}` is not one of "
-                            + ", ".join(OUTCOMES))
+        from espolicy.fuzzy import did_you_mean
+        raise CaseFileError(file, line, f"test `{name}`: outcome `{expect['outcome']}` is not an outcome",
+                            did_you_mean(str(expect["outcome"]), OUTCOMES) or "write one of " + ", ".join(OUTCOMES))
     for key in ("fired", "not_fired", "faq"):
         if key in expect and not isinstance(expect[key], list):
-            raise CaseFileError(file, line, f"test `{name}`: `{key}` is a list")
+            raise CaseFileError(file, line, f"test `{name}`: `{key}` is a list",
+                                f"write `{key}: [{'Q6' if key == 'faq' else 'RULE-ID'}]`, even for one")
     for item in expect.get("fired", []):
         if isinstance(item, dict):
             if "rule" not in item or set(item) - _FIRED_KEYS:
-                raise CaseFileError(file, line, f"test `{name}`: an entry of `fired` is a rule id, or a mapping "
-                                    "with `rule` and optionally `effect`, `path`, `message`")
+                raise CaseFileError(file, line, f"test `{name}`: an entry of `fired` is a rule id or a mapping "
+                                    "with `rule`", "write `{rule: RULE-ID, path: /pack/term_years}` (also "
+                                    "`effect`, `message`)")
         elif not isinstance(item, str):
-            raise CaseFileError(file, line, f"test `{name}`: `fired` lists rule ids")
+            raise CaseFileError(file, line, f"test `{name}`: `fired` lists rule ids",
+                                "write `fired: [RULE-ID, …]`")
     exactly = expect.get("exactly", False)
     if not (isinstance(exactly, bool) or (isinstance(exactly, list) and exactly
                                           and all(e in RULE_EFFECTS for e in exactly))):
@@ -272,7 +300,8 @@ def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> No
                             "findings) or a list of effects to compare", "write `exactly: true`, or e.g. "
                             "`exactly: [deny, review, warn, info]` to count info findings too")
     if "facts" in expect and not isinstance(expect["facts"], dict):
-        raise CaseFileError(file, line, f"test `{name}`: `facts` maps fact names to values")
+        raise CaseFileError(file, line, f"test `{name}`: `facts` maps fact names to values",
+                            "write e.g. `facts: {service_last_day: 2031-03-31}`")
 
 
 def apply_change(doc: Any, pointer: str, value: Any) -> Any:

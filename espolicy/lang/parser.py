@@ -294,7 +294,8 @@ class _Builder(Transformer):
         seen: set[str] = set()
         for key, _, span in entries:
             if key in seen:
-                raise _Failure("duplicate-entry", f"table `{name}` has `{key}` twice", span)
+                raise _Failure("duplicate-entry", f"table `{name}` has `{key}` twice", span,
+                               "a table gives each key one value: remove one of the lines")
             seen.add(key)
         return ast.Table(str(name), tuple((k, e) for k, e, _ in entries), self._s(meta))
 
@@ -409,19 +410,22 @@ class _Builder(Transformer):
 
     def int_lit(self, meta: Any, tok: Token) -> ast.Literal:
         if len(tok) > 18:
-            raise _Failure("bad-literal", f"the number {tok[:20]}… is too large", self._s(meta))
+            raise _Failure("bad-literal", f"the number {tok[:20]}… is too large", self._s(meta),
+                           "numbers have at most 18 digits")
         return ast.Literal(int(tok), self._s(meta))
 
     def date_lit(self, meta: Any, tok: Token) -> ast.Literal:
         try:
             return ast.Literal(_dt.date.fromisoformat(str(tok)), self._s(meta))
         except ValueError:
-            raise _Failure("bad-literal", f"`{tok}` is not a date on the calendar", self._s(meta)) from None
+            raise _Failure("bad-literal", f"`{tok}` is not a date on the calendar", self._s(meta),
+                           "write a day that exists, as YYYY-MM-DD, e.g. `2026-02-28`") from None
 
     def time_lit(self, meta: Any, tok: Token) -> ast.Literal:
         h, m = int(tok[:2]), int(tok[3:])
         if h > 23 or m > 59:
-            raise _Failure("bad-literal", f"`{tok}` is not a time of day (00:00 to 23:59)", self._s(meta))
+            raise _Failure("bad-literal", f"`{tok}` is not a time of day (00:00 to 23:59)", self._s(meta),
+                           "write hours 00 to 23 and minutes 00 to 59, e.g. `17:30`")
         return ast.Literal(_dt.time(h, m), self._s(meta))
 
     def str_lit(self, meta: Any, tok: Token) -> ast.Literal:
@@ -444,8 +448,9 @@ class _Builder(Transformer):
         try:
             return json.loads(str(tok))
         except ValueError:
-            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed "
-                           "(use \\\" \\\\ \\n \\t or \\uXXXX)", _tspan(self.file, tok)) from None
+            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed",
+                           _tspan(self.file, tok), "write \\\" \\\\ \\n \\t or \\uXXXX, or the character itself; "
+                           "a backslash itself is `\\\\`") from None
 
     def _text(self, tok: Token) -> ast.Text:
         """Split a quoted text into literal pieces and `{expr}` interpolations."""
@@ -488,8 +493,9 @@ class _Builder(Transformer):
         try:
             return json.loads('"' + piece + '"')
         except ValueError:
-            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed "
-                           "(use \\\" \\\\ \\n \\t or \\uXXXX)", _tspan(self.file, tok)) from None
+            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed",
+                           _tspan(self.file, tok), "write \\\" \\\\ \\n \\t or \\uXXXX, or the character itself; "
+                           "a backslash itself is `\\\\`") from None
 
     def _inner(self, text: str, tok: Token, col: int) -> ast.Expr:
         line = tok.line or 1

@@ -173,7 +173,8 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
         return at(f"unexpected `{value}`; expected `{{`",
                   "the clauses of a rule (and the entries of a table) stand between `{` and `}`: `rule my-rule {`")
     if "RULE_ID" in expected and tok.type in ("NAME", "INT"):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "my-rule"
+        kebab = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", value)
+        suggestion = re.sub(r"[^a-z0-9]+", "-", kebab.lower()).strip("-") or "my-rule"
         if not suggestion[0].isalpha():
             suggestion = "rule-" + suggestion
         return at(f"`{value}` is not a rule id",
@@ -194,6 +195,19 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
                           _span(file, end_line, end_col), source,
                           f"it stops after an operator (`>`, `and`, `==`, …), so `{previous}` was read as a "
                           "name: finish the expression")
+    glued = _glued_before(source, tok)
+    if glued is not None:
+        word, start = glued
+        w_line, w_col = position(source, start)
+        keywords = sorted(ALL_KEYWORDS | _DECL_WORDS | _CLAUSE_WORDS)
+        head = next(k for k in sorted(keywords, key=len, reverse=True) if word.startswith(k))
+        guess = did_you_mean(word, keywords)
+        return diagnostic("syntax", f"`{word}` is not a keyword: it was read as `{head}` followed by "
+                          f"`{word[len(head):]}`", _span(file, w_line, w_col, len(word)), source,
+                          guess or f"write `{head} {word[len(head):]}`, or the keyword meant")
+    two = _two_keywords(value)
+    if two is not None:
+        return at(f"`{value}` is not a keyword", f"write `{two}`: keywords are words of their own")
     wordlike = bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", value))
     if wordlike:
         candidates = [k for t in expected for k in KEYWORDS.get(t, ())]
@@ -231,6 +245,32 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
     if tok.type == "INT" and "FAQ_REF" in expected:
         return at(f"`{value}` is not an FAQ reference", f"write `Q{value}`")
     return None
+
+
+def _two_keywords(word: str) -> str | None:
+    """`notin` → `not in`: a word made of two keywords written together, else None."""
+    for i in range(2, len(word) - 1):
+        if word[:i] in ALL_KEYWORDS and word[i:] in ALL_KEYWORDS:
+            return f"{word[:i]} {word[i:]}"
+    return None
+
+
+def _glued_before(source: str, tok: Token) -> tuple[str, int] | None:
+    """The word just before the token, when it begins with a keyword but is longer (`constant`,
+    `forregistration`): the lexer read it as the keyword and a name, which led to this error."""
+    m = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", source[:tok.start_pos or 0])
+    if not m:
+        return None
+    word = m.group(1)
+    keywords = ALL_KEYWORDS | _DECL_WORDS | _CLAUSE_WORDS
+    if word in keywords or not any(word.startswith(k) for k in keywords):
+        return None
+    before = source[:m.start(1)].rstrip()
+    # only where a keyword stands: at the start of a line (a declaration or a clause)
+    if before and not before.endswith(("{", "}")) and "\n" not in source[m.start(1) - 1: m.start(1)] and \
+            not re.search(r"\n[ \t]*$", source[:m.start(1)]):
+        return None
+    return word, m.start(1)
 
 
 def _end_of_code_before(source: str, line: int, col: int) -> tuple[int, int]:
