@@ -47,6 +47,8 @@ def register(sub: Any) -> None:
                         ".github/, .gitlab-ci.yml, mkdocs.yml, docker-compose.yml, …), saying so on stderr")
     v.add_argument("--summary-md", metavar="FILE",
                    help="append a Markdown job summary (verdict and counts) to FILE, e.g. $GITHUB_STEP_SUMMARY")
+    from espolicy.commands.validate_dask import register_options
+    register_options(v)
     v.set_defaults(func=run)
 
 
@@ -62,14 +64,23 @@ def run(args: argparse.Namespace) -> int:
     from espolicy.engine.progress import Progress, is_terminal, wanted
     from espolicy.report import Summary
 
+    if args.output and not args.dask:
+        err("espolicy validate: error: --output goes with --dask (the command line prints its results)")
+        return EXIT_USAGE
+    unsupported = [o for o, given in (("--kind", args.kind), ("--include", args.include), ("--exclude", args.exclude),
+                                      ("--max-documents", args.max_documents), ("--summary-md", args.summary_md),
+                                      ("--skip-tool-configs", args.skip_tool_configs)) if given]
+    if args.dask and unsupported:
+        err(f"espolicy validate: error: {', '.join(unsupported)} cannot be used with --dask")
+        return EXIT_USAGE
     try:  # a missing path fails here, before any output
-        files = list(iter_paths(args.paths, args.include or (), args.exclude or ()))
+        files = [] if args.dask else list(iter_paths(args.paths, args.include or (), args.exclude or ()))
     except FileNotFoundError as e:
         err(f"espolicy validate: error: no such file or folder: {e.filename or e}")
         return EXIT_USAGE
     if args.skip_tool_configs:
         files = _without_tool_configs(files)
-    if not files:  # a folder with no documents is not an error, but a pipeline should hear of it
+    if not files and not args.dask:  # a folder with no documents is not an error, but a pipeline should hear of it
         err("espolicy validate: warning: no .yaml, .yml, .json or .jsonl files under "
              + ", ".join(args.paths))
     policy = load_for_command(args.policy, "espolicy validate", quiet=args.quiet or args.format != "text")
@@ -95,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     status = EXIT_OK
     out.start(policy.info())
+    if args.dask:
+        from espolicy.commands.validate_dask import run_on_dask
+        return run_on_dask(args, policy, out, summary)
     try:
         items = documents(files, sys.stdin, progress, options.limits, raw_lines=options.jobs > 1)
         _, failed = run(policy, items, options, out if results_shown else None, progress, summary)
