@@ -117,15 +117,15 @@ def load_cases(path: Path) -> list[Case]:
     """The test cases of one file; CaseFileError when the file is not a valid test file."""
     file = display_path(path)
     try:
-        data = path.read_bytes()
+        raw = path.read_bytes()
     except OSError as e:
         raise CaseFileError(file, None, f"cannot read the file: {e.strerror or e}",
                             "check that the file exists and that you may read it") from None
     try:
-        text = data.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         from espolicy.sources import not_utf8
-        d = not_utf8(file, data, e.start)
+        d = not_utf8(file, raw, e.start)
         raise CaseFileError(file, d.span.line if d.span else None, d.message, d.hint) from None
     loader = _Loader(text)
     loader.name = file

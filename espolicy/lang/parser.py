@@ -110,6 +110,8 @@ def parse(source: str, file: str = "<policy>") -> ast.Module:
     builder = _Builder(file, source)
     decls = []
     for child in tree.children:
+        if not isinstance(child, Tree):
+            continue
         try:
             decls.append(builder.transform(child))
         except VisitError as e:
@@ -525,7 +527,7 @@ def _inner_reason(e: UnexpectedInput, text: str) -> str:
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
         before = text[:e.token.start_pos or 0].strip()
         return f"`{e.token}` cannot follow `{before}`" if before else f"it cannot start with `{e.token}`"
-    if isinstance(e, UnexpectedCharacters):
+    if isinstance(e, UnexpectedCharacters) and e.pos_in_stream is not None:
         return f"`{text[e.pos_in_stream]}` cannot stand here"
     return "the expression stops too early"
 

@@ -393,7 +393,7 @@ def error_offset(e: UnexpectedInput, source: str) -> int:
     """Where a Lark error stands in the text."""
     if isinstance(e, UnexpectedToken) and e.token.type != "$END" and e.token.start_pos is not None:
         return e.token.start_pos
-    if isinstance(e, UnexpectedCharacters):
+    if isinstance(e, UnexpectedCharacters) and e.pos_in_stream is not None:
         return e.pos_in_stream
     return len(source)
 
