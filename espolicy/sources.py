@@ -90,6 +90,23 @@ def _decodes(data: bytes, codec: str) -> bool:
     return True
 
 
+_NAME = re.compile(r'^policy[ \t]+("(?:[^"\\\n]|\\.)*")', re.M)
+
+
+def declared_name(sources: Iterable[tuple[str, str]]) -> str | None:
+    """The name a `policy "…"` declaration gives, read without parsing (for a policy that does not
+    parse, or before it is parsed), or None."""
+    import json
+    for _, text in sources:
+        m = _NAME.search(text)
+        if m:
+            try:
+                return str(json.loads(m.group(1)))
+            except ValueError:
+                return None
+    return None
+
+
 def source_digest(sources: Iterable[tuple[str, str]]) -> str:
     """The hex sha256 of a policy's rule files (file names without folders, and texts)."""
     h = hashlib.sha256()

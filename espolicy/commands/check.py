@@ -50,5 +50,6 @@ def _count(result: Analysis) -> str:
 def _about(result: Analysis, choice: Any) -> str:
     """`policy NAME from FOLDER (sha256:…)`, the digest only when the rule files could be read."""
     from espolicy.commands.loading import describe, folder_digest
-    name = result.checked.name if result.checked else None
+    from espolicy.sources import declared_name
+    name = result.checked.name if result.checked else declared_name(result.sources)
     return describe(choice, name, folder_digest(result.sources) if result.sources else None)

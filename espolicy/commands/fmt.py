@@ -43,7 +43,7 @@ def rule_files(paths: list[Path]) -> list[Path]:
 
 def run(args: Any) -> int:
     from espolicy.commands.loading import choose_policy, describe, folder_digest
-    from espolicy.sources import is_installed, read_rule_file
+    from espolicy.sources import declared_name, is_installed, read_rule_file
 
     writes = not (args.check or args.diff)
     if args.files:
@@ -62,7 +62,7 @@ def run(args: Any) -> int:
         paths = rule_files([choice.folder]) if choice.folder.is_dir() else []
         if paths:
             sources = [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in paths]
-            print(describe(choice, None, folder_digest(sources)), file=sys.stderr)
+            print(describe(choice, declared_name(sources), folder_digest(sources)), file=sys.stderr)
     if not paths:
         print("espolicy fmt: error: no *.esp rule files to format\n  help: name rule files or folders, "
               "or give the policy folder with `--policy DIR`", file=sys.stderr)

@@ -234,7 +234,8 @@ def _read_error(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
         expected = set(getattr(e, "expected", ()) or ())
         message = f"the file ends too early; expected {_words(expected)}"
         span = ast.Span(file, line, column, line, column + 1)
-        hint = "a `{` is probably missing its `}`" if "RBRACE" in expected else None
+        hint = "a `{` is probably missing its `}`" if "RBRACE" in expected else \
+            f"finish the file with {_words(expected)}"
         return diagnostic("syntax", message, span, source, hint)
     if isinstance(e, UnexpectedCharacters):
         ch = source[e.pos_in_stream] if e.pos_in_stream < len(source) else ""
@@ -250,13 +251,14 @@ def _read_error(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
             hint = "`not equal` is written `!=`"
         expected = set(e.allowed or ())
         tail = f"; expected {_words(expected)}" if expected else ""
-        return diagnostic("syntax", f"unexpected character `{ch}`{tail}", span, source, hint)
+        return diagnostic("syntax", f"unexpected character `{ch}`{tail}", span, source,
+                          hint or (f"remove `{ch}`, or write {_words(expected)} instead" if expected else f"remove `{ch}`"))
     assert isinstance(e, UnexpectedToken)
     tok = e.token
     expected = set(e.expected)
     span = ast.Span(file, line, column, tok.end_line or line, tok.end_column or column + len(str(tok)))
     return diagnostic("syntax", f"unexpected `{tok}`; expected {_words(expected)}", span, source,
-                      _hint_for(tok, expected))
+                      _hint_for(tok, expected) or f"write {_words(expected)} here")
 
 
 def _span(file: str, meta: Any) -> ast.Span:

@@ -408,12 +408,12 @@ def _unclosed_bracket(e: UnexpectedInput, source: str, file: str) -> Diagnostic 
     starts_next = at_eof or word in ("}",) or word in _CLAUSE_WORDS or word in _DECL_WORDS
     if not starts_next or (word == "}" and not _inner_is(source, offset, "(")):
         return None
-    start, _ = declaration_bounds(source, offset)
+    start, end_of_decl = declaration_bounds(source, offset)
     if word in _DECL_WORDS and start >= offset:
         return None
     stack = open_brackets(source, start, offset)
-    if not stack:
-        return None
+    if not stack or stack[-1] not in open_brackets(source, start, max(end_of_decl, offset)):
+        return None  # closed later: the error is something else
     bracket, at = stack[-1]
     if bracket == "{" and not (at_eof or word in _DECL_WORDS):
         return None
