@@ -238,9 +238,10 @@ def _read_error(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
             f"finish the file with {_words(expected)}"
         return diagnostic("syntax", message, span, source, hint)
     if isinstance(e, UnexpectedCharacters):
-        ch = source[e.pos_in_stream] if e.pos_in_stream < len(source) else ""
+        pos = e.pos_in_stream or 0
+        ch = source[pos] if pos < len(source) else ""
         span = ast.Span(file, line, column, line, column + 1)
-        hint = None
+        hint: str | None = None
         if ch == "'":
             hint = "texts are written in double quotes"
         elif ch == '"':

@@ -112,7 +112,7 @@ def _span(file: str, line: int, column: int, width: int = 1) -> ast.Span:
 
 
 def _characters(e: UnexpectedCharacters, source: str, file: str, words: dict[str, str]) -> Diagnostic | None:
-    pos = e.pos_in_stream
+    pos = e.pos_in_stream or 0
     ch = source[pos] if pos < len(source) else ""
     nxt = source[pos + 1] if pos + 1 < len(source) else ""
     line, col = e.line or 1, e.column or 1

@@ -520,8 +520,9 @@ class Checker:
         optional = isinstance(a, TOptional) or isinstance(b, TOptional)
         t = base(a) if not isinstance(base(a), TAny) else base(b)
         if isinstance(strip_optional(a), TStr) and isinstance(strip_optional(b), TStr):
-            ea, eb = strip_optional(a).enum, strip_optional(b).enum  # type: ignore[union-attr]
-            t = TStr(ea | eb) if ea and eb else STR
+            sa, sb = strip_optional(a), strip_optional(b)
+            assert isinstance(sa, TStr) and isinstance(sb, TStr)
+            t = TStr(sa.enum | sb.enum) if sa.enum and sb.enum else STR
         if isinstance(t, TBool) and not optional:
             return _Typed(t)
         return _Typed(TOptional(t) if optional else t)
