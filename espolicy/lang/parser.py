@@ -234,14 +234,14 @@ def _read_error(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
         expected = set(getattr(e, "expected", ()) or ())
         message = f"the file ends too early; expected {_words(expected)}"
         span = ast.Span(file, line, column, line, column + 1)
-        hint = "a `{` is probably missing its `}`" if "RBRACE" in expected else \
+        hint: str | None = "a `{` is probably missing its `}`" if "RBRACE" in expected else \
             f"finish the file with {_words(expected)}"
         return diagnostic("syntax", message, span, source, hint)
     if isinstance(e, UnexpectedCharacters):
         pos = e.pos_in_stream or 0
         ch = source[pos] if pos < len(source) else ""
         span = ast.Span(file, line, column, line, column + 1)
-        hint: str | None = None
+        hint = None
         if ch == "'":
             hint = "texts are written in double quotes"
         elif ch == '"':
