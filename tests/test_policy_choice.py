@@ -52,8 +52,8 @@ def test_every_command_reads_the_local_policy(clone: Path, capsys: pytest.Captur
     out, err = capsys.readouterr()
     assert "always-review-r230" in out and "from ./policy" in err
     cli.main(["validate", "doc.yaml"])
-    _, err = capsys.readouterr()
-    assert "policy ExpressSupportPack G2 FAQ from ./policy, sha256:" in err
+    out, err = capsys.readouterr()
+    assert err == "" and "doc.yaml" in out  # not a terminal: a pipeline's stderr stays empty
     cli.main(["test"])
     out, err = capsys.readouterr()
     assert "from ./policy" in err and "tests:" in out
@@ -101,3 +101,29 @@ def test_the_installed_copy_is_recognised() -> None:
     package = Path(espolicy.__file__).resolve().parent
     assert is_installed(package / "policy" / "policy.esp")
     assert not is_installed(REPO / "examples")
+
+
+def test_validate_names_its_policy_on_a_terminal(clone: Path) -> None:
+    """stderr a real terminal (a pseudo-terminal): validate says which policy it judges with."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main, secondary = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_PROGRESS": "1", "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "espolicy", "validate", "doc.yaml"], stdout=subprocess.PIPE,
+                          stderr=secondary, timeout=120, env=env)
+    os.close(secondary)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    os.close(main)
+    assert done.returncode == 0 and b"doc.yaml" in done.stdout
+    assert b"policy ExpressSupportPack G2 FAQ from ./policy, sha256:" in err

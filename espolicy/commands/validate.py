@@ -83,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
     if not files and not args.dask:  # a folder with no documents is not an error, but a pipeline should hear of it
         err("espolicy validate: warning: no .yaml, .yml, .json or .jsonl files under "
              + ", ".join(args.paths))
-    policy = load_for_command(args.policy, "espolicy validate", quiet=args.quiet or args.format != "text")
+    # which policy: on a terminal's stderr (a pipeline reads it from the report: name and digest)
+    from espolicy.engine.progress import is_terminal
+    policy = load_for_command(args.policy, "espolicy validate",
+                              quiet=args.quiet or args.format != "text" or not is_terminal(sys.stderr))
     if policy is None:
         return EXIT_USAGE
     kinds = frozenset(args.kind or ())
