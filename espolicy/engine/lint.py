@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator
 
 from espolicy.lang import ast
 from espolicy.lang import unparse
+from espolicy.lang.names import name_span
 from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.lang.trace import Evaluator, Unknown, show
 from espolicy.lang.typecheck import FAQ_QUESTIONS, CheckedPolicy, Checker, path_key
@@ -72,13 +73,18 @@ def analyse(directory: str | Path | None = None, schema_dir: str | Path | None =
     except PolicyError as e:
         result.diagnostics = list(e.diagnostics)
         return result
-    try:
-        result.checked = Checker(modules, {k: schemas.shape(k) for k in schemas.kinds}).check()
-    except PolicyError as e:
-        result.diagnostics = _sorted(e.diagnostics)
-        return result
-    result.diagnostics = _sorted(lint(result.checked))
+    result.checked, result.diagnostics = judge(Checker(modules, {k: schemas.shape(k) for k in schemas.kinds}))
     return result
+
+
+def judge(checker: Checker) -> tuple[CheckedPolicy | None, list[Diagnostic]]:
+    """Type-check with `checker`, then lint what checks: the checked policy (None on errors) and every
+    diagnostic, sorted. The checker keeps what it learnt (types of constants, facts, lets) either way."""
+    try:
+        checked = checker.check()
+    except PolicyError as e:
+        return None, _sorted(e.diagnostics)
+    return checked, _sorted(lint(checked))
 
 
 def _sorted(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -107,11 +113,7 @@ class _Linter:
 
     def _name_span(self, d: ast.Decl, name: str) -> ast.Span:
         """The span of the name a declaration declares (its first line holds it)."""
-        line = (self.sources.get(d.span.file) or "").splitlines()[d.span.line - 1:d.span.line] or [""]
-        col = line[0].find(name, d.span.column - 1)
-        if col < 0:
-            return d.span
-        return ast.Span(d.span.file, d.span.line, col + 1, d.span.line, col + 1 + len(name))
+        return name_span(d.span, name, self.sources.get(d.span.file))
 
     def run(self) -> list[Diagnostic]:
         self.unused()

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Iterable
 
-from espolicy import cache
+from espolicy import cache, effects, messages
 from espolicy.lang import ast
 from espolicy.lang.compile import KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
-from espolicy.report import Finding, Report, error_finding, fact_value, invalid_report, outcome_of
-from espolicy.documents.schema import SchemaSet, normalize
+from espolicy.report import Finding, Rendering, Report, fact_value, invalid_report
+from espolicy.documents.normalize import normalize
+from espolicy.documents.schema import SchemaSet
 from espolicy.lang.typecheck import CheckedPolicy
 
 class Policy:
@@ -57,32 +59,35 @@ class Policy:
         try:
             return self._validate(doc, source)
         except RecursionError:
-            return invalid_report([error_finding("too-deep", "the document is nested too deeply to check",
-                                                 "文書の入れ子が深すぎるため検査できません。")], None, source)
+            return invalid_report([messages.finding("too-deep")], None, source)
         except Exception as e:  # a bug or an impossible value must still give a report, never a crash
-            return invalid_report([error_finding(
-                "evaluation-error", f"the document could not be evaluated: {type(e).__name__}: {e}",
-                f"文書を評価できませんでした（{type(e).__name__}: {e}）。")], doc, source)
+            return invalid_report([messages.finding("evaluation-error", error=f"{type(e).__name__}: {e}")], doc, source)
 
     def _validate(self, doc: Any, source: str | None) -> Report:
         errors, typed = self.schemas.check_and_decode(doc)
-        if typed is None:
-            return invalid_report(errors, normalize(doc), source)
+        if typed is None:   # (the id and kind a report shows are strings, a YAML date id included)
+            head = {k: normalize(doc.get(k)) for k in ("id", "kind")} if isinstance(doc, Mapping) else None
+            return invalid_report(errors, head, source)
         program = self.programs[typed["kind"]]
         try:
             values, fired = program.run(typed)
         except (ValueError, OverflowError) as e:
-            return invalid_report([error_finding(
-                "evaluation-error", f"a date in this document is out of range: {e}",
-                f"この文書の日付が扱える範囲を超えています（{e}）。")], doc, source)
+            return invalid_report([messages.finding("date-out-of-range", error=e)], doc, source)
         findings = []
         for index, each_index, item in fired:
             rp = program.rules[index]
-            message, advice = rp.render(typed, values, item)
             r = rp.rule
+            message: Mapping[str, str]
+            advice: Mapping[str, str] | None
+            if rp.deferrable:   # rendered when first read: callers reading only the outcome never pay
+                texts = Rendering(rp.render, typed, values, item)
+                message, advice = texts.message, (texts.advice if r.advice else None)
+            else:
+                message, advice = rp.render(typed, values, item)
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
+        outcome = effects.decision_of([f.effect for f in findings]) if findings else "allow"
         facts = {n: fact_value(values[n]) for n in program.exported if values.get(n) is not None}
-        return Report(outcome_of(findings), findings, facts, typed.get("id"), typed["kind"], source)
+        return Report(outcome, findings, facts, typed.get("id"), typed["kind"], source)
 
 
 def _rebuild(sources: tuple[tuple[str, str], ...], schema_dir: Path | None, name: str) -> Policy:

@@ -191,11 +191,6 @@ class Rule:
     advice: dict[str, Text]
     span: Span = field(compare=False)
 
-    @property
-    def data_rule(self) -> bool:
-        """A pure data-consistency rule (`faq none`)."""
-        return not self.faq
-
 
 Decl = Union[PolicyName, Const, Table, Value, Rule]
 
