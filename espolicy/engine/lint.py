@@ -51,7 +51,7 @@ class Analysis:
 
 
 def analyse(directory: str | Path | None = None, schema_dir: str | Path | None = None) -> Analysis:
-    """Parse every file (collecting the first syntax error of each), type-check, then lint."""
+    """Parse every file (every syntax error of each, as `PolicyError` holds them), type-check, then lint."""
     from espolicy.sources import bundled_dir, read_sources
     from espolicy.lang.parser import parse_sources
     from espolicy.documents.schema import SchemaFileError, SchemaSet
