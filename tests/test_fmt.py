@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from docgen import documents
+from strategies import documents
 from espolicy.lang import ast
 from espolicy.commands import main as cli
 from espolicy.lang import unparse
