@@ -18,7 +18,7 @@ from espolicy.commands.exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EX
 
 # Every subcommand is a module of this package with `register(subparsers)`; only the one named on
 # the command line is imported, so that `validate` starts without the tools.
-COMMANDS = ("validate", "check", "test", "fmt", "explain", "doc", "lsp", "serve")
+COMMANDS = ("validate", "check", "test", "fmt", "explain", "doc", "lsp", "serve", "eval")
 
 
 def _tools_needed(argv: Sequence[str] | None) -> list[str]:
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else (EXIT_OK if e.code is None else EXIT_USAGE)
     if args.command is None:
         parser.print_usage(sys.stderr)
-        err("espolicy: error: a command is required (validate, check, test, fmt, explain, doc, lsp, serve)")
+        err("espolicy: error: a command is required (validate, check, test, fmt, explain, doc, lsp, serve, eval)")
         return EXIT_USAGE
     handler = _show_warnings() if args.verbose else None
     saved = streams.install()

@@ -6,7 +6,7 @@ import sys
 from typing import Any, Iterator
 
 from espolicy import __version__
-from espolicy.commands import numbers
+from espolicy.commands import numbers, waiving
 from espolicy.commands.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
 from espolicy.commands.loading import load_for_command
 from espolicy.output import FORMATS
@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
     v.add_argument("paths", nargs="+", metavar="PATH", help="a .yaml/.yml/.json/.jsonl file, a folder, or -")
     v.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
     v.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
-    v.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    v.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
     v.add_argument("--fail-on", choices=("deny", "review", "warn"), default="deny",
                    help="lowest level that fails the run (default deny)")
     v.add_argument("-j", "--jobs", type=numbers.jobs, default=1, metavar="N",
@@ -50,6 +50,9 @@ def register(sub: Any) -> None:
                         ".github/, .gitlab-ci.yml, mkdocs.yml, docker-compose.yml, …), saying so on stderr")
     v.add_argument("--summary-md", metavar="FILE",
                    help="append a Markdown job summary (verdict and counts) to FILE, e.g. $GITHUB_STEP_SUMMARY")
+    waiving.add_arguments(v)
+    v.add_argument("--strict-waivers", action="store_true",
+                   help="fail the run (exit 1) when a waiver has expired or matched no finding")
     from espolicy.commands.validate_dask import register_options
     register_options(v)
     v.set_defaults(func=run)
@@ -87,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
     if not files and not args.dask:  # a folder with no documents is not an error, but a pipeline should hear of it
         err("espolicy validate: warning: no .yaml, .yml, .json or .jsonl files under "
              + ", ".join(args.paths))
-    policy = load_for_command(args.policy, "espolicy validate")
+    # which policy: on a terminal's stderr (a pipeline reads it from the report: name and digest)
+    from espolicy.engine.progress import is_terminal
+    policy = load_for_command(args.policy, "espolicy validate",
+                              quiet=args.quiet or args.format != "text" or not is_terminal(sys.stderr))
     if policy is None:
         return EXIT_USAGE
     kinds = frozenset(args.kind or ())
@@ -95,18 +101,27 @@ def run(args: argparse.Namespace) -> int:
         err(f"espolicy validate: error: unknown --kind {', '.join(sorted(kinds - set(policy.schemas.kinds)))} "
              f"(the policy knows: {', '.join(sorted(policy.schemas.kinds))})")
         return EXIT_USAGE
+    waivers = waiving.load(args, policy, "espolicy validate")
+    if waivers is False:
+        return EXIT_USAGE
+    assert waivers is not True
+    if args.dask and waivers is not None:   # never ignored in silence
+        err(f"espolicy validate: error: waivers ({waivers.file}) cannot be used with --dask yet\n"
+            "  help: run without --dask to apply them, or give --no-waivers to judge without them")
+        return EXIT_USAGE
 
     results_shown = not (args.quiet or args.summary_only)
     limits = DEFAULT_LIMITS
     if args.max_documents is not None:
         limits = dataclasses.replace(limits, max_documents=args.max_documents, max_lines=args.max_documents)
-    out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__))
+    out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__, waivers))
     options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
-                           reports=results_shown, limits=limits, render=getattr(out, "renderer", None))
+                           reports=results_shown, limits=limits, render=getattr(out, "renderer", None),
+                           waivers=waivers)
     progress = None  # on a terminal's stderr, unless results scroll on the same terminal
     if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):
         progress = Progress(sys.stderr, files)
-    summary = Summary()
+    summary = Summary(waivers=waivers is not None)
     failed = False
     status = EXIT_OK
     out.start(policy.info())
@@ -137,6 +152,13 @@ def run(args: argparse.Namespace) -> int:
     out.end(summary)
     if status:
         return status
+    if waivers is not None:
+        unused = waivers.unused(summary.used)
+        waiving.warn_unused(waivers, unused, "espolicy validate")
+        if args.strict_waivers and (unused or waivers.expired):
+            err(f"espolicy validate: error: --strict-waivers: {len(waivers.expired)} expired, {len(unused)} unused "
+                f"in {waivers.file}\n  help: remove or renew these entries of the waivers file")
+            failed = True
     if args.summary_md and not _append_summary(args.summary_md, summary, policy.info(), args.fail_on, failed):
         return EXIT_USAGE
     return EXIT_FAIL if failed else EXIT_OK

@@ -18,6 +18,7 @@ back only a `Verdict` (outcome, fails) and no positions are computed.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import multiprocessing
 import os
@@ -33,6 +34,7 @@ from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents
 from espolicy.documents.positions import JsonPositions, attach, evolve, placed
 from espolicy.report import Finding, Report, Summary, invalid_report
+from espolicy.engine.waivers import Waivers, apply_waivers
 from espolicy.safetext import display_path
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ class BatchOptions:
     reports: bool = True
     chunk: int = CHUNK
     render: Callable[[Report], str] | None = None  # the format's picklable renderer, for `-j` workers
+    waivers: Waivers | None = None
 
 
 def cpu_count() -> int:
@@ -109,19 +112,26 @@ def _other_kind(doc: object, kinds: frozenset[str], known: Iterable[str]) -> boo
 # ---------------------------------------------------------------- one document
 
 def limit(findings: list[Finding], count: int | None) -> list[Finding]:
-    """At most `count` findings, the most severe first (error, deny, review, warn, info; in
-    their order within an effect); all of them, in their order, when there are not more."""
+    """At most `count` findings, the most severe first (error, deny, review, warn, info, then
+    the waived ones; in their order within an effect); all of them, in their order, when there
+    are not more."""
     if count is None or len(findings) <= count:
         return findings
-    return sorted(findings, key=lambda f: severity(f.effect))[:count]
+    return sorted(findings, key=lambda f: (f.waived, severity(f.effect)))[:count]
 
 
-def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None) -> Report:
-    """The report of one loaded document: judged, findings placed in the file, limited."""
-    if loaded.problem is not None:
-        report = invalid_report([loaded.problem], None, loaded.source)
-    else:
-        report = policy.validate(loaded.doc, source=loaded.source)
+def _report(policy: Policy, loaded: Loaded, waivers: Waivers | None) -> Report:
+    """The report of a loaded document (an unreadable one is `invalid`), waivers applied."""
+    if loaded.problem is None:
+        return policy.validate(loaded.doc, loaded.source, waivers)
+    report = invalid_report([loaded.problem], None, loaded.source)
+    return report if waivers is None else apply_waivers(report, waivers)
+
+
+def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None,
+          waivers: Waivers | None = None) -> Report:
+    """The report of one loaded document: judged, waivers applied, findings placed in the file, limited."""
+    report = _report(policy, loaded, waivers)
     findings = placed(limit(report.findings, max_findings), loaded.positions, loaded.doc)
     if findings is report.findings:
         return evolve(report, file=file)
@@ -135,6 +145,8 @@ class Rendered(NamedTuple):
     text: str
     outcome: str
     failing: bool
+    waived: tuple[int, ...] = ()
+    refused: tuple[int, ...] = ()
 
     def fails(self, fail_on: str) -> bool:
         return self.failing
@@ -146,6 +158,8 @@ class Verdict:
 
     outcome: str
     failing: bool
+    waived: tuple[int, ...] = ()
+    refused: tuple[int, ...] = ()
 
     def fails(self, fail_on: str) -> bool:
         return self.failing
@@ -157,15 +171,14 @@ def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Re
     if options.kinds and loaded.problem is None and _other_kind(loaded.doc, options.kinds, policy.schemas.kinds):
         return None
     if not options.reports:
-        report = (invalid_report([loaded.problem], None, loaded.source) if loaded.problem is not None
-                  else policy.validate(loaded.doc, source=loaded.source))
-        return Verdict(report.outcome, report.fails(options.fail_on))
-    return judge(policy, file, loaded, options.max_findings)
+        report = _report(policy, loaded, options.waivers)
+        return Verdict(report.outcome, report.fails(options.fail_on), report.waived, report.refused)
+    return judge(policy, file, loaded, options.max_findings, options.waivers)
 
 
 # ---------------------------------------------------------------- the batch
 
-def reports(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
+def reports(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict | Rendered]:
     """The report (or Verdict) of every (file, document) that is not skipped, in input order,
     over `options.jobs` processes."""
     if options.jobs <= 1:
@@ -199,11 +212,13 @@ def run(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptio
 # ---------------------------------------------------------------- processes
 
 _worker_policy: Policy | None = None
+_worker_waivers: Waivers | None = None   # sent once, like the policy, not with every chunk
 
 
-def _init_worker(policy: Policy) -> None:
-    global _worker_policy
+def _init_worker(policy: Policy, waivers: Waivers | None = None) -> None:
+    global _worker_policy, _worker_waivers
     _worker_policy = policy
+    _worker_waivers = waivers
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
 
 
@@ -223,8 +238,10 @@ def _weight(loaded: Loaded) -> int:
 
 
 def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[list[Any]]:
-    """Judge a chunk in a worker process (`_judge_payload` with the worker's policy)."""
+    """Judge a chunk in a worker process (`_judge_payload` with the worker's policy and waivers)."""
     assert _worker_policy is not None
+    if _worker_waivers is not None:
+        options = dataclasses.replace(options, waivers=_worker_waivers)
     return _judge_payload(_worker_policy, payload, options)
 
 
@@ -237,8 +254,10 @@ def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> 
         for loaded in _expand(file, Loaded(source, doc, problem, positions), options.limits):
             done = _one(policy, file, loaded, options)
             if render and isinstance(done, Report) and options.render is not None:
-                done = (options.render(done), done.outcome, done.fails(options.fail_on))  # a Rendered
-            results.append(done)
+                results.append((options.render(done), done.outcome, done.fails(options.fail_on),  # a Rendered
+                                done.waived, done.refused))
+            else:
+                results.append(done)
         out.append(results)
     return out
 
@@ -265,7 +284,7 @@ def _context() -> Any:
         return multiprocessing.get_context()
 
 
-def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
+def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict | Rendered]:
     chunks = _chunks(iter(items), options.chunk)
     head = list(itertools.islice(chunks, 2))
     if len(head) < 2:   # one chunk at most: starting processes would cost more than it saves
@@ -281,7 +300,8 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy,))
+    pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy, options.waivers))
+    to_workers = dataclasses.replace(options, waivers=None)   # the workers have them already
     try:
         pending: deque[tuple[Any, list[tuple[int, Any]]]] = deque()
         limit = options.jobs * _IN_FLIGHT_PER_JOB   # chunks at the workers before the parent helps
@@ -302,7 +322,7 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
                 # than wait, so that -j N is never much slower than -j 1, whatever else runs
                 pending.append((_Judged(_judge_payload(policy, payload, options)), deferred))
             else:
-                pending.append((pool.apply_async(_judge_chunk, (payload, options)), deferred))
+                pending.append((pool.apply_async(_judge_chunk, (payload, to_workers)), deferred))
             while pending and (pending[0][0].ready() or len(pending) >= most):
                 yield from _collect(*pending.popleft())
         while pending:
@@ -325,7 +345,7 @@ class _Judged(NamedTuple):
         return self.results
 
 
-def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:
+def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict | Rendered]:
     done = result.get()
     for index, positions in deferred:   # YAML documents (one result each): placed here, with their node trees
         if done[index] and done[index][0] is not None:

@@ -1,6 +1,8 @@
 """A loaded policy and the judging of one document: schema check → decode → compiled rules → report."""
 from __future__ import annotations
 
+import datetime as _dt
+import os
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any, Iterable
@@ -13,6 +15,7 @@ from espolicy.report import Finding, Rendering, Report, fact_value, invalid_repo
 from espolicy.documents.normalize import normalize
 from espolicy.documents.schema import SchemaSet
 from espolicy.lang.typecheck import CheckedPolicy
+from espolicy.engine.waivers import Waivers, apply_waivers
 
 class Policy:
     """A compiled policy. Immutable after loading, so `validate` is safe from many threads at once;
@@ -34,11 +37,11 @@ class Policy:
         cached = cache.load(entry, CheckedPolicy)
         if cached is not None:
             return cached
-        from espolicy.lang.parser import parse  # Lark is needed only when the cache misses
+        from espolicy.lang.parser import parse_sources  # Lark is needed only when the cache misses
         from espolicy.lang.typecheck import check
         if not self.schemas.verify:
             self.schemas.verify_schemas()
-        modules = [parse(text, file) for file, text in self._sources]
+        modules = parse_sources(self._sources)
         checked = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds})
         cache.store(entry, checked)
         return checked
@@ -54,8 +57,20 @@ class Policy:
     def info(self) -> dict[str, str]:
         return {"name": self.name, "digest": self.digest}
 
-    def validate(self, doc: Any, source: str | None = None) -> Report:
-        """Judge one document. Never raises for a bad document: that is an `invalid` report."""
+    def load_waivers(self, path: str | os.PathLike[str], today: _dt.date | None = None) -> Waivers:
+        """A waivers file checked against this policy's rule ids, read against `today` (default:
+        today in Japan); WaiverError (a PolicyError) names every mistake at its line and column."""
+        from espolicy.engine.waiverfile import load_waivers   # YAML is read only when there is a file
+        return load_waivers(path, (r.id for r in self.rules), today)
+
+    def validate(self, doc: Any, source: str | None = None,
+                 waivers: Waivers | str | os.PathLike[str] | None = None) -> Report:
+        """Judge one document. Never raises for a bad document: that is an `invalid` report.
+        `waivers` (loaded with `load_waivers`, or a file's path) marks the findings it covers."""
+        if waivers is not None:
+            if not isinstance(waivers, Waivers):
+                waivers = self.load_waivers(waivers)
+            return apply_waivers(self.validate(doc, source), waivers)
         try:
             return self._validate(doc, source)
         except RecursionError:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from espolicy import jpcalendar as cal
-from espolicy.lang.types import ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TList, TOptional, TStr, Type
+from espolicy.lang.types import (ANY, BOOL, DATE, DATETIME, INT, STR, TIME, Field, TList, TOptional, TRecord, TStr,
+                                 Type)
+from espolicy.termtext import read_term
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -52,6 +54,18 @@ def _number_in(text: str) -> int | None:
     return int(digits[-18:])
 
 
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+def _normalize(text: str) -> str:
+    """`text` in Unicode NFKC, case-folded, each run of spaces, `_` and `-` made one space, with no
+    separator at either end: "ＵＰＳ__Battery " -> "ups battery"."""
+    return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip(" ")
+
+
+# what read_term gives: exactly one of the two fields
+TERM = TRecord({"months": Field(INT, required=False), "end": Field(DATE, required=False)})
+
 BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("last_day", (DATE, INT), DATE, cal.period_last_day,
             "last day of a period of N years from a start date (contract §2, Civil Code art. 143)"),
@@ -73,4 +87,10 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("count", (TList(ANY),), INT, _count, "the number of entries in a list"),
     Builtin("number_in", (STR,), TOptional(INT), _number_in,
             "the whole number a text starts with (\"6\", \"6 years\", \"６年\"), or absent"),
+    Builtin("normalize", (STR,), STR, _normalize,
+            "a text in Unicode NFKC, case-folded, runs of spaces, `_` and `-` made one space (\"UPS_Battery\" -> "
+            "\"ups battery\")"),
+    Builtin("read_term", (STR,), TOptional(TERM), read_term,
+            "a requested term written as text: `.months` (years, months, \"3年→6年\") or `.end` (an end date), "
+            "or absent when the text cannot be read"),
 )}
