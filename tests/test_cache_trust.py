@@ -137,8 +137,9 @@ def test_a_folder_restored_from_elsewhere_misses(folder: Path, tmp_path: Path,
 @pytest.mark.parametrize("target", ["folder", "entry", "key"])
 def test_exposed_files_are_not_trusted(folder: Path, tmp_path: Path, target: str) -> None:
     [entry] = entries(folder, ".pickle")
-    path = {"folder": folder, "entry": entry, "key": Path(os.environ["ESPOLICY_CACHE_KEY"])}[target]
-    path.chmod(path.stat().st_mode | (0o004 if target == "key" else 0o022))
+    paths = {"folder": [folder], "entry": list(folder.iterdir()), "key": [Path(os.environ["ESPOLICY_CACHE_KEY"])]}
+    for path in paths[target]:
+        path.chmod(path.stat().st_mode | (0o004 if target == "key" else 0o022))
     assert cache.load(entry.name.removesuffix(".pickle"), CheckedPolicy) is None
     code, outcome, stderr = judged(tmp_path)
     assert (code, outcome) == (1, "deny")
