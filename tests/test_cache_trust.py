@@ -159,7 +159,8 @@ def test_an_entry_that_is_a_link_is_not_followed(folder: Path, tmp_path: Path) -
 @pytest.mark.skipif(os.getuid() != 0, reason="changing a file's owner needs root")
 def test_entries_of_another_user_are_not_trusted(folder: Path, tmp_path: Path) -> None:
     [entry] = entries(folder, ".pickle")
-    os.chown(entry, 12345, 12345)
+    for each in folder.iterdir():
+        os.chown(each, 12345, 12345)
     assert cache.load(entry.name.removesuffix(".pickle"), CheckedPolicy) is None
     assert "another user" in judged(tmp_path)[2]
 
