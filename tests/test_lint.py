@@ -88,8 +88,9 @@ def test_errors_of_several_files_are_all_reported(tmp_path, capsys):
      "limit the rule to those kinds"),
     # a value compared with an enumerated field that can never hold it
     (("pack.term_years > MAX_YEARS", 'pack.coverage == "wekday"'), "not-in-enum", 6, 30, "did you mean `weekday`?"),
-    # an FAQ question that does not exist
-    (("Q17", "Q17, Q18"), "unknown-faq", 4, 1, None),
+    # an FAQ question that does not exist: at the reference, not at the rule
+    (("Q17", "Q17, Q18"), "unknown-faq", 7, 83, "cite the question the rule implements, Q1 to Q17, or write `faq none` "
+     "for a data-consistency rule"),
 ])
 def test_type_errors_point_at_the_mistake(tmp_path, change, code, line, column, hint):
     ds = diags(tmp_path, BASE.replace(*change))
@@ -202,7 +203,7 @@ def test_warnings_exit_1_with_caret_and_hint(tmp_path, capsys):
     assert code == 1
     assert "f0.esp:12:7: warning[unused-constant]: constant `UNUSED` is never used" in err
     assert "   12 | const UNUSED = 3\n      |       ^^^^^^" in err
-    assert "hint: " in err
+    assert "help: " in err
     assert out.startswith("0 errors, 1 warning: 1 rule in 1 file")
 
 

@@ -37,11 +37,11 @@ class Policy:
         cached = cache.load(entry)
         if isinstance(cached, CheckedPolicy):
             return cached
-        from espolicy.lang.parser import parse  # Lark is needed only when the cache misses
+        from espolicy.lang.parser import parse_sources  # Lark is needed only when the cache misses
         from espolicy.lang.typecheck import check
         if not self.schemas.verify:
             self.schemas.verify_schemas()
-        modules = [parse(text, file) for file, text in self._sources]
+        modules = parse_sources(self._sources)
         checked = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds})
         cache.store(entry, checked)
         return checked
