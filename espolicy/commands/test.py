@@ -110,7 +110,7 @@ def watch(args: Any) -> int:
 
 def _round(args: Any, check: Any) -> int:
     import argparse
-    checked = check.run(argparse.Namespace(policy=args.policy, format="text"))
+    checked = check.run(argparse.Namespace(policy=args.policy, format="text", waivers=None))
     sys.stderr.flush()
     status = run_once(args) if checked < 2 else 2
     print(f"[watching {args.policy or 'the policy'} for changes; Ctrl-C stops]", flush=True)
