@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["printable", "inert", "display_path"]
+__all__ = ["printable", "inert", "inert_json", "inert_xml", "display_path"]
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
                      "\ud800-\udfff]")
@@ -46,6 +46,25 @@ def inert(line: str) -> str:
     if line.lstrip().startswith("::"):
         line = _COMMAND_AT_START.sub(lambda m: m.group(1) + "\\x3a", line, count=1)
     return line
+
+
+def inert_json(text: str) -> str:
+    """JSON text in which no `##[` remains: inside a string it becomes `##\\u005b`, the same data
+    (outside strings JSON has no `#`; no line of JSON starts with `::`)."""
+    return text.replace(_LEGACY_COMMAND, "##\\u005b") if _LEGACY_COMMAND in text else text
+
+
+def inert_xml(text: str) -> str:
+    """Escaped XML text in which no line is a workflow command: `##[` and a `:` that starts a line
+    become character references (`&#91;`, `&#58;`), the same data."""
+    if _LEGACY_COMMAND in text:
+        text = text.replace(_LEGACY_COMMAND, "##&#91;")
+    if "\r" in text:   # a line break for the runner, kept as data
+        text = text.replace("\r", "&#13;")
+    if "::" in text:
+        text = "\n".join(_COMMAND_AT_START.sub(lambda m: m.group(1) + "&#58;", line, count=1)
+                         if line.lstrip().startswith("::") else line for line in text.split("\n"))
+    return text
 
 
 def display_path(path: str) -> str:

@@ -370,3 +370,20 @@ def test_a_line_of_exactly_the_limit_is_read_whatever_the_ending(tmp_path: Path,
     path.write_text(record + ending + record + ending, newline="")
     loaded = list(iter_documents(str(path), limits=limits))
     assert [l.problem for l in loaded] == [None, None]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "sarif", "junit", "gitlab"])
+def test_machine_formats_on_stdout_carry_no_workflow_command(tmp_path: Path, fmt: str) -> None:
+    """A report written to a CI log (`--format json | tee report.json`) is data, never a command,
+    and reads back as the same data."""
+    for i, bad in enumerate(HOSTILE):
+        doc = {**DENY, "id": bad, bad: 1, "pack": {**DENY["pack"], "generation": bad}}
+        (tmp_path / f"d{i}.json").write_text(json.dumps(doc))
+    done = run_limited(["validate", "--format", fmt, str(tmp_path)], env=UTF8)
+    assert done.returncode == 1, done.stderr.decode()[-500:]
+    out = done.stdout.decode()
+    assert runner_commands(out) == []
+    if fmt in ("json", "sarif", "gitlab"):
+        assert "##[add-mask]x" in json.dumps(json.loads(out), ensure_ascii=False)
+    if fmt == "jsonl":
+        assert any(json.loads(line).get("id") == "##[add-mask]x" for line in out.splitlines())

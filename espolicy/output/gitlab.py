@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from espolicy.effects import REPORTED_EFFECTS
 from espolicy.output.common import RunContext, display_file, finding_identity, repository_path
 from espolicy.report import Finding, Report, Summary
+from espolicy.safetext import inert_json
 
 # Code Climate severities (info, minor, major, critical, blocker): an unreadable or invalid
 # document blocks everything; a deny is critical; review needs a person; warn is minor.
@@ -48,7 +49,7 @@ class GitlabRenderer:
         }
 
     def __call__(self, report: Report) -> str:
-        return ",\n".join(json.dumps(self.issue(report, f), ensure_ascii=False)
+        return ",\n".join(inert_json(json.dumps(self.issue(report, f), ensure_ascii=False))
                           for f in report.findings if f.effect in REPORTED_EFFECTS)
 
 

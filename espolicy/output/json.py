@@ -9,19 +9,20 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from espolicy.safetext import inert_json
 from espolicy.report import Report, Summary
 from espolicy.output.common import RunContext, unused_waivers, waivers_start
 
 
 def _dump(value: Any, indent: str) -> str:
     """`value` as indent-2 JSON, its continuation lines shifted right by `indent`."""
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    text = inert_json(json.dumps(value, indent=2, ensure_ascii=False, default=str))
     return text.replace("\n", "\n" + indent)
 
 
 def render_result(report: Report) -> str:
     """One result as one line of JSON (picklable: `-j` workers render with it)."""
-    return json.dumps(report.to_dict(), ensure_ascii=False, default=str)
+    return inert_json(json.dumps(report.to_dict(), ensure_ascii=False, default=str))
 
 
 class JsonFormatter:

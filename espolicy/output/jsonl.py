@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from espolicy.safetext import inert_json
 from espolicy.report import Report, Summary
 from espolicy.output.common import RunContext, waivers_report
 
 
 def render_line(report: Report) -> str:
     """One result as one line of JSON (picklable: `-j` workers render with it)."""
-    return json.dumps(report.to_dict(), ensure_ascii=False, default=str) + "\n"
+    return inert_json(json.dumps(report.to_dict(), ensure_ascii=False, default=str)) + "\n"
 
 
 class JsonlFormatter:

@@ -20,6 +20,7 @@ import tempfile
 from typing import IO, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
+from espolicy.safetext import inert_xml
 from espolicy.report import Finding, Report, Summary
 from espolicy.effects import REPORTED_EFFECTS
 from espolicy.output.common import RunContext, display_file, fails, where
@@ -34,11 +35,11 @@ def _clean(text: str) -> str:
 
 
 def _attr(text: object) -> str:
-    return quoteattr(_clean(str(text)))
+    return inert_xml(quoteattr(_clean(str(text))))
 
 
 def _text(text: str) -> str:
-    return escape(_clean(text))
+    return inert_xml(escape(_clean(text)))
 
 
 def _spool() -> IO[str]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from espolicy.safetext import inert_json
 from espolicy.report import Finding, Report, Summary
 from espolicy.effects import REPORTED_EFFECTS
 from espolicy.output.common import (finding_identity, LEVELS, RuleInfo, RunContext, builtin_rule, display_file,
@@ -44,7 +45,7 @@ _LIMIT = 1024   # GitHub's limit for descriptions
 
 
 def _dump(value: Any, indent: str) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str).replace("\n", "\n" + indent)
+    return inert_json(json.dumps(value, indent=2, ensure_ascii=False, default=str)).replace("\n", "\n" + indent)
 
 
 def _short(text: str) -> str:
