@@ -86,7 +86,7 @@ def install() -> tuple[Any, Any]:
     saved = sys.stdout, sys.stderr
     escaping(sys.stdout)
     escaping(sys.stderr)
-    sys.stdout = PipeSafe(sys.stdout)   # type: ignore[assignment]
+    sys.stdout = PipeSafe(sys.stdout)
     return saved
 
 

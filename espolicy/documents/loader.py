@@ -753,7 +753,7 @@ class _SafeLoader(yaml.SafeLoader):
 
     def compose_document(self) -> yaml.Node:
         self.depth = self.nodes = 0
-        return super().compose_document()
+        return super().compose_document()  # type: ignore[return-value]  # called only when a document follows
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
         """Counted: past `limits.max_values` nodes the document is refused before it is all read."""
@@ -761,12 +761,12 @@ class _SafeLoader(yaml.SafeLoader):
         if self.nodes > self.limits.max_values:
             raise _LimitReached(messages.words("too-many-values", max_values=self.limits.max_values),
                                 self.peek_event().start_mark)
-        return super().compose_node(parent, index)
+        return super().compose_node(parent, index)  # type: ignore[arg-type, return-value]  # PyYAML's stubs are narrower than its code
 
-    def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:
+    def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:  # type: ignore[override]
         self._enter()
         try:
-            return super().compose_sequence_node(anchor)
+            return super().compose_sequence_node(anchor)  # type: ignore[arg-type]
         finally:
             self.depth -= 1
 
@@ -776,11 +776,11 @@ class _SafeLoader(yaml.SafeLoader):
         if self.depth > self.limits.max_depth:
             raise _LimitReached(_yaml_too_deep(self.limits), self.peek_event().start_mark)
 
-    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
+    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:  # type: ignore[override]
         """The mapping node, its first repeated key (compared as written, merge keys aside) recorded."""
         self._enter()
         try:
-            node = super().compose_mapping_node(anchor)
+            node = super().compose_mapping_node(anchor)  # type: ignore[arg-type]
         finally:
             self.depth -= 1
         seen: dict[tuple[str, str], yaml.Mark] = {}
@@ -897,7 +897,7 @@ _SafeLoader.add_constructor("tag:yaml.org,2002:float", _SafeLoader.construct_bou
 if getattr(yaml, "__with_libyaml__", False):
     from yaml.composer import Composer as _Composer
 
-    class _CSafeLoader(yaml.cyaml.CParser, _SafeLoader):  # type: ignore[misc]
+    class _CSafeLoader(yaml.cyaml.CParser, _SafeLoader):  # type: ignore[name-defined]
         """`_SafeLoader` over libyaml's parser (C, about 30 times faster on large files: a 16 MiB
         string scans in a fraction of a second); the composing and every check stay in Python."""
 
@@ -906,7 +906,7 @@ if getattr(yaml, "__with_libyaml__", False):
         get_single_node = _Composer.get_single_node
 
         def __init__(self, stream: str, limits: Limits = DEFAULT_LIMITS) -> None:
-            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.cyaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
             _Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
@@ -980,7 +980,7 @@ def _yaml_stream(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry]
                 problem = _yaml_problem(e, text, final=True)
                 yield _Entry(start or problem.line or 1, None, problem, final=True)
                 return
-            entry = _yaml_document(loader, node, start, text, limits)
+            entry = _yaml_document(loader, node, start, text, limits)  # type: ignore[arg-type]  # check_node said one follows
             if entry is not None:
                 yield entry
     finally:

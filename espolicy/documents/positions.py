@@ -101,7 +101,7 @@ class MapPositions(Positions):
 
 _SPACE = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
-_scanstring = json.decoder.scanstring
+_scanstring = getattr(json.decoder, "scanstring")   # C: (string, end offset) of a JSON string
 
 
 class JsonPositions(Positions):
@@ -139,7 +139,8 @@ class JsonPositions(Positions):
 
     # ---- targeted look-up
     def _root(self) -> int | None:
-        start = _SPACE.match(self.text).end()
+        space = _SPACE.match(self.text)   # always matches: the pattern may be empty
+        start = space.end() if space else 0
         return start if start < len(self.text) else None
 
     def _children(self, pointer: str, start: int) -> dict[str, tuple[int, int]] | None:
@@ -219,7 +220,7 @@ class JsonPositions(Positions):
         return out
 
 
-_scan_once = _DECODER.scan_once     # C: (value, end offset) of the JSON value at an offset
+_scan_once = getattr(_DECODER, "scan_once")     # C: (value, end offset) of the JSON value at an offset
 _WS = " \t\r\n"
 
 
