@@ -167,3 +167,10 @@ def test_type_test_narrows_the_other_branch_too(make_policy):
                      "else number_in(change.to) == 6)", kinds="change_request"))
     e = error_of(make_policy, rule("change.to is present and number_in(change.to) == 6", kinds="change_request"))
     assert "argument 1 of `number_in` must be text" in str(e)
+
+
+def test_each_list_is_checked_once(make_policy):
+    e = error_of(make_policy, rule("h.generation == pack.generation", extra="  each h in histroy\n"))
+    unknown = [d for d in e.diagnostics if d.code == "unknown-name"]
+    assert len(unknown) == 1 and len(e.diagnostics) == 1
+    assert unknown[0].hint == "did you mean `history`?"

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from espolicy.lang import ast
 from espolicy.lang import unparse
-from espolicy.engine.lint import free_names, rule_names
+from espolicy.lang.ast import free_names, rule_names
 from espolicy.lang.trace import DocumentTrace, Node, RuleTrace, ValueTrace, is_boolean_node, plain, show
 
 YES, NO, SKIP = "✓", "✗", "·"

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from espolicy.lang import ast
+from espolicy.lang.ast import free_names, rule_names
 from espolicy.lang import unparse
 from espolicy.errors import Diagnostic, PolicyError, diagnostic
 from espolicy.lang.trace import Evaluator, Unknown, show
@@ -199,8 +200,10 @@ class _Linter:
             else:
                 self._report_constant(e, value, what, owner)
                 return
-        for child, child_is_condition, child_local in _children(e, local):
-            self._condition(child, child_is_condition, "", owner, child_local)
+        conditions = _condition_children(e)
+        for child in ast.children(e):
+            inner = local | frozenset(ast.bound_by(e, child))
+            self._condition(child, any(child is c for c in conditions), "", owner, inner)
 
     def _report_constant(self, e: ast.Expr, value: Any, what: str, owner: ast.Decl) -> None:
         truth = "true" if value else "false"
@@ -231,64 +234,15 @@ class _Linter:
 
 # ---------------------------------------------------------------- expression walking
 
-def _children(e: ast.Expr, local: frozenset[str]) -> Iterator[tuple[ast.Expr, bool, frozenset[str]]]:
-    """Sub-expressions, whether each sits where a condition stands, and the bound names inside it."""
-    if isinstance(e, ast.BoolOp):
-        for o in e.operands:
-            yield o, True, local
-    elif isinstance(e, ast.Not):
-        yield e.operand, True, local
-    elif isinstance(e, ast.If):
-        yield e.cond, True, local
-        yield e.then, False, local
-        yield e.else_, False, local
-    elif isinstance(e, ast.Quant):
-        yield e.seq, False, local
-        yield e.body, True, local | {e.var}
-    elif isinstance(e, ast.Attr):
-        yield e.obj, False, local
-    elif isinstance(e, ast.Call):
-        for a in e.args:
-            yield a, False, local
-    elif isinstance(e, ast.Neg):
-        yield e.operand, False, local
-    elif isinstance(e, (ast.Arith, ast.Compare)):
-        yield e.left, False, local
-        yield e.right, False, local
-    elif isinstance(e, ast.Test):
-        yield e.operand, False, local
-    elif isinstance(e, (ast.SetLit, ast.ListLit)):
-        for i in e.items:
-            yield i, False, local
-
-
-def free_names(e: ast.Expr | None, bound: frozenset[str] = frozenset()) -> set[str]:
-    """Bare names `e` reads that are not bound by a quantifier inside it."""
-    if e is None:
-        return set()
-    if isinstance(e, ast.Name):
-        return set() if e.name in bound else {e.name}
+def _condition_children(e: ast.Expr) -> tuple[ast.Expr, ...]:
+    """The sub-expressions of `e` that stand where a condition stands (folded and reported on their own)."""
+    if isinstance(e, (ast.BoolOp, ast.Not)):
+        return e.children()
+    if isinstance(e, ast.If):
+        return (e.cond,)
     if isinstance(e, ast.Quant):
-        return free_names(e.seq, bound) | free_names(e.body, bound | {e.var})
-    out: set[str] = set()
-    for child, _, _ in _children(e, frozenset()):
-        out |= free_names(child, bound)
-    return out
-
-
-def rule_names(rule: ast.Rule) -> set[str]:
-    bound: frozenset[str] = frozenset()
-    names: set[str] = set()
-    if rule.each is not None:
-        names |= free_names(rule.each[1])
-        bound = frozenset({rule.each[0]})
-    names |= free_names(rule.condition, bound)
-    for texts in (rule.message, rule.advice):
-        for t in texts.values():
-            for p in t.parts:
-                if not isinstance(p, str):
-                    names |= free_names(p, bound)
-    return names
+        return (e.body,)
+    return ()
 
 
 # ---------------------------------------------------------------- the command

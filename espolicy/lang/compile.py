@@ -17,11 +17,11 @@ from espolicy.lang.builtins import BUILTINS
 from espolicy.cache import compile_cached
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.limits import MAX_PRODUCT_BITS
+from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
 from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy, path_key
 from espolicy.lang.types import TList, TRecord, TSet, Type, strip_optional
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_PHASE2_EFFECTS = ("warn", "info")
 
 
 class CompileError(Exception):
@@ -117,7 +117,7 @@ class KindProgram:
     source: str
 
 
-class _Emitter:
+class _Emitter(ast.Visitor[str, frozenset[str]]):
     """Expression → Python source, with a choice of how values (facts, lets) are spelled."""
 
     def __init__(self, value_names: set[str], consts: set[str], shape: TRecord, in_message: bool,
@@ -157,13 +157,12 @@ class _Emitter:
             self.local_types.pop(var, None)
 
     def expr(self, e: ast.Expr, local: frozenset[str] = frozenset()) -> str:
-        m = getattr(self, "_" + type(e).__name__.lower())
-        return m(e, local)
+        return e.accept(self, local)
 
-    def _literal(self, e: ast.Literal, local: frozenset[str]) -> str:
+    def visit_literal(self, e: ast.Literal, local: frozenset[str]) -> str:
         return _lit(e.value)
 
-    def _name(self, e: ast.Name, local: frozenset[str]) -> str:
+    def visit_name(self, e: ast.Name, local: frozenset[str]) -> str:
         n = e.name
         if n in local:
             return _ident("l_", n)
@@ -181,56 +180,56 @@ class _Emitter:
             return f"V[{n!r}]" if self.in_message else "o_outcome"
         raise CompileError(f"unresolved name {n!r}")
 
-    def _attr(self, e: ast.Attr, local: frozenset[str]) -> str:
+    def visit_attr(self, e: ast.Attr, local: frozenset[str]) -> str:
         if self._always_present(self.static_type(e.obj, local), e.name):
             return f"{self.expr(e.obj, local)}[{e.name!r}]"
         return f"{self.expr(e.obj, local)}.get({e.name!r})"
 
-    def _call(self, e: ast.Call, local: frozenset[str]) -> str:
+    def visit_call(self, e: ast.Call, local: frozenset[str]) -> str:
         if e.func not in BUILTINS:
             raise CompileError(f"unknown function {e.func!r}")
         args = ", ".join(self.expr(a, local) for a in e.args)
         return f"{_ident('B_', e.func)}({args})"
 
-    def _neg(self, e: ast.Neg, local: frozenset[str]) -> str:
+    def visit_neg(self, e: ast.Neg, local: frozenset[str]) -> str:
         return f"(-{self.expr(e.operand, local)})"
 
-    def _arith(self, e: ast.Arith, local: frozenset[str]) -> str:
+    def visit_arith(self, e: ast.Arith, local: frozenset[str]) -> str:
         if e.op not in ("+", "-", "*"):
             raise CompileError(f"operator {e.op!r}")
         if e.op == "*":  # bounded: constants squared in a chain would otherwise grow without end
             return f"_mul({self.expr(e.left, local)}, {self.expr(e.right, local)})"
         return f"({self.expr(e.left, local)} {e.op} {self.expr(e.right, local)})"
 
-    def _compare(self, e: ast.Compare, local: frozenset[str]) -> str:
+    def visit_compare(self, e: ast.Compare, local: frozenset[str]) -> str:
         if e.op not in ("==", "!=", "<", "<=", ">", ">=", "in", "not in"):
             raise CompileError(f"operator {e.op!r}")
         return f"({self.expr(e.left, local)} {e.op} {self.expr(e.right, local)})"
 
-    def _boolop(self, e: ast.BoolOp, local: frozenset[str]) -> str:
+    def visit_boolop(self, e: ast.BoolOp, local: frozenset[str]) -> str:
         if e.op not in ("and", "or"):
             raise CompileError(f"operator {e.op!r}")
         return "(" + f" {e.op} ".join(self.expr(o, local) for o in e.operands) + ")"
 
-    def _not(self, e: ast.Not, local: frozenset[str]) -> str:
+    def visit_not(self, e: ast.Not, local: frozenset[str]) -> str:
         return f"(not {self.expr(e.operand, local)})"
 
-    def _test(self, e: ast.Test, local: frozenset[str]) -> str:
+    def visit_test(self, e: ast.Test, local: frozenset[str]) -> str:
         x = self.expr(e.operand, local)
         return {"present": f"({x} is not None)", "absent": f"({x} is None)",
                 "number": f"_is_int({x})", "text": f"isinstance({x}, str)"}[e.test]
 
-    def _if(self, e: ast.If, local: frozenset[str]) -> str:
+    def visit_if(self, e: ast.If, local: frozenset[str]) -> str:
         return f"({self.expr(e.then, local)} if {self.expr(e.cond, local)} else {self.expr(e.else_, local)})"
 
-    def _quant(self, e: ast.Quant, local: frozenset[str]) -> str:
+    def visit_quant(self, e: ast.Quant, local: frozenset[str]) -> str:
         var = _ident("l_", e.var)
         inner = local | {e.var}
         self.bind(e.var, e.seq, local)
         fn = "any" if e.kind == "any" else "all"
         return f"{fn}({self.expr(e.body, inner)} for {var} in {self.expr(e.seq, local)})"
 
-    def _setlit(self, e: ast.SetLit, local: frozenset[str]) -> str:
+    def visit_setlit(self, e: ast.SetLit, local: frozenset[str]) -> str:
         if not e.items:
             return "frozenset()"
         if self.hoist and all(isinstance(i, ast.Literal) for i in e.items):
@@ -240,27 +239,12 @@ class _Emitter:
             return name
         return "frozenset((" + "".join(self.expr(i, local) + ", " for i in e.items) + "))"
 
-    def _listlit(self, e: ast.ListLit, local: frozenset[str]) -> str:
+    def visit_listlit(self, e: ast.ListLit, local: frozenset[str]) -> str:
         return "[" + ", ".join(self.expr(i, local) for i in e.items) + "]"
 
 
 def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _names_in(e: Any) -> set[str]:
-    """Every bare name an expression reads (for ordering constants)."""
-    out: set[str] = set()
-    if isinstance(e, ast.Name):
-        out.add(e.name)
-    elif isinstance(e, tuple):
-        for x in e:
-            out |= _names_in(x)
-    elif hasattr(e, "__dataclass_fields__"):
-        for f in e.__dataclass_fields__:
-            if f != "span":
-                out |= _names_in(getattr(e, f))
-    return out
 
 
 def _const_order(consts: tuple[ast.Const | ast.Table, ...]) -> list[ast.Const | ast.Table]:
@@ -272,8 +256,8 @@ def _const_order(consts: tuple[ast.Const | ast.Table, ...]) -> list[ast.Const | 
         if c.name in seen:
             return
         seen.add(c.name)
-        body = c.expr if isinstance(c, ast.Const) else tuple(e for _, e in c.entries)
-        for dep in sorted(_names_in(body)):
+        body = (c.expr,) if isinstance(c, ast.Const) else tuple(e for _, e in c.entries)
+        for dep in sorted(set().union(*(ast.free_names(x) for x in body))):
             if dep in by_name:
                 visit(by_name[dep])
         done.append(c)
@@ -330,26 +314,25 @@ def compile_policy(checked: CheckedPolicy) -> dict[str, KindProgram]:
 
 
 def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], consts: set[str]) -> KindProgram:
-    values = checked.values.get(kind, ())
+    plan = plan_kind(checked, kind)
+    values, ordered = plan.values, plan.rules
     value_names = {v.decl.name for v in values}
     shape = checked.shapes[kind]
     run_e = _Emitter(value_names, consts, shape, in_message=False)
     msg_e = _Emitter(value_names, consts, shape, in_message=True)
-    rules = [r for r in checked.rules if kind in r.kinds]
-    ordered = [r for r in rules if r.effect not in _PHASE2_EFFECTS or not _reads_outcome(r)] + \
-              [r for r in rules if r.effect in _PHASE2_EFFECTS and _reads_outcome(r)]
-    lines = ["def run(d):"]
-    for v in values:
-        code = run_e.expr(v.decl.expr)
-        if v.decl.when is not None:
-            code = f"({code}) if ({run_e.expr(v.decl.when)}) else None"
-        lines.append(f"    {_ident('v_', v.decl.name)} = {code}")
-    lines.append("    fired = []")
-    outcome_done = False
-    for i, rule in enumerate(ordered):
-        if _reads_outcome(rule) and not outcome_done:
+    lines = ["def run(d):", "    fired = []"]
+    for step in plan.steps:
+        if isinstance(step, ComputeValue):
+            decl = step.value.decl
+            code = run_e.expr(decl.expr)
+            if decl.when is not None:
+                code = f"({code}) if ({run_e.expr(decl.when)}) else None"
+            lines.append(f"    {_ident('v_', decl.name)} = {code}")
+            continue
+        if isinstance(step, DecideOutcome):
             lines.append("    o_outcome = _outcome(fired, EFFECTS)")
-            outcome_done = True
+            continue
+        i, rule = step.index, step.rule
         if rule.each is None:
             lines.append(f"    if {run_e.expr(rule.condition)}:")
             lines.append(f"        fired.append(({i}, None, None))")
@@ -362,7 +345,7 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             lines.append(f"        if {run_e.expr(rule.condition, local)}:")
             lines.append(f"            fired.append(({i}, i_, {lv}))")
     pairs = ", ".join(f"{v.decl.name!r}: {_ident('v_', v.decl.name)}" for v in values)
-    if outcome_done:
+    if plan.decides_outcome:
         pairs += (", " if pairs else "") + f"{OUTCOME_NAME!r}: o_outcome"
     lines.append(f"    return {{{pairs}}}, fired")
     lines[1:1] = [f"    {var} = {read}" for var, read in run_e.hoisted.items()]
@@ -383,10 +366,6 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked)) for i, r in enumerate(ordered))
     exported = tuple(v.decl.name for v in values if v.decl.exported)
     return KindProgram(kind, ns["run"], programs, exported, source)
-
-
-def _reads_outcome(rule: ast.Rule) -> bool:
-    return OUTCOME_NAME in _names_in(rule.condition)
 
 
 def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str]) -> str:

@@ -72,7 +72,7 @@ def path_key(e: ast.Expr) -> str | None:
     return None
 
 
-class Checker:
+class Checker(ast.Visitor[_Typed, _Scope]):
     """Checks a set of modules against the document shapes of their kinds."""
 
     def __init__(self, modules: Iterable[ast.Module], shapes: Mapping[str, TRecord]):
@@ -205,7 +205,8 @@ class Checker:
             scope = _Scope(kind, allow_outcome=rule.effect in ("warn", "info"))
             if rule.each is not None:
                 var, seq = rule.each
-                seq_t = strip_optional(self.expr(seq, scope).type) if not self._optional(self.expr(seq, scope).type, seq) else ANY
+                seq_type = self.expr(seq, scope).type
+                seq_t = ANY if self._optional(seq_type, seq) else strip_optional(seq_type)
                 item = seq_t.item if isinstance(seq_t, (TList, TSet)) else ANY
                 if not isinstance(seq_t, (TList, TSet, TAny)):
                     self.error("type", f"`each` needs a list, not {seq_t.describe()}", seq.span)
@@ -276,14 +277,13 @@ class Checker:
         return False
 
     def expr(self, e: ast.Expr, scope: _Scope) -> _Typed:
-        method = getattr(self, "_" + type(e).__name__.lower())
-        return method(e, scope)
+        return e.accept(self, scope)
 
     def _narrowed(self, e: ast.Expr, t: Type, scope: _Scope) -> Type:
         key = path_key(e)
         return scope.narrow.get(key, t) if key else t
 
-    def _literal(self, e: ast.Literal, scope: _Scope) -> _Typed:
+    def visit_literal(self, e: ast.Literal, scope: _Scope) -> _Typed:
         v = e.value
         if isinstance(v, bool):
             return _Typed(BOOL)
@@ -295,7 +295,7 @@ class Checker:
             return _Typed(TIME)
         return _Typed(DATE)
 
-    def _name(self, e: ast.Name, scope: _Scope) -> _Typed:
+    def visit_name(self, e: ast.Name, scope: _Scope) -> _Typed:
         t = self._lookup(e, scope)
         return _Typed(self._narrowed(e, t, scope))
 
@@ -332,7 +332,7 @@ class Checker:
             what = f"unknown constant `{e.name}` (constants can use only other constants)"
         return self.error("unknown-name", what, e.span, did_you_mean(e.name, pool))
 
-    def _attr(self, e: ast.Attr, scope: _Scope) -> _Typed:
+    def visit_attr(self, e: ast.Attr, scope: _Scope) -> _Typed:
         obj_t = self.expr(e.obj, scope).type
         if isinstance(obj_t, TAny):
             return _Typed(ANY)
@@ -349,7 +349,7 @@ class Checker:
                                      "its fields: " + ", ".join(sorted(obj_t.fields))))
         return _Typed(self._narrowed(e, _field_type(obj_t.fields[e.name]), scope))
 
-    def _call(self, e: ast.Call, scope: _Scope) -> _Typed:
+    def visit_call(self, e: ast.Call, scope: _Scope) -> _Typed:
         b = BUILTINS.get(e.func)
         args = [self.expr(a, scope).type for a in e.args]
         if b is None:
@@ -367,7 +367,7 @@ class Checker:
                            node.span, f"usage: {b.signature()}")
         return _Typed(b.result)
 
-    def _neg(self, e: ast.Neg, scope: _Scope) -> _Typed:
+    def visit_neg(self, e: ast.Neg, scope: _Scope) -> _Typed:
         t = self.expr(e.operand, scope).type
         self._want(t, TInt, e.operand, "`-` works on numbers")
         return _Typed(INT)
@@ -378,13 +378,13 @@ class Checker:
         if not isinstance(strip_optional(t), cls):
             self.error("type", f"{what}, not {t.describe()}", e.span, hint)
 
-    def _arith(self, e: ast.Arith, scope: _Scope) -> _Typed:
+    def visit_arith(self, e: ast.Arith, scope: _Scope) -> _Typed:
         hint = "for dates use add_days(date, n) or days_between(a, b)"
         for side in (e.left, e.right):
             self._want(self.expr(side, scope).type, TInt, side, f"`{e.op}` works on numbers", hint)
         return _Typed(INT)
 
-    def _compare(self, e: ast.Compare, scope: _Scope) -> _Typed:
+    def visit_compare(self, e: ast.Compare, scope: _Scope) -> _Typed:
         lt, rt = self.expr(e.left, scope).type, self.expr(e.right, scope).type
         if e.op in ("in", "not in"):
             if not self._optional(rt, e.right) and not isinstance(rt, (TSet, TList, TAny)):
@@ -425,7 +425,7 @@ class Checker:
             for item in container.items:
                 self._enum_literal(t, item)
 
-    def _boolop(self, e: ast.BoolOp, scope: _Scope) -> _Typed:
+    def visit_boolop(self, e: ast.BoolOp, scope: _Scope) -> _Typed:
         gathered: dict[str, Type] = {}
         for operand in e.operands:
             r = self.expr(operand, scope.with_facts(gathered))
@@ -435,12 +435,12 @@ class Checker:
             return _Typed(BOOL, when_true=gathered)
         return _Typed(BOOL, when_false=gathered)
 
-    def _not(self, e: ast.Not, scope: _Scope) -> _Typed:
+    def visit_not(self, e: ast.Not, scope: _Scope) -> _Typed:
         r = self.expr(e.operand, scope)
         self._want_bool(r.type, e.operand, "`not`")
         return _Typed(BOOL, when_true=r.when_false, when_false=r.when_true)
 
-    def _test(self, e: ast.Test, scope: _Scope) -> _Typed:
+    def visit_test(self, e: ast.Test, scope: _Scope) -> _Typed:
         t = self.expr(e.operand, scope).type
         key = path_key(e.operand)
         if isinstance(t, TAny):
@@ -463,7 +463,7 @@ class Checker:
             otherwise = {key: TOptional(rest[0]) if isinstance(t, TOptional) else rest[0]}
         return _Typed(BOOL, {key: want} if key else {}, otherwise)
 
-    def _if(self, e: ast.If, scope: _Scope) -> _Typed:
+    def visit_if(self, e: ast.If, scope: _Scope) -> _Typed:
         c = self.expr(e.cond, scope)
         self._want_bool(c.type, e.cond, "the condition of `if`")
         a = self.expr(e.then, scope.with_facts(c.when_true)).type
@@ -480,7 +480,7 @@ class Checker:
             return _Typed(t)
         return _Typed(TOptional(t) if optional else t)
 
-    def _quant(self, e: ast.Quant, scope: _Scope) -> _Typed:
+    def visit_quant(self, e: ast.Quant, scope: _Scope) -> _Typed:
         t = self.expr(e.seq, scope).type
         item: Type = ANY
         if not self._optional(t, e.seq):
@@ -493,10 +493,10 @@ class Checker:
         self._want_bool(body.type, e.body, f"the condition of `{e.kind}`")
         return _Typed(BOOL)
 
-    def _setlit(self, e: ast.SetLit, scope: _Scope) -> _Typed:
+    def visit_setlit(self, e: ast.SetLit, scope: _Scope) -> _Typed:
         return _Typed(TSet(self._items(e.items, scope)))
 
-    def _listlit(self, e: ast.ListLit, scope: _Scope) -> _Typed:
+    def visit_listlit(self, e: ast.ListLit, scope: _Scope) -> _Typed:
         return _Typed(TList(self._items(e.items, scope)))
 
     def _items(self, items: tuple[ast.Expr, ...], scope: _Scope) -> Type:

@@ -77,36 +77,57 @@ def expr(e: ast.Expr, need: int = IF) -> str:
     return f"({s})" if level(e) < need else s
 
 
-def _bare(e: ast.Expr) -> str:
-    if isinstance(e, ast.Literal):
+class _Printer(ast.Visitor[str, None]):
+    """One expression node as text, its operands printed by `expr` with the binding they need."""
+
+    def visit_literal(self, e: ast.Literal, ctx: None) -> str:
         return literal(e.value)
-    if isinstance(e, ast.Name):
+
+    def visit_name(self, e: ast.Name, ctx: None) -> str:
         return e.name
-    if isinstance(e, ast.Attr):
+
+    def visit_attr(self, e: ast.Attr, ctx: None) -> str:
         return f"{expr(e.obj, POSTFIX)}.{e.name}"
-    if isinstance(e, ast.Call):
+
+    def visit_call(self, e: ast.Call, ctx: None) -> str:
         return f"{e.func}(" + ", ".join(expr(a) for a in e.args) + ")"
-    if isinstance(e, ast.Neg):
+
+    def visit_neg(self, e: ast.Neg, ctx: None) -> str:
         return "-" + expr(e.operand, UNARY)
-    if isinstance(e, ast.Arith):
+
+    def visit_arith(self, e: ast.Arith, ctx: None) -> str:
         right = PROD if e.op in "+-" else UNARY
         left = SUM if e.op in "+-" else PROD
         return f"{expr(e.left, left)} {e.op} {expr(e.right, right)}"
-    if isinstance(e, ast.Compare):
+
+    def visit_compare(self, e: ast.Compare, ctx: None) -> str:
         return f"{expr(e.left, SUM)} {e.op} {expr(e.right, SUM)}"
-    if isinstance(e, ast.Test):
+
+    def visit_test(self, e: ast.Test, ctx: None) -> str:
         return f"{expr(e.operand, SUM)} is {e.test}"
-    if isinstance(e, ast.BoolOp):
+
+    def visit_boolop(self, e: ast.BoolOp, ctx: None) -> str:
         need = AND if e.op == "or" else NOT
         return f" {e.op} ".join(expr(o, need) for o in e.operands)
-    if isinstance(e, ast.Not):
+
+    def visit_not(self, e: ast.Not, ctx: None) -> str:
         return "not " + expr(e.operand, NOT)
-    if isinstance(e, ast.Quant):
+
+    def visit_quant(self, e: ast.Quant, ctx: None) -> str:
         return f"{e.kind} {e.var} in {expr(e.seq, SUM)}: {expr(e.body, NOT)}"
-    if isinstance(e, ast.If):
+
+    def visit_if(self, e: ast.If, ctx: None) -> str:
         return f"if {expr(e.cond)} then {expr(e.then)} else {expr(e.else_)}"
-    if isinstance(e, ast.SetLit):
+
+    def visit_setlit(self, e: ast.SetLit, ctx: None) -> str:
         return "{" + ", ".join(expr(i) for i in e.items) + "}"
-    if isinstance(e, ast.ListLit):
+
+    def visit_listlit(self, e: ast.ListLit, ctx: None) -> str:
         return "[" + ", ".join(expr(i) for i in e.items) + "]"
-    raise TypeError(f"not an expression: {type(e).__name__}")
+
+
+_PRINTER = _Printer()
+
+
+def _bare(e: ast.Expr) -> str:
+    return e.accept(_PRINTER, None)
