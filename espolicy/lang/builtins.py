@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from espolicy import jpcalendar as cal
-from espolicy.lang.types import ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TList, TOptional, TStr, Type
+from espolicy.lang import strings
+from espolicy.lang.types import (ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TList, TOptional, TSet, TStr, TUnion,
+                                 Type)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -73,4 +75,18 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("count", (TList(ANY),), INT, _count, "the number of entries in a list"),
     Builtin("number_in", (STR,), TOptional(INT), _number_in,
             "the whole number a text starts with (\"6\", \"6 years\", \"６年\"), or absent"),
+    Builtin("lower", (STR,), STR, str.lower, "the text in lower case"),
+    Builtin("upper", (STR,), STR, str.upper, "the text in upper case"),
+    Builtin("normalize", (STR,), STR, strings.normalize,
+            "the text in Unicode NFKC, case folded, each run of spaces, `_` and `-` one space, trimmed "
+            "(\"ＵＰＳ_Battery\" → \"ups battery\")"),
+    Builtin("starts_with", (STR, STR), BOOL, str.startswith, "true when the first text begins with the second"),
+    Builtin("ends_with", (STR, STR), BOOL, str.endswith, "true when the first text ends with the second"),
+    Builtin("contains", (STR, STR), BOOL, lambda text, part: part in text,
+            "true when the second text occurs in the first"),
+    Builtin("length", (TUnion((STR, TList(ANY), TSet(ANY))),), INT, strings.length,
+            "the characters of a text, or the entries of a list or set"),
+    Builtin("matches", (STR, STR), BOOL, strings.matches,
+            "true when the pattern (RE2 syntax, a quoted text in the call) occurs in the text; "
+            "anchor it with ^…$ to match the whole text"),
 )}

@@ -11,6 +11,8 @@ from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
 from espolicy.errors import Diagnostic, PolicyError, diagnostic
 from espolicy.fuzzy import did_you_mean
+from espolicy.lang.strings import PatternError, compile_pattern
+from espolicy.lang.unparse import string as unparse_string
 from espolicy.lang.types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
                     TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional)
 
@@ -365,7 +367,21 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             elif not compatible(a, p) or (isinstance(base(a), TUnion) and not isinstance(base(p), TUnion)):
                 self.error("type", f"argument {i} of `{e.func}` must be {p.describe()}, not {a.describe()}",
                            node.span, f"usage: {b.signature()}")
+        if e.func == "matches":
+            self._pattern(e.args[1])
         return _Typed(b.result)
+
+    def _pattern(self, node: ast.Expr) -> None:
+        """The pattern of `matches` is a quoted text RE2 can compile, checked here, before any document."""
+        if not (isinstance(node, ast.Literal) and isinstance(node.value, str)):
+            self.error("pattern-not-constant", "the pattern of `matches` must be a quoted text written in the call",
+                       node.span, 'write the pattern itself, e.g. `matches(server.model, "^Express5800/R")`')
+            return
+        try:
+            compile_pattern(node.value)
+        except PatternError as err:
+            self.error("bad-pattern", f"the pattern {unparse_string(node.value)} cannot be used: {err}", node.span,
+                       "patterns use RE2 syntax (no backreferences, no lookaround); escape a literal `.` as `\\\\.`")
 
     def visit_neg(self, e: ast.Neg, scope: _Scope) -> _Typed:
         t = self.expr(e.operand, scope).type
