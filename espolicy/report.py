@@ -8,11 +8,9 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-OUTCOMES = ("allow", "deny", "review", "invalid")
-EFFECTS = ("deny", "review", "warn", "info", "error")
+from espolicy import effects
+from espolicy.effects import OUTCOMES
 
-# Fail levels of `--fail-on`, weakest last; `invalid` always fails.
-_FAIL_RANK = {"deny": 3, "review": 2, "warn": 1}
 
 
 class IsoDate(str):
@@ -121,14 +119,7 @@ class Finding:
 
 def outcome_of(findings: Iterable[Finding]) -> str:
     """invalid > deny > review > allow; warn and info never change the outcome."""
-    effects = {f.effect for f in findings}
-    if "error" in effects:
-        return "invalid"
-    if "deny" in effects:
-        return "deny"
-    if "review" in effects:
-        return "review"
-    return "allow"
+    return effects.outcome_of(f.effect for f in findings)
 
 
 @dataclass(frozen=True)
@@ -157,12 +148,7 @@ class Report:
 
     def fails(self, fail_on: str) -> bool:
         """True when this report is at or above the `--fail-on` level."""
-        if self.outcome == "invalid":
-            return True
-        level = _FAIL_RANK[fail_on]
-        if self.outcome in _FAIL_RANK and _FAIL_RANK[self.outcome] >= level:
-            return True
-        return level <= _FAIL_RANK["warn"] and any(f.effect == "warn" for f in self.findings)
+        return effects.outcome_fails(self.outcome, (f.effect for f in self.findings), fail_on)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from espolicy.engine.policy import Policy
 from espolicy.sources import bundled_dir, read_sources
 from espolicy.documents.loader import Loaded, iter_documents, load_text
 from espolicy.lang.parser import parse
-from espolicy.report import OUTCOMES
+from espolicy.effects import OUTCOMES
 from espolicy.documents.schema import SchemaSet
 
 import test_oracle

@@ -63,15 +63,31 @@ def test_optional_field_needs_presence_test(make_policy):
     assert "may be absent" in str(e) and "registration is present" in e.hint
 
 
-def test_presence_test_narrows_in_and_or_and_if(make_policy):
-    make_policy(rule("registration is present and registration.term_years > 3", kinds="service_request"))
-    make_policy(rule("registration is absent or registration.term_years > 3", kinds="service_request"))
-    make_policy(rule("if registration is present then registration.term_years > 3 else false",
-                     kinds="service_request"))
+SERVICE = {"kind": "service_request", "id": "S-1", "requested_at": "2026-05-07T10:15:00+09:00",
+           "server": {"serial": "4300123", "warranty_start": "2025-04-01", "warranty_years": 1},
+           "service": {"type": "repair"}}
+REGISTERED = {**SERVICE, "registration": {"generation": "ESP_G2", "coverage": "weekday", "term_years": 4,
+                                          "registered_on": "2025-04-20"}}
+
+
+@pytest.mark.parametrize("cond, without, with_term_4", [
+    ("registration is present and registration.term_years > 3", False, True),
+    ("registration is absent or registration.term_years > 3", True, True),
+    ("if registration is present then registration.term_years > 3 else false", False, True),
+    ("registration is present and registration.term_years > 4", False, False),
+])
+def test_presence_test_narrows_in_and_or_and_if(make_policy, cond, without, with_term_4):
+    """The narrowed condition type-checks, and judges a document with and without the field."""
+    p = make_policy(rule(cond, kinds="service_request"))
+    fired = [any(f.rule == "r-1" for f in p.validate(d).findings) for d in (SERVICE, REGISTERED)]
+    assert fired == [without, with_term_4]
 
 
 def test_equality_with_optional_is_allowed(make_policy):
-    make_policy(rule('service.part == "ups_battery"', kinds="service_request"))
+    """Comparing an optional field with `==` needs no presence test: absent is simply not equal."""
+    p = make_policy(rule('service.part == "ups_battery"', kinds="service_request"))
+    part = {**SERVICE, "service": {"type": "repair", "part": "ups_battery"}}
+    assert [any(f.rule == "r-1" for f in p.validate(d).findings) for d in (SERVICE, part)] == [False, True]
 
 
 def test_presence_test_on_required_field(make_policy):

@@ -19,6 +19,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
 import yaml
 
+from espolicy import pointers
 from espolicy.limits import DEFAULT_LIMITS, Limits, describe_bytes
 from espolicy.documents.positions import JsonPositions, Positions, YamlPositions
 from espolicy.report import Finding, error_finding
@@ -448,7 +449,7 @@ def _lone_surrogate(value: object, what: str) -> Finding | None:
         else:
             found = None
         if found is not None:
-            pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path) or "/"
+            pointer = pointers.pointer(path) or "/"
             pointer = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", pointer)
             code = f"\\u{ord(found.group()):04x}"
             return _positioned("parse-error", None, None,

@@ -24,21 +24,18 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from espolicy.pointers import escape, unescape
+
 if TYPE_CHECKING:
     import yaml
 
     from espolicy.report import Finding, Report
 
-__all__ = ["Position", "Positions", "JsonPositions", "YamlPositions", "MapPositions", "attach", "escape"]
+__all__ = ["Position", "Positions", "JsonPositions", "YamlPositions", "MapPositions", "attach"]
 
 Position = tuple[int, int]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-def escape(key: object) -> str:
-    """One reference token of a JSON Pointer (RFC 6901)."""
-    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 class Positions(Mapping[str, Position]):
@@ -168,7 +165,7 @@ class JsonPositions(Positions):
                 if isinstance(node, list) and token.isdigit() and int(token) < len(node):
                     return None       # list elements have no key to look for
                 break
-            name = token.replace("~1", "/").replace("~0", "~") if "~" in token else token
+            name = unescape(token)
             if name not in node:
                 break
             node, key = node[name], name

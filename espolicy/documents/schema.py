@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # jsonschema is imported on first use: most documents never need it (see fastschema)
     from jsonschema import FormatChecker, ValidationError
 
+from espolicy import pointers
 from espolicy.fuzzy import nearest
 from espolicy.report import Finding, error_finding
 from espolicy.lang.types import BOOL, DATE, DATETIME, INT, STR, TAny, Field, TDate, TDateTime, TList, TRecord, TStr, TUnion, Type
@@ -413,7 +414,7 @@ def _pointed(root: Mapping[str, Any], ref: str) -> Any:
     target: Any = root
     try:
         for token in ref[2:].split("/"):
-            target = target[token.replace("~1", "/").replace("~0", "~")]
+            target = target[pointers.unescape(token)]
     except (KeyError, TypeError):
         raise SchemaFileError(f"$ref `{ref}` names nothing in its schema") from None
     return target
@@ -518,7 +519,7 @@ def _rule(error: ValidationError) -> str:
 
 def _pointer(path: Iterable[object]) -> str:
     """RFC 6901 JSON Pointer of a path of keys and indexes."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return pointers.pointer(path)
 
 
 def _where(path: list[object]) -> str:

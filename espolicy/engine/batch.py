@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
+from espolicy.effects import severity
 from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents, parse_raw
 from espolicy.documents.positions import JsonPositions, attach, evolve, placed
@@ -40,7 +41,6 @@ __all__ = ["BatchOptions", "documents", "judge", "reports", "run", "cpu_count"]
 
 CHUNK = 256                 # documents sent to a worker at a time
 _IN_FLIGHT_PER_JOB = 3      # chunks queued per worker (bounds memory, keeps workers busy)
-_SEVERITY = {"error": 0, "deny": 1, "review": 2, "warn": 3, "info": 4}
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def limit(findings: list[Finding], count: int | None) -> list[Finding]:
     their order within an effect); all of them, in their order, when there are not more."""
     if count is None or len(findings) <= count:
         return findings
-    return sorted(findings, key=lambda f: _SEVERITY.get(f.effect, len(_SEVERITY)))[:count]
+    return sorted(findings, key=lambda f: severity(f.effect))[:count]
 
 
 def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None) -> Report:

@@ -37,13 +37,14 @@ from xml.sax.saxutils import escape, quoteattr
 
 import yaml
 
+from espolicy import pointers
+from espolicy.effects import OUTCOMES
 from espolicy.report import Report
 
 TEST_SUFFIXES = (".yaml", ".yml")
 _CASE_KEYS = {"name", "document", "base", "changes", "expect"}
 _EXPECT_KEYS = {"outcome", "fired", "not_fired", "exactly", "facts", "faq"}
 _FIRED_KEYS = {"rule", "effect", "path", "message"}
-_OUTCOMES = ("allow", "deny", "review", "invalid")
 
 
 class CaseFileError(Exception):
@@ -219,9 +220,9 @@ def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> No
         key = sorted(map(str, unknown))[0]
         hint = did_you_mean(key, _EXPECT_KEYS)
         raise CaseFileError(file, line, f"test `{name}`: unknown key `{key}` in `expect`" + (f"; {hint}" if hint else ""))
-    if "outcome" in expect and expect["outcome"] not in _OUTCOMES:
+    if "outcome" in expect and expect["outcome"] not in OUTCOMES:
         raise CaseFileError(file, line, f"test `{name}`: outcome `{expect['outcome']}` is not one of "
-                            + ", ".join(_OUTCOMES))
+                            + ", ".join(OUTCOMES))
     for key in ("fired", "not_fired", "faq"):
         if key in expect and not isinstance(expect[key], list):
             raise CaseFileError(file, line, f"test `{name}`: `{key}` is a list")
@@ -245,7 +246,7 @@ def apply_change(doc: Any, pointer: str, value: Any) -> Any:
         return copy.deepcopy(value)
     if not pointer.startswith("/"):
         raise ValueError("a JSON Pointer starts with `/`, e.g. `/pack/term_years`")
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    tokens = pointers.tokens(pointer)
     target = doc
     for depth, tok in enumerate(tokens[:-1]):
         if isinstance(target, dict):

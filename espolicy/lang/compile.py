@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from espolicy import pointers
 from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
 from espolicy.cache import compile_cached
+from espolicy.effects import decision_of
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.limits import MAX_PRODUCT_BITS
 from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
@@ -47,11 +49,6 @@ def _lit(value: Any) -> str:
     if isinstance(value, _dt.time):
         return f"_time({value.hour:d}, {value.minute:d})"
     raise CompileError(f"unsupported literal {type(value).__name__}")
-
-
-def pointer_token(name: str) -> str:
-    """One JSON Pointer reference token (RFC 6901 escaping)."""
-    return name.replace("~", "~0").replace("/", "~1")
 
 
 def render_value(value: Any) -> str:
@@ -93,8 +90,7 @@ _RENDER: dict[type, Callable[[Any], str]] = {
 
 
 def _outcome(fired: list[tuple[int, Any, Any]], effects: tuple[str, ...]) -> str:
-    seen = {effects[i] for i, _, _ in fired}
-    return "deny" if "deny" in seen else "review" if "review" in seen else "allow"
+    return decision_of(effects[i] for i, _, _ in fired)
 
 
 @dataclass(frozen=True)
@@ -390,16 +386,16 @@ def _pointer(rule: ast.Rule, kind: str, checked: CheckedPolicy) -> Callable[[int
         if rule.each is not None:
             key = path_key(rule.each[1])
             if key and key.split(".")[0] in checked.shapes[kind].fields:
-                prefix = "".join("/" + pointer_token(n) for n in key.split("."))
+                prefix = "".join("/" + pointers.escape(n) for n in key.split("."))
                 return lambda i: f"{prefix}/{i}"
         return lambda i: ""
     names = rule.at.names
     if rule.each is not None and names[0] == rule.each[0]:
         key = path_key(rule.each[1]) or ""
-        prefix = "".join("/" + pointer_token(n) for n in key.split("."))
-        suffix = "".join("/" + pointer_token(n) for n in names[1:])
+        prefix = "".join("/" + pointers.escape(n) for n in key.split("."))
+        suffix = "".join("/" + pointers.escape(n) for n in names[1:])
         return lambda i: f"{prefix}/{i}{suffix}"
-    fixed = "".join("/" + pointer_token(n) for n in names)
+    fixed = "".join("/" + pointers.escape(n) for n in names)
     return lambda i: fixed
 
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
+from espolicy.effects import OUTCOME_READERS
 from espolicy.lang import ast
 from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy, CheckedValue
-
-_PHASE2_EFFECTS = ("warn", "info")
-
 
 @dataclass(frozen=True)
 class ComputeValue:
@@ -62,7 +60,7 @@ def plan_kind(checked: CheckedPolicy, kind: str) -> KindPlan:
     """The evaluation order of documents of `kind`."""
     values = tuple(checked.values.get(kind, ()))
     applying = [r for r in checked.rules if kind in r.kinds]
-    late = [r for r in applying if r.effect in _PHASE2_EFFECTS and reads_outcome(r)]
+    late = [r for r in applying if r.effect in OUTCOME_READERS and reads_outcome(r)]
     ordered = [r for r in applying if not any(r is x for x in late)] + late
     steps: list[Step] = [ComputeValue(v) for v in values]
     for i, rule in enumerate(ordered):

@@ -16,6 +16,7 @@ from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.builtins import BUILTINS
 from espolicy.lang.compile import render_value
+from espolicy.effects import decision_of
 from espolicy.report import fact_value
 from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
 from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy
@@ -291,7 +292,7 @@ class DocumentTrace:
 
 
 def _outcome(effects: list[str]) -> str:
-    return "deny" if "deny" in effects else "review" if "review" in effects else "allow"
+    return decision_of(effects)
 
 
 def trace_document(checked: CheckedPolicy, doc: Mapping[str, Any], evaluator: Evaluator | None = None) -> DocumentTrace:

@@ -7,6 +7,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from espolicy.effects import DECISIONS
 from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
 from espolicy.errors import Diagnostic, PolicyError, diagnostic
@@ -18,7 +19,7 @@ from espolicy.lang.types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, T
 
 FAQ_QUESTIONS = frozenset(f"Q{i}" for i in range(1, 18))
 OUTCOME_NAME = "outcome"
-OUTCOME_TYPE = TStr(frozenset({"allow", "deny", "review"}))
+OUTCOME_TYPE = TStr(frozenset(DECISIONS))
 _ORDERED = (TInt, TDate, TDateTime, TTime)
 
 

@@ -6,21 +6,17 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
+from espolicy import effects
 from espolicy.report import Finding, Report
 
 if TYPE_CHECKING:
     from espolicy.lang import ast
     from espolicy.engine.policy import Policy
 
-# --fail-on levels a finding's effect reaches (error: an invalid document, which always fails)
-_FAILS_AT = {"error": {"deny", "review", "warn"}, "deny": {"deny", "review", "warn"},
-             "review": {"review", "warn"}, "warn": {"warn"}, "info": set()}
-
 # SARIF / annotation level of each effect: deny and schema errors are errors; review and warn
 # need a person's attention (warning); info is a note. Info findings are not reported as SARIF
 # results or GitHub annotations (every allowed registration has one), only in text/JSON/JUnit.
 LEVELS = {"error": "error", "deny": "error", "review": "warning", "warn": "warning", "info": "note"}
-REPORTED_EFFECTS = ("error", "deny", "review", "warn")
 
 
 @dataclass(frozen=True)
@@ -35,7 +31,7 @@ class RunContext:
 
 def fails(finding: Finding, fail_on: str) -> bool:
     """True when this finding alone is at or above the `--fail-on` level."""
-    return fail_on in _FAILS_AT.get(finding.effect, set())
+    return effects.fails(finding.effect, fail_on)
 
 
 def display_file(report: Report) -> str | None:

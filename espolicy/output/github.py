@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from espolicy.report import Finding, Report, Summary
-from espolicy.output.common import REPORTED_EFFECTS, RunContext, display_file, fails
+from espolicy.effects import REPORTED_EFFECTS
+from espolicy.output.common import RunContext, display_file, fails
 from espolicy.output.text import summary_line
 
 

@@ -20,7 +20,8 @@ from typing import IO, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from espolicy.report import Finding, Report, Summary
-from espolicy.output.common import REPORTED_EFFECTS, RunContext, display_file, fails, where
+from espolicy.effects import REPORTED_EFFECTS
+from espolicy.output.common import RunContext, display_file, fails, where
 
 _SPOOL = 4 * 1024 * 1024
 # characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF)

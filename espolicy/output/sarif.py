@@ -28,7 +28,8 @@ import json
 from typing import Any, TextIO
 
 from espolicy.report import Finding, Report, Summary
-from espolicy.output.common import LEVELS, REPORTED_EFFECTS, RuleInfo, RunContext, builtin_rule, display_file, policy_rules, uri
+from espolicy.effects import REPORTED_EFFECTS
+from espolicy.output.common import LEVELS, RuleInfo, RunContext, builtin_rule, display_file, policy_rules, uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SEVERITY = {"error": "error", "deny": "error", "review": "warning", "warn": "warning", "info": "recommendation"}

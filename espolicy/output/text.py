@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from espolicy.report import OUTCOMES, Finding, Report, Summary
+from espolicy.effects import OUTCOMES
+from espolicy.report import Finding, Report, Summary
 from espolicy.output.common import RunContext, where
 
 _COLOURS = {"allow": "32", "deny": "31", "review": "33", "invalid": "35"}  # green, red, yellow, magenta
