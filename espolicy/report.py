@@ -74,6 +74,8 @@ def _fact_other(value: Any) -> Any:
         return sorted(fact_value(v) for v in value)
     if isinstance(value, (list, tuple)):
         return [fact_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: fact_value(v) for k, v in value.items()}
     return value
 
 
@@ -135,9 +137,11 @@ class Report:
     # the file the document was read from (`-` for stdin), set by the command line for the
     # formats that point into files (text, SARIF, JUnit, GitHub); not part of the JSON report
     file: str | None = field(default=None, compare=False)
+    # the evaluation date (`today` in the rules), ISO 8601, so that a decision can be reproduced
+    today: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "source": self.source,
             "id": self.id,
             "kind": self.kind,
@@ -145,6 +149,9 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "facts": {k: self.facts[k] for k in self.facts},
         }
+        if self.today is not None:
+            d["today"] = self.today
+        return d
 
     def fails(self, fail_on: str) -> bool:
         """True when this report is at or above the `--fail-on` level."""

@@ -14,6 +14,7 @@ import yaml
 from espolicy.documents.schema import normalize
 from espolicy.engine.policy import Policy
 from espolicy.errors import PolicyError
+from espolicy.lang.fmt import format_source
 from espolicy.lang.trace import plain, trace_document
 from espolicy.report import fact_value
 
@@ -70,6 +71,8 @@ def test_case(case: dict[str, Any], schemas: Any) -> None:
         assert (code, where) in got, got
         return
     policy = Policy([("case.esp", case["policy"])], schemas=schemas)
+    again = format_source(case["policy"], "case.esp")  # fmt keeps the meaning (it checks) and is stable
+    assert format_source(again, "case.esp") == again
     kind = case.get("kind", "registration")
     doc = _merge(copy.deepcopy(BASES[kind]), case.get("document") or {})
     today = case.get("today")

@@ -7,6 +7,7 @@ from typing import Any
 import json
 
 from espolicy.engine.explain import render_text, to_json
+from espolicy.commands.validate import add_today
 from espolicy.lang.trace import Evaluator, trace_document
 
 def register(sub: Any) -> None:
@@ -20,6 +21,7 @@ def register(sub: Any) -> None:
     x.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     x.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
     x.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    add_today(x)
     x.set_defaults(func=run)
 
 
@@ -43,6 +45,8 @@ def run(args: Any) -> int:
         print(f"espolicy explain: error: the policy has no rule `{args.rule}`" + (f"; {hint}" if hint else ""),
               file=sys.stderr)
         return 2
+    from espolicy.jpcalendar import japan_today
+    today = args.today or japan_today()
     evaluator = Evaluator(policy.checked)
     pointers = {kind: {rp.rule.id: rp.pointer for rp in prog.rules} for kind, prog in policy.programs.items()}
     results: list[dict[str, Any]] = []
@@ -50,7 +54,7 @@ def run(args: Any) -> int:
     first = True
     for path in paths:
         for loaded in iter_documents(path, stdin=sys.stdin):
-            report = policy.validate(loaded.doc, source=loaded.source) if loaded.problem is None else None
+            report = policy.validate(loaded.doc, source=loaded.source, today=today) if loaded.problem is None else None
             header = f"{loaded.source}"
             if report is None or report.outcome == "invalid":
                 status = 1
@@ -67,7 +71,7 @@ def run(args: Any) -> int:
                 first = False
                 continue
             doc = policy.schemas.decode(normalize(loaded.doc))
-            dt = trace_document(policy.checked, doc, evaluator)
+            dt = trace_document(policy.checked, doc, evaluator, today)
             if dt.outcome != report.outcome:  # the differential tests make this unreachable; say so if not
                 print(f"espolicy explain: internal error: explain says {dt.outcome}, validate says "
                       f"{report.outcome}", file=sys.stderr)

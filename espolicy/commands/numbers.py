@@ -1,7 +1,8 @@
-"""Whole-number options shared by subcommands (argparse types)."""
+"""Number and date options shared by subcommands (argparse types)."""
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 from typing import Callable
 
 
@@ -31,3 +32,14 @@ def jobs(value: str) -> int:
         return at_least(1, "a number of processes")(value)
     except argparse.ArgumentTypeError as e:
         raise argparse.ArgumentTypeError(f"{e} (or `auto`, one per processor)") from None
+
+
+def date(value: str) -> _dt.date:
+    """`--today`: a calendar date written YYYY-MM-DD."""
+    text = value.strip()
+    try:
+        if len(text) != 10:  # fromisoformat would also take 20260511
+            raise ValueError(text)
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date written YYYY-MM-DD, not {value!r}") from None

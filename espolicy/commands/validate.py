@@ -42,7 +42,15 @@ def register(sub: Any) -> None:
     v.add_argument("--max-documents", type=numbers.positive, metavar="N",
                    help="documents read from one file at most: a YAML stream (default 100,000) or a JSON Lines "
                         "file (streamed: no cap by default)")
+    add_today(v)
     v.set_defaults(func=run)
+
+
+def add_today(parser: Any) -> None:
+    """`--today`: the evaluation date the rules read as `today`."""
+    parser.add_argument("--today", type=numbers.date, metavar="YYYY-MM-DD",
+                        help="the evaluation date the rules read as `today` (default: the current date in Japan, "
+                             "read once for the whole run); every report records it")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
     if args.max_documents is not None:
         limits = dataclasses.replace(limits, max_documents=args.max_documents, max_lines=args.max_documents)
     out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__))
+    from espolicy.jpcalendar import japan_today
     options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
-                           reports=results_shown, limits=limits, render=getattr(out, "renderer", None))
+                           reports=results_shown, limits=limits, render=getattr(out, "renderer", None),
+                           today=args.today or japan_today())
     progress = None  # on a terminal's stderr, unless results scroll on the same terminal
     if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):
         progress = Progress(sys.stderr, files)

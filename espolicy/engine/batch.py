@@ -17,6 +17,7 @@ back only a `Verdict` (outcome, fails) and no positions are computed.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import itertools
 import multiprocessing
 import os
@@ -56,6 +57,7 @@ class BatchOptions:
     reports: bool = True
     chunk: int = CHUNK
     render: Callable[[Report], str] | None = None  # the format's picklable renderer, for `-j` workers
+    today: _dt.date | None = None  # the evaluation date (None: the current date in Japan, per document)
 
 
 def cpu_count() -> int:
@@ -101,12 +103,13 @@ def limit(findings: list[Finding], count: int | None) -> list[Finding]:
     return sorted(findings, key=lambda f: severity(f.effect))[:count]
 
 
-def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None) -> Report:
-    """The report of one loaded document: judged, findings placed in the file, limited."""
+def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None,
+          today: _dt.date | None = None) -> Report:
+    """The report of one loaded document on the date `today`: judged, findings placed in the file, limited."""
     if loaded.problem is not None:
         report = invalid_report([loaded.problem], None, loaded.source)
     else:
-        report = policy.validate(loaded.doc, source=loaded.source)
+        report = policy.validate(loaded.doc, source=loaded.source, today=today)
     findings = limit(placed(report.findings, loaded.positions, loaded.doc), max_findings)
     if findings is report.findings:
         return evolve(report, file=file)
@@ -144,9 +147,9 @@ def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Re
         return None
     if not options.reports:
         report = (invalid_report([loaded.problem], None, loaded.source) if loaded.problem is not None
-                  else policy.validate(loaded.doc, source=loaded.source))
+                  else policy.validate(loaded.doc, source=loaded.source, today=options.today))
         return Verdict(report.outcome, report.fails(options.fail_on))
-    return judge(policy, file, loaded, options.max_findings)
+    return judge(policy, file, loaded, options.max_findings, options.today)
 
 
 # ---------------------------------------------------------------- the batch

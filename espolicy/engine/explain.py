@@ -133,6 +133,8 @@ def rule_lines(rt: RuleTrace, pointers: dict[str, Any], lang: str) -> list[str]:
 def render_text(dt: DocumentTrace, header: str, pointers: dict[str, Any], lang: str,
                 rule: str | None, out: TextIO) -> None:
     out.write(f"{header}  → {dt.outcome.upper()}\n")
+    if dt.today is not None:
+        out.write(f"judged on {dt.today.isoformat()} (`today`)\n")
     rules = [rt for rt in dt.rules if rule is None or rt.rule.id == rule]
     needed = _needed_values(dt, rules) if rule else None
     values = [v for v in dt.values if needed is None or v.decl.name in needed]
@@ -208,8 +210,8 @@ def to_json(dt: DocumentTrace, pointers: dict[str, Any], rule: str | None) -> di
             "message": inst.message, "advice": inst.advice, "steps": node_json(inst.condition),
         } for inst in rt.instances]
         out_rules.append(item)
-    return {"kind": dt.kind, "outcome": dt.outcome, "fired": [{"rule": r, "index": i} for r, i in dt.fired],
-            "values": values, "rules": out_rules}
+    return {"kind": dt.kind, "outcome": dt.outcome, "today": dt.today.isoformat() if dt.today else None,
+            "fired": [{"rule": r, "index": i} for r, i in dt.fired], "values": values, "rules": out_rules}
 
 
 # ---------------------------------------------------------------- the command

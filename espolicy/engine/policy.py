@@ -1,11 +1,14 @@
 """A loaded policy and the judging of one document: schema check → decode → compiled rules → report."""
 from __future__ import annotations
 
+import datetime as _dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
 from espolicy import cache
 from espolicy.lang import ast
+from espolicy.jpcalendar import japan_today
 from espolicy.lang.compile import KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
 from espolicy.report import Finding, Report, error_finding, fact_value, invalid_report, outcome_of
@@ -52,37 +55,44 @@ class Policy:
     def info(self) -> dict[str, str]:
         return {"name": self.name, "digest": self.digest}
 
-    def validate(self, doc: Any, source: str | None = None) -> Report:
-        """Judge one document. Never raises for a bad document: that is an `invalid` report."""
+    def validate(self, doc: Any, source: str | None = None, today: _dt.date | None = None) -> Report:
+        """Judge one document on the date `today` (default: the current date in Japan); never raises for a
+        bad document: that is an `invalid` report. The report records the date it used."""
+        day = today if today is not None else japan_today()
         try:
-            return self._validate(doc, source)
+            return self._validate(doc, source, day)
         except RecursionError:
-            return invalid_report([error_finding("too-deep", "the document is nested too deeply to check",
-                                                 "文書の入れ子が深すぎるため検査できません。")], None, source)
+            return _dated(day, invalid_report([error_finding("too-deep", "the document is nested too deeply to check",
+                                                 "文書の入れ子が深すぎるため検査できません。")], None, source))
         except Exception as e:  # a bug or an impossible value must still give a report, never a crash
-            return invalid_report([error_finding(
+            return _dated(day, invalid_report([error_finding(
                 "evaluation-error", f"the document could not be evaluated: {type(e).__name__}: {e}",
-                f"文書を評価できませんでした（{type(e).__name__}: {e}）。")], doc, source)
+                f"文書を評価できませんでした（{type(e).__name__}: {e}）。")], doc, source))
 
-    def _validate(self, doc: Any, source: str | None) -> Report:
+    def _validate(self, doc: Any, source: str | None, today: _dt.date) -> Report:
         errors, typed = self.schemas.check_and_decode(doc)
         if typed is None:
-            return invalid_report(errors, normalize(doc), source)
+            return _dated(today, invalid_report(errors, normalize(doc), source))
         program = self.programs[typed["kind"]]
         try:
-            values, fired = program.run(typed)
+            values, fired = program.run(typed, today)
         except (ValueError, OverflowError) as e:
-            return invalid_report([error_finding(
+            return _dated(today, invalid_report([error_finding(
                 "evaluation-error", f"a date in this document is out of range: {e}",
-                f"この文書の日付が扱える範囲を超えています（{e}）。")], doc, source)
+                f"この文書の日付が扱える範囲を超えています（{e}）。")], doc, source))
         findings = []
         for index, each_index, item in fired:
             rp = program.rules[index]
-            message, advice = rp.render(typed, values, item)
+            message, advice = rp.render(typed, values, item, each_index, today)
             r = rp.rule
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
         facts = {n: fact_value(values[n]) for n in program.exported if values.get(n) is not None}
-        return Report(outcome_of(findings), findings, facts, typed.get("id"), typed["kind"], source)
+        return Report(outcome_of(findings), findings, facts, typed.get("id"), typed["kind"], source,
+                      today=today.isoformat())
+
+
+def _dated(today: _dt.date, report: Report) -> Report:
+    return replace(report, today=today.isoformat())
 
 
 def _rebuild(sources: tuple[tuple[str, str], ...], schema_dir: Path | None, name: str) -> Policy:

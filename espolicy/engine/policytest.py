@@ -18,6 +18,7 @@ tests:
       facts: {service_last_day: 2031-03-31}   # a subset of the facts; null: the fact is absent
       faq: [Q6]                               # questions the findings cite
   - name: an inline document
+    today: 2026-05-11                         # the date the rules read as `today` (default: now, Japan)
     document: {kind: service_request, …}
     expect: {outcome: allow}
 ```
@@ -42,7 +43,7 @@ from espolicy.effects import OUTCOMES
 from espolicy.report import Report
 
 TEST_SUFFIXES = (".yaml", ".yml")
-_CASE_KEYS = {"name", "document", "base", "changes", "expect"}
+_CASE_KEYS = {"name", "document", "base", "changes", "expect", "today"}
 _EXPECT_KEYS = {"outcome", "fired", "not_fired", "exactly", "facts", "faq"}
 _FIRED_KEYS = {"rule", "effect", "path", "message"}
 
@@ -62,6 +63,7 @@ class Case:
     line: int
     document: Any
     expect: dict[str, Any]
+    today: _dt.date | None = None  # the evaluation date (`today` in the rules); None: the current date in Japan
 
 
 @dataclass
@@ -210,7 +212,17 @@ def _case(raw: Any, documents: dict[str, Any], file: str, line: int) -> Case:
     if not isinstance(expect, dict) or not expect:
         raise CaseFileError(file, line, f"test `{name}` needs `expect:` (outcome, fired, not_fired, facts, faq)")
     _check_expect(expect, name, file, line)
-    return Case(name, file, line, doc, expect)
+    return Case(name, file, line, doc, expect, _today(raw.get("today"), name, file, line))
+
+
+def _today(value: Any, name: str, file: str, line: int) -> _dt.date | None:
+    if value is None or (isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value)) if len(str(value)) == 10 else _dt.date.fromisoformat("")
+    except ValueError:
+        raise CaseFileError(file, line, f"test `{name}`: `today` is a date written YYYY-MM-DD, not `{value}`") \
+            from None
 
 
 def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> None:
@@ -288,7 +300,7 @@ def _index(items: list[Any], tok: str, pointer: str) -> int:
 # ---------------------------------------------------------------- running
 
 def run_case(policy: Any, case: Case) -> Result:
-    report = policy.validate(case.document, source=f"{case.file}:{case.line}")
+    report = policy.validate(case.document, source=f"{case.file}:{case.line}", today=case.today)
     return Result(case, report, compare(case.expect, report))
 
 

@@ -189,6 +189,38 @@ class Quant:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """`count(x in xs: cond)`, `sum(x in xs: n)`, `min(x in xs: v)`, `max(x in xs: v)`."""
+
+    func: str
+    var: str
+    seq: Expr
+    body: Expr
+    span: Span = field(compare=False)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.seq, self.body)
+
+    def accept(self, v: Visitor[R, C], ctx: C) -> R:
+        return v.visit_aggregate(self, ctx)
+
+
+@dataclass(frozen=True)
+class Index:
+    """`table[key]` or `list[i]`: absent when the key or position is not there."""
+
+    obj: Expr
+    key: Expr
+    span: Span = field(compare=False)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.obj, self.key)
+
+    def accept(self, v: Visitor[R, C], ctx: C) -> R:
+        return v.visit_index(self, ctx)
+
+
+@dataclass(frozen=True)
 class SetLit:
     items: tuple[Expr, ...]
     span: Span = field(compare=False)
@@ -212,7 +244,8 @@ class ListLit:
         return v.visit_listlit(self, ctx)
 
 
-Expr = Union[Literal, Name, Attr, Call, Neg, Arith, Compare, BoolOp, Not, Test, If, Quant, SetLit, ListLit]
+Expr = Union[Literal, Name, Attr, Call, Neg, Arith, Compare, BoolOp, Not, Test, If, Quant, Aggregate, Index, SetLit,
+             ListLit]
 
 
 # ---- traversal: one place knows which sub-expressions a node has and which names it binds ----
@@ -224,7 +257,7 @@ def children(e: Expr) -> tuple[Expr, ...]:
 
 def bound_by(e: Expr, child: Expr) -> tuple[str, ...]:
     """The names `e` binds inside its sub-expression `child` (a quantifier's variable in its body)."""
-    if isinstance(e, Quant) and child is e.body:
+    if isinstance(e, (Quant, Aggregate)) and child is e.body:
         return (e.var,)
     return ()
 
@@ -303,6 +336,12 @@ class Visitor(Generic[R, C]):
     def visit_quant(self, e: Quant, ctx: C) -> R:
         return self.generic(e, ctx)
 
+    def visit_aggregate(self, e: Aggregate, ctx: C) -> R:
+        return self.generic(e, ctx)
+
+    def visit_index(self, e: Index, ctx: C) -> R:
+        return self.generic(e, ctx)
+
     def visit_setlit(self, e: SetLit, ctx: C) -> R:
         return self.generic(e, ctx)
 
@@ -372,6 +411,14 @@ class Rule:
     message: dict[str, Text]
     advice: dict[str, Text]
     span: Span = field(compare=False)
+    each_index: str | None = None  # `each e, i in …`: the name of the entry's position (0, 1, …)
+
+    @property
+    def each_names(self) -> tuple[str, ...]:
+        """The names `each` binds in the rule: the entry, and its position when named."""
+        if self.each is None:
+            return ()
+        return (self.each[0],) + ((self.each_index,) if self.each_index else ())
 
     @property
     def data_rule(self) -> bool:
@@ -397,7 +444,7 @@ def rule_names(rule: Rule) -> set[str]:
     names: set[str] = set()
     if rule.each is not None:
         names |= free_names(rule.each[1])
-        bound = frozenset({rule.each[0]})
+        bound = frozenset(rule.each_names)
     names |= free_names(rule.condition, bound)
     for texts in (rule.message, rule.advice):
         for t in texts.values():

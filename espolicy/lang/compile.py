@@ -19,8 +19,9 @@ from espolicy.cache import compile_cached
 from espolicy.effects import decision_of
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.limits import MAX_PRODUCT_BITS
+from espolicy.lang.runtime import AGGREGATE_IMPL, lookup
 from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
-from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy, path_key
+from espolicy.lang.typecheck import OUTCOME_NAME, TODAY_NAME, CheckedPolicy, path_key
 from espolicy.lang.types import TList, TRecord, TSet, Type, strip_optional
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -98,7 +99,7 @@ class RuleProgram:
     """What the report needs of a rule once it fired."""
 
     rule: ast.Rule
-    render: Callable[[dict, dict, Any], tuple[dict[str, str], dict[str, str] | None]]
+    render: Callable[[dict, dict, Any, int | None, Any], tuple[dict[str, str], dict[str, str] | None]]
     pointer: Callable[[int | None], str]
 
 
@@ -107,7 +108,7 @@ class KindProgram:
     """The compiled policy of one kind: `run(doc) -> (values, fired)` and its rules."""
 
     kind: str
-    run: Callable[[dict], tuple[dict[str, Any], list[tuple[int, Any, Any]]]]
+    run: Callable[[dict, Any], tuple[dict[str, Any], list[tuple[int, Any, Any]]]]
     rules: tuple[RuleProgram, ...]
     exported: tuple[str, ...]
     source: str
@@ -174,6 +175,8 @@ class _Emitter(ast.Visitor[str, frozenset[str]]):
             return _ident("f_", n)
         if n == OUTCOME_NAME:
             return f"V[{n!r}]" if self.in_message else "o_outcome"
+        if n == TODAY_NAME:
+            return "t_today"
         raise CompileError(f"unresolved name {n!r}")
 
     def visit_attr(self, e: ast.Attr, local: frozenset[str]) -> str:
@@ -225,6 +228,15 @@ class _Emitter(ast.Visitor[str, frozenset[str]]):
         fn = "any" if e.kind == "any" else "all"
         return f"{fn}({self.expr(e.body, inner)} for {var} in {self.expr(e.seq, local)})"
 
+    def visit_aggregate(self, e: ast.Aggregate, local: frozenset[str]) -> str:
+        var = _ident("l_", e.var)
+        self.bind(e.var, e.seq, local)
+        body = self.expr(e.body, local | {e.var})
+        return f"{_ident('A_', e.func)}({body} for {var} in {self.expr(e.seq, local)})"
+
+    def visit_index(self, e: ast.Index, local: frozenset[str]) -> str:
+        return f"_lookup({self.expr(e.obj, local)}, {self.expr(e.key, local)})"
+
     def visit_setlit(self, e: ast.SetLit, local: frozenset[str]) -> str:
         if not e.items:
             return "frozenset()"
@@ -275,7 +287,9 @@ def _namespace() -> dict[str, Any]:
     ns: dict[str, Any] = {"__builtins__": {"any": any, "all": all, "isinstance": isinstance, "str": str,
                                            "frozenset": frozenset, "enumerate": enumerate, "None": None},
                           "_date": _dt.date, "_time": _dt.time, "_is_int": _is_int, "_outcome": _outcome,
-                          "_render": render_value, "_mul": _mul}
+                          "_render": render_value, "_mul": _mul, "_lookup": lookup}
+    for name, impl in AGGREGATE_IMPL.items():
+        ns[_ident("A_", name)] = impl
     for name, b in BUILTINS.items():
         ns[_ident("B_", name)] = b.impl
     return ns
@@ -316,7 +330,7 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     shape = checked.shapes[kind]
     run_e = _Emitter(value_names, consts, shape, in_message=False)
     msg_e = _Emitter(value_names, consts, shape, in_message=True)
-    lines = ["def run(d):", "    fired = []"]
+    lines = ["def run(d, t_today):", "    fired = []"]
     for step in plan.steps:
         if isinstance(step, ComputeValue):
             decl = step.value.decl
@@ -335,11 +349,12 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
         else:
             var, seq = rule.each
             lv = _ident("l_", var)
-            local = frozenset({var})
+            local = frozenset(rule.each_names)
             run_e.bind(var, seq, frozenset())
-            lines.append(f"    for i_, {lv} in enumerate({run_e.expr(seq)}):")
+            index = _ident("l_", rule.each_index) if rule.each_index else "i_"
+            lines.append(f"    for {index}, {lv} in enumerate({run_e.expr(seq)}):")
             lines.append(f"        if {run_e.expr(rule.condition, local)}:")
-            lines.append(f"            fired.append(({i}, i_, {lv}))")
+            lines.append(f"            fired.append(({i}, {index}, {lv}))")
     pairs = ", ".join(f"{v.decl.name!r}: {_ident('v_', v.decl.name)}" for v in values)
     if plan.decides_outcome:
         pairs += (", " if pairs else "") + f"{OUTCOME_NAME!r}: o_outcome"
@@ -370,13 +385,14 @@ def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str]) -> str:
 
 
 def _render_source(i: int, rule: ast.Rule, e: _Emitter) -> list[str]:
-    local = frozenset({rule.each[0]}) if rule.each else frozenset()
+    local = frozenset(rule.each_names)
     lv = _ident("l_", rule.each[0]) if rule.each else "_unused"
+    li = _ident("l_", rule.each_index) if rule.each_index else "_position"
     if rule.each:
         e.bind(rule.each[0], rule.each[1], frozenset())
     msg = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.message.items()))
     adv = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.advice.items()))
-    return [f"def render_{i}(d, V, {lv}):",
+    return [f"def render_{i}(d, V, {lv}, {li}, t_today):",
             f"    return {{{msg}}}, " + (f"{{{adv}}}" if rule.advice else "None")]
 
 

@@ -103,8 +103,7 @@ def _clause_text(rule: ast.Rule, key: str) -> str:
     if key == "for":
         return "for " + ", ".join(rule.kinds)
     if key == "each":
-        var, seq = rule.each  # type: ignore[misc]
-        return f"each {var} in {unparse.expr(seq)}"
+        return "each " + unparse.each(rule)
     if key == "effect":
         return f"{rule.effect} when {unparse.expr(rule.condition)}"
     if key == "faq":
@@ -150,7 +149,7 @@ def _blocks(module: ast.Module, tree: Tree) -> list[_Block]:
             lbrace = next(x for x in toks if x.type == "LBRACE")
             rbrace = [x for x in toks if x.type == "RBRACE"][-1]
             entries = [c for c in t.children if isinstance(c, Tree)]
-            body = [_Slot(_pos(e.meta), _pos(e.meta, True), f"{k} = {unparse.expr(v)}", 1)
+            body = [_Slot(_pos(e.meta), _pos(e.meta, True), f"{unparse.table_key(k)} = {unparse.expr(v)}", 1)
                     for (k, v), e in zip(d.entries, entries)]
             slots = [_Slot(_pos(t.meta), _pos(lbrace, True), f"table {d.name} {{"), *body,
                      _Slot(_pos(rbrace), _pos(rbrace, True), "}")]

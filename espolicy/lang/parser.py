@@ -14,6 +14,8 @@ from espolicy.lang import ast
 from espolicy.errors import Diagnostic, PolicyError, diagnostic
 from espolicy.limits import MAX_EXPRESSION_DEPTH
 
+AGGREGATES = ("count", "sum", "min", "max")
+
 _lock = threading.Lock()
 _parser: Lark | None = None
 
@@ -201,7 +203,8 @@ class _Builder(Transformer):
         return ast.Const(str(name), expr, self._s(meta))
 
     def table_entry(self, meta: Any, name: Token, expr: ast.Expr) -> tuple[str, ast.Expr, ast.Span]:
-        return (str(name), expr, self._s(meta))
+        key = self._string(name) if name.type == "STRING" else str(name)
+        return (key, expr, self._s(meta))
 
     def table_decl(self, meta: Any, name: Token, *entries: tuple[str, ast.Expr, ast.Span]) -> ast.Table:
         seen: set[str] = set()
@@ -222,8 +225,11 @@ class _Builder(Transformer):
     def kinds_clause(self, meta: Any, kinds: tuple[str, ...]) -> tuple[str, Any, ast.Span]:
         return ("for", kinds, self._s(meta))
 
-    def each_clause(self, meta: Any, var: Token, seq: ast.Expr) -> tuple[str, Any, ast.Span]:
-        return ("each", (str(var), seq), self._s(meta))
+    def each_clause(self, meta: Any, var: Token, index: Token | None, seq: ast.Expr) -> tuple[str, Any, ast.Span]:
+        if index is not None and str(index) == str(var):
+            raise _Failure("shadowed-name", f"`each {var}, {index}` names the entry and its position alike",
+                           _tspan(self.file, index), "choose another name for the position, e.g. `i`")
+        return ("each", (str(var), seq, str(index) if index is not None else None), self._s(meta))
 
     def effect_clause(self, meta: Any, effect: Token, cond: ast.Expr) -> tuple[str, Any, ast.Span]:
         return ("effect", (str(effect), cond), self._s(meta))
@@ -269,8 +275,9 @@ class _Builder(Transformer):
                            "both English and Japanese")
         effect, cond = got["effect"]
         message = {k.split(":")[1]: v for k, v in got.items() if k.startswith("message:")}
-        return ast.Rule(str(rid), got["for"], effect, cond, got["faq"], got.get("each"), got.get("at"),
-                        message, advice, span)
+        each = got.get("each")
+        return ast.Rule(str(rid), got["for"], effect, cond, got["faq"], (each[0], each[1]) if each else None,
+                        got.get("at"), message, advice, span, each[2] if each else None)
 
     # ---- expressions ----
     def if_expr(self, meta: Any, c: ast.Expr, a: ast.Expr, b: ast.Expr) -> ast.If:
@@ -310,6 +317,18 @@ class _Builder(Transformer):
 
     def attr(self, meta: Any, obj: ast.Expr, name: Token) -> ast.Attr:
         return ast.Attr(obj, str(name), self._s(meta))
+
+    def index(self, meta: Any, obj: ast.Expr, key: ast.Expr) -> ast.Index:
+        return ast.Index(obj, key, self._s(meta))
+
+    def aggregate(self, meta: Any, func: Token, binder: ast.Expr, body: ast.Expr) -> ast.Aggregate:
+        if str(func) not in AGGREGATES:
+            raise _Failure("bad-aggregate", f"`{func}(… in …: …)` is not an aggregate", _tspan(self.file, func),
+                           "the aggregates are " + ", ".join(f"`{a}(x in LIST: …)`" for a in AGGREGATES))
+        if not (isinstance(binder, ast.Compare) and binder.op == "in" and isinstance(binder.left, ast.Name)):
+            raise _Failure("bad-aggregate", f"`{func}(…: …)` starts with a variable and its list", binder.span,
+                           f"write e.g. `{func}(h in history: …)`")
+        return ast.Aggregate(str(func), binder.left.name, binder.right, body, self._s(meta))
 
     def call(self, meta: Any, func: Token, *args: ast.Expr | None) -> ast.Call:
         return ast.Call(str(func), tuple(a for a in args if a is not None), self._s(meta))

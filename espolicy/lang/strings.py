@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import Any, Callable
 
-import re2
+import re2  # type: ignore[import-untyped]
 
 from espolicy.limits import MAX_PATTERN_LENGTH, MAX_PATTERN_MEMORY
 
@@ -44,7 +44,8 @@ def compile_pattern(pattern: str) -> Callable[[str], Any]:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise PatternError(f"the pattern has {len(pattern)} characters, more than {MAX_PATTERN_LENGTH}")
     try:
-        return re2.compile(pattern, _options()).search  # type: ignore[no-any-return]
+        search: Callable[[str], Any] = re2.compile(pattern, _options()).search
+        return search
     except re2.error as e:
         reason = e.args[0].decode("utf-8", "replace") if e.args and isinstance(e.args[0], bytes) else str(e)
         raise PatternError(reason) from None

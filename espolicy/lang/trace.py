@@ -9,9 +9,11 @@ agreement on outcome and fired rules.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
+from espolicy.jpcalendar import japan_today
 from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.builtins import BUILTINS
@@ -19,7 +21,8 @@ from espolicy.lang.compile import render_value
 from espolicy.effects import decision_of
 from espolicy.report import fact_value
 from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
-from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy
+from espolicy.lang.runtime import AGGREGATE_IMPL, lookup
+from espolicy.lang.typecheck import OUTCOME_NAME, TODAY_NAME, CheckedPolicy
 
 _NOT_EVALUATED = object()
 
@@ -95,9 +98,11 @@ class _Env:
     value_names: frozenset[str]
     locals: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None
+    today: _dt.date | None = None
 
     def bind(self, name: str, value: Any) -> "_Env":
-        return _Env(self.doc, self.fields, self.values, self.value_names, {**self.locals, name: value}, self.outcome)
+        return _Env(self.doc, self.fields, self.values, self.value_names, {**self.locals, name: value}, self.outcome,
+                    self.today)
 
 
 class Evaluator(ast.Visitor[Node, "_Env"]):
@@ -143,6 +148,8 @@ class Evaluator(ast.Visitor[Node, "_Env"]):
             return Node(e, env.doc.get(n))
         if n == OUTCOME_NAME:
             return Node(e, env.outcome)
+        if n == TODAY_NAME:
+            return Node(e, env.today)
         raise KeyError(f"unresolved name {n!r}")
 
     def visit_attr(self, e: ast.Attr, env: _Env) -> Node:
@@ -215,6 +222,19 @@ class Evaluator(ast.Visitor[Node, "_Env"]):
                 value = False
                 break
         return Node(e, value, children)
+
+    def visit_aggregate(self, e: ast.Aggregate, env: _Env) -> Node:
+        seq = self.eval(e.seq, env)
+        children = [seq]
+        for i, item in enumerate(seq.value):
+            body = self.eval(e.body, env.bind(e.var, item))
+            body.label = f"{e.var} = {show(item)}" + (f" (#{i})" if isinstance(seq.value, list) else "")
+            children.append(body)
+        return Node(e, AGGREGATE_IMPL[e.func](c.value for c in children[1:]), children)
+
+    def visit_index(self, e: ast.Index, env: _Env) -> Node:
+        obj, key = self.eval(e.obj, env), self.eval(e.key, env)
+        return Node(e, lookup(obj.value, key.value), [obj, key])
 
     def visit_setlit(self, e: ast.SetLit, env: _Env) -> Node:
         items = [self.eval(i, env) for i in e.items]
@@ -289,18 +309,22 @@ class DocumentTrace:
     rules: list[RuleTrace]  # in policy order, every rule of the policy
     fired: list[tuple[str, int | None]]  # (rule id, each index) in the order the compiled code fires them
     outcome: str
+    today: _dt.date | None = None  # the evaluation date the rules read as `today`
 
 
 def _outcome(effects: list[str]) -> str:
     return decision_of(effects)
 
 
-def trace_document(checked: CheckedPolicy, doc: Mapping[str, Any], evaluator: Evaluator | None = None) -> DocumentTrace:
-    """Judge a decoded, schema-valid document step by step (`schema.decode` output)."""
+def trace_document(checked: CheckedPolicy, doc: Mapping[str, Any], evaluator: Evaluator | None = None,
+                   today: _dt.date | None = None) -> DocumentTrace:
+    """Judge a decoded, schema-valid document step by step (`schema.decode` output) on the date `today`
+    (default: the current date in Japan)."""
     ev = evaluator or Evaluator(checked)
     kind = doc["kind"]
     plan = plan_kind(checked, kind)
-    env = _Env(doc, frozenset(checked.shapes[kind].fields), {}, frozenset(v.decl.name for v in plan.values))
+    env = _Env(doc, frozenset(checked.shapes[kind].fields), {}, frozenset(v.decl.name for v in plan.values),
+               today=today if today is not None else japan_today())
     value_traces = []
     traces = {id(r): RuleTrace(r, kind in r.kinds) for r in checked.rules}
     fired: list[tuple[str, int | None]] = []
@@ -318,7 +342,7 @@ def trace_document(checked: CheckedPolicy, doc: Mapping[str, Any], evaluator: Ev
                 if inst.fired:
                     fired.append((rt.rule.id, inst.index))
                     effects.append(rt.rule.effect)
-    return DocumentTrace(kind, value_traces, list(traces.values()), fired, _outcome(effects))
+    return DocumentTrace(kind, value_traces, list(traces.values()), fired, _outcome(effects), env.today)
 
 
 def _value(ev: Evaluator, d: ast.Value, env: _Env) -> ValueTrace:
@@ -342,6 +366,8 @@ def _judge(ev: Evaluator, rt: RuleTrace, env: _Env) -> None:
     rt.each = ev.eval(seq_e, env)
     for i, item in enumerate(rt.each.value):
         local = env.bind(var, item)
+        if rule.each_index is not None:
+            local = local.bind(rule.each_index, i)
         cond = ev.eval(rule.condition, local)
         rt.instances.append(_instance(ev, rule, i, item, cond, local))
 

@@ -13,12 +13,13 @@ from espolicy.lang.builtins import BUILTINS
 from espolicy.errors import Diagnostic, PolicyError, diagnostic
 from espolicy.fuzzy import did_you_mean
 from espolicy.lang.strings import PatternError, compile_pattern
-from espolicy.lang.unparse import string as unparse_string
+from espolicy.lang.unparse import expr as unparse_expr, string as unparse_string
 from espolicy.lang.types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
                     TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional)
 
 FAQ_QUESTIONS = frozenset(f"Q{i}" for i in range(1, 18))
 OUTCOME_NAME = "outcome"
+TODAY_NAME = "today"  # the evaluation date, supplied by the caller
 OUTCOME_TYPE = TStr(frozenset(DECISIONS))
 _ORDERED = (TInt, TDate, TDateTime, TTime)
 
@@ -65,6 +66,17 @@ class _Typed:
     when_false: Mapping[str, Type] = field(default_factory=dict)
 
 
+def narrow_key(e: ast.Expr) -> str | None:
+    """The key under which a presence test narrows `e`: a field path, or the text of a lookup, call or
+    aggregate (`GRACE[pack.coverage]`, `history[i - 1].x`, `max(h in history: h.term_years)`).
+    Expressions have no side effects and names never shadow, so the same text means the same value
+    throughout a condition."""
+    key = path_key(e)
+    if key is not None or isinstance(e, ast.Literal):
+        return key
+    return unparse_expr(e)
+
+
 def path_key(e: ast.Expr) -> str | None:
     """`a.b.c` for a chain of names and attributes (the unit of narrowing), else None."""
     if isinstance(e, ast.Name):
@@ -83,6 +95,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         self.shapes = dict(shapes)
         self.sources = {m.file: m.source for m in self.modules}
         self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
         self.consts: dict[str, Type] = {}
         self.const_decls: dict[str, ast.Const | ast.Table] = {}
         self.value_decls: dict[tuple[str, str], ast.Value] = {}
@@ -115,7 +128,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         if self.errors:
             raise PolicyError(self.errors)
         return CheckedPolicy(name, self.modules, tuple(self.const_decls.values()),
-                             {k: tuple(v) for k, v in order.items()}, tuple(rules), self.shapes)
+                             {k: tuple(v) for k, v in order.items()}, tuple(rules), self.shapes,
+                             tuple(self.warnings))
 
     def _decl_order(self, d: ast.Decl) -> tuple[str, int, int]:
         return (d.span.file, d.span.line, d.span.column)
@@ -134,7 +148,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                 self.error("duplicate-name", f"`{d.name}` is declared twice (first at {self.const_decls[d.name].span})",
                            d.span)
                 continue
-            if d.name in BUILTINS or d.name == OUTCOME_NAME:
+            if d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
                 self.error("reserved-name", f"`{d.name}` is the name of a built-in", d.span)
                 continue
             scope = _Scope(kind="")
@@ -162,7 +176,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                     self.error("shadowed-field", f"`{d.name}` is already a field of {kind} documents", d.span,
                                "choose another name for the fact")
                     continue
-                if d.name in self.const_decls or d.name in BUILTINS or d.name == OUTCOME_NAME:
+                if d.name in self.const_decls or d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
                     self.error("duplicate-name", f"`{d.name}` is already a constant, table or built-in", d.span)
                     continue
                 self.value_decls[key] = d
@@ -214,6 +228,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                 if not isinstance(seq_t, (TList, TSet, TAny)):
                     self.error("type", f"`each` needs a list, not {seq_t.describe()}", seq.span)
                 scope = self._bind(scope, var, item, rule.span)
+                if rule.each_index is not None:
+                    scope = self._bind(scope, rule.each_index, INT, rule.span)
             cond = self.expr(rule.condition, scope)
             self._want_bool(cond.type, rule.condition, "a rule's condition")
             text_scope = scope.with_facts(cond.when_true)
@@ -269,12 +285,12 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             self.error("type", f"{what} must be true/false, not {t.describe()}", e.span)
 
     def _presence_hint(self, e: ast.Expr) -> str:
-        key = path_key(e) or "the value"
+        key = narrow_key(e) or "the value"
         return f"test it first: `{key} is present and …`"
 
     def _optional(self, t: Type, e: ast.Expr) -> bool:
         if isinstance(t, TOptional):
-            self.error("optional", f"`{path_key(e) or 'this value'}` may be absent here", e.span,
+            self.error("optional", f"`{narrow_key(e) or 'this value'}` may be absent here", e.span,
                        self._presence_hint(e))
             return True
         return False
@@ -283,7 +299,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         return e.accept(self, scope)
 
     def _narrowed(self, e: ast.Expr, t: Type, scope: _Scope) -> Type:
-        key = path_key(e)
+        key = narrow_key(e)
         return scope.narrow.get(key, t) if key else t
 
     def visit_literal(self, e: ast.Literal, scope: _Scope) -> _Typed:
@@ -318,6 +334,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                 return self.error("outcome-in-rule", "`outcome` can be read only by warn and info rules", e.span,
                                   "a deny or review rule cannot depend on the outcome it decides")
             return OUTCOME_TYPE
+        if n == TODAY_NAME and scope.kind:
+            return DATE
         return self._unknown_name(e, scope)
 
     def _unknown_name(self, e: ast.Name, scope: _Scope) -> Type:
@@ -340,7 +358,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         if isinstance(obj_t, TAny):
             return _Typed(ANY)
         if isinstance(obj_t, TOptional):
-            key = path_key(e.obj) or "it"
+            key = narrow_key(e.obj) or "it"
             return _Typed(self.error("optional", f"`{key}` may be absent, so `{key}.{e.name}` cannot be read "
                                      "without a test", e.obj.span, f"write `{key} is present and …` first"))
         if not isinstance(obj_t, TRecord):
@@ -370,7 +388,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                            node.span, f"usage: {b.signature()}")
         if e.func == "matches":
             self._pattern(e.args[1])
-        return _Typed(b.result)
+        return _Typed(self._narrowed(e, b.result, scope))
 
     def _pattern(self, node: ast.Expr) -> None:
         """The pattern of `matches` is a quoted text RE2 can compile, checked here, before any document."""
@@ -459,7 +477,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
 
     def visit_test(self, e: ast.Test, scope: _Scope) -> _Typed:
         t = self.expr(e.operand, scope).type
-        key = path_key(e.operand)
+        key = narrow_key(e.operand)
         if isinstance(t, TAny):
             return _Typed(BOOL)
         if e.test in ("present", "absent"):
@@ -490,25 +508,92 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             return _Typed(ANY)
         optional = isinstance(a, TOptional) or isinstance(b, TOptional)
         t = base(a) if not isinstance(base(a), TAny) else base(b)
-        if isinstance(strip_optional(a), TStr) and isinstance(strip_optional(b), TStr):
-            ea, eb = strip_optional(a).enum, strip_optional(b).enum  # type: ignore[union-attr]
-            t = TStr(ea | eb) if ea and eb else STR
+        sa, sb = strip_optional(a), strip_optional(b)
+        if isinstance(sa, TStr) and isinstance(sb, TStr):
+            t = TStr(sa.enum | sb.enum) if sa.enum and sb.enum else STR
         if isinstance(t, TBool) and not optional:
             return _Typed(t)
         return _Typed(TOptional(t) if optional else t)
 
     def visit_quant(self, e: ast.Quant, scope: _Scope) -> _Typed:
-        t = self.expr(e.seq, scope).type
-        item: Type = ANY
-        if not self._optional(t, e.seq):
-            if isinstance(t, (TList, TSet)):
-                item = t.item
-            elif not isinstance(t, TAny):
-                self.error("type", f"`{e.kind}` runs over a list or set, not {t.describe()}", e.seq.span)
+        item = self._item_type(e.seq, scope, e.kind)
         inner = self._bind(scope, e.var, item, e.span)
         body = self.expr(e.body, inner)
         self._want_bool(body.type, e.body, f"the condition of `{e.kind}`")
         return _Typed(BOOL)
+
+    def _item_type(self, seq: ast.Expr, scope: _Scope, what: str) -> Type:
+        """The entry type of the list or set an aggregate or quantifier runs over."""
+        t = self.expr(seq, scope).type
+        if self._optional(t, seq):
+            return ANY
+        if isinstance(t, (TList, TSet)):
+            return t.item
+        if not isinstance(t, TAny):
+            self.error("type", f"`{what}` runs over a list or set, not {t.describe()}", seq.span)
+        return ANY
+
+    def visit_aggregate(self, e: ast.Aggregate, scope: _Scope) -> _Typed:
+        item = self._item_type(e.seq, scope, e.func)
+        body = self.expr(e.body, self._bind(scope, e.var, item, e.span)).type
+        if e.func == "count":
+            self._want_bool(body, e.body, "the condition of `count`")
+            return _Typed(INT)
+        if e.func == "sum":
+            self._want(body, TInt, e.body, "`sum` adds numbers")
+            return _Typed(INT)
+        if isinstance(body, TAny) or self._optional(body, e.body):
+            return _Typed(TOptional(ANY))
+        if not isinstance(body, _ORDERED):
+            self.error("type", f"`{e.func}` takes the {e.func}imum of numbers, dates, moments or times of day, "
+                       f"not {body.describe()}", e.body.span)
+            return _Typed(TOptional(ANY))
+        return _Typed(self._narrowed(e, TOptional(base(body)), scope))  # absent for an empty list
+
+    def visit_index(self, e: ast.Index, scope: _Scope) -> _Typed:
+        obj_t = self.expr(e.obj, scope).type
+        key_t = self.expr(e.key, scope).type
+        if isinstance(obj_t, TAny) or isinstance(key_t, TAny):
+            return _Typed(self._narrowed(e, TOptional(ANY), scope))
+        if self._optional(obj_t, e.obj) or self._optional(key_t, e.key):
+            return _Typed(TOptional(ANY))
+        if isinstance(obj_t, TList):
+            self._want(key_t, TInt, e.key, "a list is indexed by a number (0 is the first entry)")
+            return _Typed(self._narrowed(e, TOptional(obj_t.item), scope))
+        if not isinstance(obj_t, TRecord):
+            return _Typed(self.error("type", f"`[…]` looks up a table or a list, not {obj_t.describe()}", e.obj.span))
+        if not isinstance(key_t, TStr):
+            return _Typed(self.error("type", f"a table is looked up by a text, not {key_t.describe()}", e.key.span))
+        entry = self._entry_type(obj_t, e)
+        if isinstance(e.key, ast.Literal) and isinstance(e.key.value, str):
+            if e.key.value not in obj_t.fields:
+                where = path_key(e.obj) or "this table"
+                return _Typed(self.error("unknown-field", f"`{where}` has no entry {unparse_string(e.key.value)}",
+                                         e.key.span, did_you_mean(e.key.value, obj_t.fields)))
+            return _Typed(_field_type(obj_t.fields[e.key.value]))
+        if key_t.enum:
+            missing = sorted(key_t.enum - set(obj_t.fields))
+            if not missing:  # every value the schema allows has an entry: the lookup never misses
+                return _Typed(entry)
+            self.warnings.append(diagnostic(
+                "uncovered-enum", f"`{path_key(e.obj) or 'this table'}` has no entry for "
+                + ", ".join(unparse_string(m) for m in missing) + f", a value `{path_key(e.key) or 'the key'}` "
+                "can take: the lookup is absent for it", e.span, self.sources.get(e.span.file),
+                f"add {', '.join(unparse_string(m) for m in missing)} to the table, or handle the absent case "
+                "(`… is present and …`)", severity="warning"))
+        return _Typed(self._narrowed(e, TOptional(entry), scope))
+
+    def _entry_type(self, table: TRecord, e: ast.Index) -> Type:
+        """The type every entry of a looked-up table shares."""
+        t: Type = ANY
+        for f in table.fields.values():
+            if isinstance(t, TAny):
+                t = base(f.type)
+            elif not compatible(t, f.type):
+                self.error("type", f"`{path_key(e.obj) or 'this table'}` mixes {t.describe()} and "
+                           f"{f.type.describe()} entries, so a lookup has no one type", e.span)
+                return ANY
+        return t
 
     def visit_setlit(self, e: ast.SetLit, scope: _Scope) -> _Typed:
         return _Typed(TSet(self._items(e.items, scope)))

@@ -66,7 +66,7 @@ def level(e: ast.Expr) -> int:
         return UNARY
     if isinstance(e, ast.Literal) and isinstance(e.value, int) and not isinstance(e.value, bool) and e.value < 0:
         return UNARY
-    if isinstance(e, (ast.Attr, ast.Call)):
+    if isinstance(e, (ast.Attr, ast.Call, ast.Index, ast.Aggregate)):
         return POSTFIX
     return ATOM
 
@@ -119,6 +119,12 @@ class _Printer(ast.Visitor[str, None]):
     def visit_if(self, e: ast.If, ctx: None) -> str:
         return f"if {expr(e.cond)} then {expr(e.then)} else {expr(e.else_)}"
 
+    def visit_aggregate(self, e: ast.Aggregate, ctx: None) -> str:
+        return f"{e.func}({e.var} in {expr(e.seq, SUM)}: {expr(e.body)})"
+
+    def visit_index(self, e: ast.Index, ctx: None) -> str:
+        return f"{expr(e.obj, POSTFIX)}[{expr(e.key)}]"
+
     def visit_setlit(self, e: ast.SetLit, ctx: None) -> str:
         return "{" + ", ".join(expr(i) for i in e.items) + "}"
 
@@ -131,3 +137,20 @@ _PRINTER = _Printer()
 
 def _bare(e: ast.Expr) -> str:
     return e.accept(_PRINTER, None)
+
+
+def each(rule: ast.Rule) -> str:
+    """The `each` clause of a rule without its keyword: `entry in history`, `e, i in history`."""
+    assert rule.each is not None
+    names = ", ".join(rule.each_names)
+    return f"{names} in {expr(rule.each[1])}"
+
+
+def table_key(key: str) -> str:
+    """A table key as written: a bare name when it is one, else quoted (`"24x365"`)."""
+    bare = key.isidentifier() and key.isascii() and key not in _WORDS
+    return key if bare else string(key)
+
+
+_WORDS = frozenset({"true", "false", "if", "then", "else", "and", "or", "not", "in", "is", "any", "all", "none",
+                    "fact", "let", "for", "each", "when", "const", "table", "rule", "policy"})

@@ -152,7 +152,7 @@ def markdown(checked: CheckedPolicy, info: dict[str, str]) -> str:
             out.append(f"| for | {', '.join(rule.kinds)} |")
             out.append(f"| FAQ | {', '.join(rule.faq) if rule.faq else 'none (data consistency)'} |")
             if rule.each is not None:
-                out.append(f"| for each | {_md_cell(_md_code(f'{rule.each[0]} in {unparse.expr(rule.each[1])}'))} |")
+                out.append(f"| for each | {_md_cell(_md_code(unparse.each(rule)))} |")
             out.append(f"| when | {_md_cell(_md_code(unparse.expr(rule.condition)))} |")
             if rule.at is not None:
                 out.append(f"| points at | {_md_code('.'.join(rule.at.names))} |")
@@ -231,7 +231,7 @@ def html_page(checked: CheckedPolicy, info: dict[str, str]) -> str:
             rows = [("effect", _h(_EFFECT_WORDS.get(rule.effect, rule.effect))), ("for", _h(", ".join(rule.kinds))),
                     ("FAQ", _h(", ".join(rule.faq) if rule.faq else "none (data consistency)"))]
             if rule.each is not None:
-                rows.append(("for each", f"<code>{_h(rule.each[0] + ' in ' + unparse.expr(rule.each[1]))}</code>"))
+                rows.append(("for each", f"<code>{_h(unparse.each(rule))}</code>"))
             rows.append(("when", f"<code>{_h(unparse.expr(rule.condition))}</code>"))
             if rule.at is not None:
                 rows.append(("points at", f"<code>{_h('.'.join(rule.at.names))}</code>"))
