@@ -42,7 +42,8 @@ def run(args: Any) -> int:
         return 2
     results = [run_case(policy, c) for c in cases]
     cov = coverage(policy, results) if args.coverage else None
-    FORMATS[args.format](results, cov, args.min_coverage, sys.stdout)
+    FORMATS[args.format](results, cov, args.min_coverage, sys.stdout,
+                         references=tuple(r.id for r in policy.checked.references))
     if any(not r.passed for r in results):
         return 1
     if cov is not None and percent(cov) < args.min_coverage:

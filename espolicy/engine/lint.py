@@ -10,7 +10,7 @@ Lints (warnings, exit 1) look at a policy that type-checks:
 |---|---|
 | `unused-constant` | a `const` or `table` that nothing reads |
 | `unused-let` | a `let` that no rule, fact or let of its kinds reads (a `fact` is never unused: it is exported in every report) |
-| `faq-not-cited` | an FAQ question (Q1–Q17) that no rule cites |
+| `faq-not-cited` | a declared reference (`reference Q1 { … }`) that no rule cites |
 | `constant-condition` | a condition, or an `and`/`or`/`not`/`if`/quantifier part of one, that is always true or always false once constants are folded (`MAX_YEARS > 3`) |
 | `no-at` | a rule without `at` (and without `each` over a document list): its findings point at the whole document |
 | `uncovered-enum` | a table looked up by a field whose schema allows values the table has no entry for (the lookup is absent for them) |
@@ -28,7 +28,7 @@ from espolicy.lang.ast import free_names, rule_names
 from espolicy.lang import unparse
 from espolicy.errors import Diagnostic, PolicyError, diagnostic
 from espolicy.lang.trace import Evaluator, Unknown, show
-from espolicy.lang.typecheck import FAQ_QUESTIONS, CheckedPolicy, Checker, path_key
+from espolicy.lang.typecheck import CheckedPolicy, Checker, path_key, reference_order
 
 WARNING = "warning"
 
@@ -170,7 +170,7 @@ class _Linter:
         if not rules:
             return
         cited = {q for r in rules for q in r.faq}
-        missing = sorted(FAQ_QUESTIONS - cited, key=lambda q: int(q[1:]))
+        missing = sorted({r.id for r in self.checked.references} - cited, key=reference_order)
         if not missing:
             return
         anchor = next((d for d in self.decls if isinstance(d, ast.PolicyName)), None)

@@ -407,10 +407,10 @@ def percent(cov: list[RuleCoverage]) -> float:
     return 100.0 * sum(bool(c.fired) + bool(c.not_fired) for c in cov) / (2 * len(cov))
 
 
-def faq_scenarios(results: Iterable[Result]) -> dict[str, list[str]]:
-    """FAQ question → names of the tests named after it (`Q6 …`, `Q10/Q11 …`)."""
+def faq_scenarios(results: Iterable[Result], references: Iterable[str]) -> dict[str, list[str]]:
+    """Declared reference (`Q6`) → names of the tests named after it (`Q6 …`, `Q10/Q11 …`)."""
     import re
-    out: dict[str, list[str]] = {f"Q{i}": [] for i in range(1, 18)}
+    out: dict[str, list[str]] = {r: [] for r in references}
     for res in results:
         for q in re.findall(r"\bQ(\d+)\b", res.case.name):
             if f"Q{q}" in out:
@@ -420,7 +420,8 @@ def faq_scenarios(results: Iterable[Result]) -> dict[str, list[str]]:
 
 # ---------------------------------------------------------------- output
 
-def _text(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float, out: Any) -> None:
+def _text(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float, out: Any,
+          references: tuple[str, ...] = ()) -> None:
     current = None
     for res in results:
         if res.case.file != current:
@@ -444,14 +445,15 @@ def _text(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float,
             f = f"✓ {len(c.fired)}" if c.fired else "✗ never"
             n = f"✓ {len(c.not_fired)}" if c.not_fired else "✗ never"
             out.write(f"  {c.rule.ljust(width)}  {f.ljust(7)}  {n}\n")
-        scen = faq_scenarios(results)
+        scen = faq_scenarios(results, references)
         named = [q for q, tests in scen.items() if tests]
         missing = [q for q, tests in scen.items() if not tests]
-        out.write(f"FAQ questions with a scenario named after them: {len(named)}/17"
+        out.write(f"references with a scenario named after them: {len(named)}/{len(scen)}"
                   + (f" (none for {', '.join(missing)})" if missing else "") + "\n")
 
 
-def _json(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float, out: Any) -> None:
+def _json(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float, out: Any,
+          references: tuple[str, ...] = ()) -> None:
     data: dict[str, Any] = {
         "tests": [{"name": r.case.name, "file": r.case.file, "line": r.case.line, "passed": r.passed,
                    "outcome": r.report.outcome if r.report else None,
@@ -463,12 +465,13 @@ def _json(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float,
     if cov is not None:
         data["coverage"] = {"percent": round(percent(cov), 2), "required": min_cov,
                             "rules": [{"rule": c.rule, "fired": c.fired, "not_fired": c.not_fired} for c in cov],
-                            "faq_scenarios": faq_scenarios(results)}
+                            "faq_scenarios": faq_scenarios(results, references)}
     json.dump(data, out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 
-def _junit(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float, out: Any) -> None:
+def _junit(results: list[Result], cov: list[RuleCoverage] | None, min_cov: float, out: Any,
+           references: tuple[str, ...] = ()) -> None:
     by_file: dict[str, list[Result]] = {}
     for r in results:
         by_file.setdefault(r.case.file, []).append(r)

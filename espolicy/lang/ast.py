@@ -357,6 +357,27 @@ class Text:
 
     parts: tuple[str | Expr, ...]
     span: Span = field(compare=False)
+    # the quoted pieces the source wrote it in (`message en "…"` on several lines), for `fmt`
+    pieces: tuple["Text", ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """`reference Q1 { title en "…" title ja "…" url "…" }`: a source a rule may cite with `faq`."""
+
+    id: str
+    title: dict[str, str]
+    url: str | None
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Data:
+    """`data NAME = "file.yaml"`: a YAML or JSON file of the policy folder, read when the policy compiles."""
+
+    name: str
+    path: str
+    span: Span = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -412,6 +433,10 @@ class Rule:
     advice: dict[str, Text]
     span: Span = field(compare=False)
     each_index: str | None = None  # `each e, i in …`: the name of the entry's position (0, 1, …)
+    faq_spans: tuple[Span, ...] = field(default=(), compare=False)  # where each `faq` citation is written
+    title: dict[str, str] = field(default_factory=dict)  # `title en "…"`, `title ja "…"`
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
 
     @property
     def each_names(self) -> tuple[str, ...]:
@@ -426,7 +451,7 @@ class Rule:
         return not self.faq
 
 
-Decl = Union[PolicyName, Const, Table, Value, Rule]
+Decl = Union[PolicyName, Const, Table, Value, Rule, Reference, Data]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ _parser: Lark | None = None
 # Terminal names as a policy owner would say them.
 _WORDS = {
     "NAME": "a name", "STRING": "a quoted text", "INT": "a number", "DATE": "a date (YYYY-MM-DD)",
-    "TIME": "a time (HH:MM)", "RULE_ID": "a rule id (kebab-case, e.g. my-rule)", "FAQ_REF": "an FAQ reference (Q1…Q17)",
+    "TIME": "a time (HH:MM)", "RULE_ID": "a rule id (kebab-case, e.g. my-rule)", "FAQ_REF": "a reference (Q1, Q18 …)",
     "EFFECT": "an effect (deny, review, warn, info)", "TEXT_KIND": "`message` or `advice`", "LANG": "a language (en, ja)",
     "VALUE_KW": "`fact` or `let`", "QUANT": "`any` or `all`", "TEST": "present, absent, number or text",
     "COMP_OP": "a comparison (==, !=, <, <=, >, >=)", "ADD_OP": "+ or -", "MUL_OP": "*", "BOOL": "true or false",
@@ -31,7 +31,8 @@ _WORDS = {
     "COMMA": "`,`", "DOT": "`.`", "COLON": "`:`", "EQUAL": "`=`", "MINUS": "`-`", "$END": "the end of the file",
     "POLICY": "`policy`", "CONST": "`const`", "TABLE": "`table`", "RULE": "`rule`", "FOR": "`for`",
     "EACH": "`each`", "IN": "`in`", "AT": "`at`", "FAQ": "`faq`", "IF": "`if`", "THEN": "`then`",
-    "ELSE": "`else`", "IS": "`is`",
+    "ELSE": "`else`", "IS": "`is`", "TEXT": "a quoted text", "REFERENCE": "`reference`", "TITLE": "`title`",
+    "URL": "`url`", "DATA": "`data`", "TAGS": "`tags`", "OWNER": "`owner`",
 }
 
 
@@ -112,7 +113,8 @@ def parse(source: str, file: str = "<policy>") -> ast.Module:
 # Rules of the grammar that are not expressions: they do not count towards an expression's depth.
 _NOT_EXPRESSIONS = frozenset({
     "start", "policy_decl", "const_decl", "table_decl", "table_entry", "value_decl", "kinds", "rule_decl",
-    "kinds_clause", "each_clause", "effect_clause", "faq_clause", "at_clause", "field_path", "text_clause"})
+    "kinds_clause", "each_clause", "effect_clause", "faq_clause", "at_clause", "field_path", "text_clause",
+    "title_clause", "tags_clause", "owner_clause", "reference_decl", "reference_title", "reference_url", "data_decl"})
 
 
 def _too_deep(tree: Tree, file: str, line: int, shift: int) -> _Failure | None:
@@ -170,6 +172,22 @@ def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str) -> Diagnostic
     span = ast.Span(file, line, column, tok.end_line or line, tok.end_column or column + len(str(tok)))
     return diagnostic("syntax", f"unexpected `{tok}`; expected {_words(expected)}", span, source,
                       _hint_for(tok, expected))
+
+
+def _closing_brace(raw: str, start: int) -> int:
+    """The index of the `}` closing an interpolation that starts at `start`, skipping quoted texts
+    inside it (`{format(d, "D")}`), or -1."""
+    i = start
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "}":
+            return i
+        if ch == '"':
+            i += 1
+            while i < len(raw) and raw[i] != '"':
+                i += 2 if raw[i] == "\\" else 1
+        i += 1
+    return -1
 
 
 def _span(file: str, meta: Any) -> ast.Span:
@@ -235,8 +253,44 @@ class _Builder(Transformer):
         return ("effect", (str(effect), cond), self._s(meta))
 
     def faq_clause(self, meta: Any, *refs: Token) -> tuple[str, Any, ast.Span]:
-        names = tuple(str(r) for r in refs if r is not None and r.type == "FAQ_REF")
-        return ("faq", names, self._s(meta))
+        cited = [r for r in refs if r is not None and r.type == "FAQ_REF"]
+        return ("faq", (tuple(str(r) for r in cited), tuple(_tspan(self.file, r) for r in cited)), self._s(meta))
+
+    def title_clause(self, meta: Any, lang: Token, text: Token) -> tuple[str, Any, ast.Span]:
+        return (f"title:{lang}", self._string(text), self._s(meta))
+
+    def tags_clause(self, meta: Any, *tags: Token) -> tuple[str, Any, ast.Span]:
+        names = tuple(self._string(t) for t in tags)
+        for i, tag in enumerate(names):
+            if not tag.strip() or tag in names[:i]:
+                raise _Failure("bad-tag", f"the tag {json.dumps(tag, ensure_ascii=False)} is "
+                               + ("empty" if not tag.strip() else "given twice"), _tspan(self.file, tags[i]))
+        return ("tags", names, self._s(meta))
+
+    def owner_clause(self, meta: Any, text: Token) -> tuple[str, Any, ast.Span]:
+        return ("owner", self._string(text), self._s(meta))
+
+    # ---- references and data files ----
+    def reference_title(self, meta: Any, lang: Token, text: Token) -> tuple[str, str, ast.Span]:
+        return (f"title:{lang}", self._string(text), self._s(meta))
+
+    def reference_url(self, meta: Any, text: Token) -> tuple[str, str, ast.Span]:
+        return ("url", self._string(text), self._s(meta))
+
+    def reference_decl(self, meta: Any, rid: Token, *fields: tuple[str, str, ast.Span]) -> ast.Reference:
+        got: dict[str, str] = {}
+        for key, value, span in fields:
+            if key in got:
+                raise _Failure("duplicate-clause", f"reference `{rid}` has two `{key.replace(':', ' ')}` lines", span)
+            got[key] = value
+        for lang in ("en", "ja"):
+            if f"title:{lang}" not in got:
+                raise _Failure("missing-clause", f"reference `{rid}` has no `title {lang}`", _tspan(self.file, rid),
+                               f"add a line `title {lang} \"…\"`: a reference is titled in English and Japanese")
+        return ast.Reference(str(rid), {"en": got["title:en"], "ja": got["title:ja"]}, got.get("url"), self._s(meta))
+
+    def data_decl(self, meta: Any, name: Token, path: Token) -> ast.Data:
+        return ast.Data(str(name), self._string(path), self._s(meta))
 
     def field_path(self, meta: Any, *names: Token) -> ast.FieldPath:
         return ast.FieldPath(tuple(str(n) for n in names), self._s(meta))
@@ -244,8 +298,18 @@ class _Builder(Transformer):
     def at_clause(self, meta: Any, path: ast.FieldPath) -> tuple[str, Any, ast.Span]:
         return ("at", path, self._s(meta))
 
-    def text_clause(self, meta: Any, kind: Token, lang: Token, text: Token) -> tuple[str, Any, ast.Span]:
-        return (f"{kind}:{lang}", self._text(text), self._s(meta))
+    def text_clause(self, meta: Any, kind: Token, lang: Token, *texts: Token) -> tuple[str, Any, ast.Span]:
+        pieces = [self._text(t) for t in texts]
+        if len(pieces) == 1:
+            return (f"{kind}:{lang}", pieces[0], self._s(meta))
+        parts: list[str | ast.Expr] = []
+        for piece in pieces:  # quoted pieces on several lines are one text, joined as written
+            for part in piece.parts:
+                if isinstance(part, str) and parts and isinstance(parts[-1], str):
+                    parts[-1] += part
+                else:
+                    parts.append(part)
+        return (f"{kind}:{lang}", ast.Text(tuple(parts), pieces[0].span, tuple(pieces)), self._s(meta))
 
     def rule_decl(self, meta: Any, rid: Token, *clauses: tuple[str, Any, ast.Span]) -> ast.Rule:
         span = self._s(meta)
@@ -275,9 +339,17 @@ class _Builder(Transformer):
                            "both English and Japanese")
         effect, cond = got["effect"]
         message = {k.split(":")[1]: v for k, v in got.items() if k.startswith("message:")}
+        title = {k.split(":")[1]: v for k, v in got.items() if k.startswith("title:")}
+        if title and set(title) != {"en", "ja"}:
+            missing = ({"en", "ja"} - set(title)).pop()
+            raise _Failure("missing-clause", f"rule `{rid}` has a title without its `{missing}` text",
+                           _tspan(self.file, rid), f"add a line `title {missing} \"…\"`: a title is given in "
+                           "both English and Japanese")
         each = got.get("each")
-        return ast.Rule(str(rid), got["for"], effect, cond, got["faq"], (each[0], each[1]) if each else None,
-                        got.get("at"), message, advice, span, each[2] if each else None)
+        faq, faq_spans = got["faq"]
+        return ast.Rule(str(rid), got["for"], effect, cond, faq, (each[0], each[1]) if each else None,
+                        got.get("at"), message, advice, span, each[2] if each else None, faq_spans, title,
+                        got.get("tags", ()), got.get("owner"))
 
     # ---- expressions ----
     def if_expr(self, meta: Any, c: ast.Expr, a: ast.Expr, b: ast.Expr) -> ast.If:
@@ -386,7 +458,7 @@ class _Builder(Transformer):
                 buf.append(ch)
                 i += 2
             elif ch == "{":
-                end = raw.find("}", i)
+                end = _closing_brace(raw, i + 1)
                 if end < 0:
                     raise _Failure("bad-text", "a `{` in this text has no closing `}`",
                                    ast.Span(self.file, tok.line or 1, base_col + i, tok.line or 1, base_col + i + 1),

@@ -17,7 +17,6 @@ from espolicy.lang.unparse import expr as unparse_expr, string as unparse_string
 from espolicy.lang.types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
                     TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional)
 
-FAQ_QUESTIONS = frozenset(f"Q{i}" for i in range(1, 18))
 OUTCOME_NAME = "outcome"
 TODAY_NAME = "today"  # the evaluation date, supplied by the caller
 OUTCOME_TYPE = TStr(frozenset(DECISIONS))
@@ -43,6 +42,11 @@ class CheckedPolicy:
     rules: tuple[ast.Rule, ...]
     shapes: Mapping[str, TRecord]
     warnings: tuple[Diagnostic, ...] = ()
+    references: tuple[ast.Reference, ...] = ()  # in declaration order
+
+    def reference(self, rid: str) -> ast.Reference | None:
+        """The declared reference `rid` (`Q1`), or None."""
+        return next((r for r in self.references if r.id == rid), None)
 
 
 @dataclass
@@ -64,6 +68,13 @@ class _Typed:
     type: Type
     when_true: Mapping[str, Type] = field(default_factory=dict)
     when_false: Mapping[str, Type] = field(default_factory=dict)
+
+
+def reference_order(rid: str) -> tuple[str, int, str]:
+    """Sort key of reference ids: Q2 before Q10."""
+    head = rid.rstrip("0123456789")
+    tail = rid[len(head):]
+    return (head, int(tail) if tail else -1, rid)
 
 
 def narrow_key(e: ast.Expr) -> str | None:
@@ -96,6 +107,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         self.sources = {m.file: m.source for m in self.modules}
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
+        self.references: dict[str, ast.Reference] = {}
         self.consts: dict[str, Type] = {}
         self.const_decls: dict[str, ast.Const | ast.Table] = {}
         self.value_decls: dict[tuple[str, str], ast.Value] = {}
@@ -112,6 +124,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
     def check(self) -> CheckedPolicy:
         decls = [d for m in self.modules for d in m.decls]
         name = self._policy_name(decls)
+        self._declare_references(decls)
         self._declare_consts(decls)
         self._declare_values(decls)
         order: dict[str, list[CheckedValue]] = {k: [] for k in self.shapes}
@@ -129,7 +142,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             raise PolicyError(self.errors)
         return CheckedPolicy(name, self.modules, tuple(self.const_decls.values()),
                              {k: tuple(v) for k, v in order.items()}, tuple(rules), self.shapes,
-                             tuple(self.warnings))
+                             tuple(self.warnings), tuple(self.references.values()))
 
     def _decl_order(self, d: ast.Decl) -> tuple[str, int, int]:
         return (d.span.file, d.span.line, d.span.column)
@@ -139,6 +152,15 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         for extra in names[1:]:
             self.error("duplicate-policy-name", f"the policy is named twice (first at {names[0].span})", extra.span)
         return names[0].name if names else None
+
+    def _declare_references(self, decls: list[ast.Decl]) -> None:
+        for d in decls:
+            if isinstance(d, ast.Reference):
+                if d.id in self.references:
+                    self.error("duplicate-reference", f"reference `{d.id}` is declared twice (first at "
+                               f"{self.references[d.id].span})", d.span)
+                    continue
+                self.references[d.id] = d
 
     def _declare_consts(self, decls: list[ast.Decl]) -> None:
         for d in decls:
@@ -214,9 +236,13 @@ class Checker(ast.Visitor[_Typed, _Scope]):
 
     # ---- rules ----
     def _rule(self, rule: ast.Rule) -> None:
-        for ref in rule.faq:
-            if ref not in FAQ_QUESTIONS:
-                self.error("unknown-faq", f"`{ref}` is not a question of the FAQ (Q1 to Q17)", rule.span)
+        for i, ref in enumerate(rule.faq):
+            if ref not in self.references:
+                declared = sorted(self.references, key=reference_order)
+                self.error("unknown-faq", f"`{ref}` is not a declared reference", rule.faq_spans[i]
+                           if i < len(rule.faq_spans) else rule.span,
+                           f"declare it: `reference {ref} {{ title en \"…\" title ja \"…\" }}`"
+                           + (f" (declared: {', '.join(declared)})" if declared else ""))
         kinds = [k for k in rule.kinds if self._known_kind(k, rule.span)]
         for kind in kinds:
             scope = _Scope(kind, allow_outcome=rule.effect in ("warn", "info"))

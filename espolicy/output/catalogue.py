@@ -62,7 +62,7 @@ def _sections(checked: CheckedPolicy) -> list[_Section]:
 
 
 def _faq_index(checked: CheckedPolicy) -> dict[str, list[ast.Rule]]:
-    index: dict[str, list[ast.Rule]] = {f"Q{i}": [] for i in range(1, 18)}
+    index: dict[str, list[ast.Rule]] = {r.id: [] for r in checked.references}
     index["none"] = []
     for r in checked.rules:
         for q in r.faq or ("none",):
