@@ -49,4 +49,5 @@ def _info(result: Analysis) -> dict[str, str]:
     from espolicy.sources import source_digest
     default = result.directory.resolve().name if result.directory else "policy"
     name = (result.checked.name if result.checked else None) or default
-    return {"name": name, "digest": "sha256:" + source_digest(result.sources)}
+    from espolicy.engine.datafiles import with_data_files
+    return {"name": name, "digest": "sha256:" + source_digest(with_data_files(result.sources))}

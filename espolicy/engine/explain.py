@@ -110,10 +110,14 @@ def rule_lines(rt: RuleTrace, pointers: dict[str, Any], lang: str) -> list[str]:
         return [f"  – {r.id}  ({r.effect}, {faq}): not for this kind (for {', '.join(r.kinds)})"]
     status = "FIRED" if rt.fired else "did not fire"
     out = [f"  {YES if rt.fired else NO} {r.id}  {r.effect} [{faq}]  {status}"]
+    if r.title:
+        out.append(f"      {r.title.get(lang) or r.title['en']}")
+    if r.tags or r.owner:
+        out.append("      " + "; ".join(([f"tags: {', '.join(r.tags)}"] if r.tags else [])
+                                        + ([f"owner: {r.owner}"] if r.owner else [])))
     if r.each is not None:
-        var, seq = r.each
         n = len(rt.each.value) if rt.each is not None and rt.each.evaluated else 0
-        out.append(f"      each {var} in {unparse.expr(seq)}   — {n} entr{'y' if n == 1 else 'ies'}")
+        out.append(f"      each {unparse.each(r)}   — {n} entr{'y' if n == 1 else 'ies'}")
         if n == 0:
             out.append("      (nothing to judge)")
     for inst in rt.instances:
@@ -201,6 +205,8 @@ def to_json(dt: DocumentTrace, pointers: dict[str, Any], rule: str | None) -> di
         item: dict[str, Any] = {"rule": r.id, "effect": r.effect, "faq": list(r.faq), "kinds": list(r.kinds),
                                 "applies": rt.applies, "fired": rt.fired,
                                 "condition": unparse.expr(r.condition)}
+        if r.title or r.tags or r.owner:
+            item["metadata"] = {"title": dict(r.title), "tags": list(r.tags), "owner": r.owner}
         if r.each is not None:
             item["each"] = {"var": r.each[0], "in": unparse.expr(r.each[1]),
                             "entries": len(rt.each.value) if rt.each is not None and rt.each.evaluated else 0}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from espolicy.lang import ast
+from espolicy.engine.datafiles import load as load_data, module_data, with_data_files
 from espolicy.lang.ast import free_names, rule_names
 from espolicy.lang import unparse
 from espolicy.errors import Diagnostic, PolicyError, diagnostic
@@ -78,7 +79,9 @@ def analyse(directory: str | Path | None = None, schema_dir: str | Path | None =
     if result.diagnostics:
         return result
     try:
-        result.checked = Checker(modules, {k: schemas.shape(k) for k in schemas.kinds}).check()
+        sources = with_data_files(result.sources)
+        data = load_data(module_data(modules), sources, {m.file: m.source for m in modules})
+        result.checked = Checker(modules, {k: schemas.shape(k) for k in schemas.kinds}, data).check()
     except PolicyError as e:
         result.diagnostics = _sorted(e.diagnostics)
         return result

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from espolicy import cache
 from espolicy.lang import ast
+from espolicy.engine.datafiles import is_rule_file, load as load_data, module_data, with_data_files
 from espolicy.jpcalendar import japan_today
 from espolicy.lang.compile import KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
@@ -21,7 +22,7 @@ class Policy:
 
     def __init__(self, sources: Iterable[tuple[str, str]], schemas: SchemaSet | None = None,
                  schema_dir: Path | None = None, default_name: str = "policy"):
-        self._sources = tuple(sources)
+        self._sources = with_data_files(sources)
         self._schema_dir = schema_dir
         self.schemas = schemas or SchemaSet.load(schema_dir or bundled_dir("schemas"), verify=False)
         self.checked: CheckedPolicy = self._checked()
@@ -39,8 +40,9 @@ class Policy:
         from espolicy.lang.typecheck import check
         if not self.schemas.verify:
             self.schemas.verify_schemas()
-        modules = [parse(text, file) for file, text in self._sources]
-        checked = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds})
+        modules = [parse(text, file) for file, text in self._sources if is_rule_file(file)]
+        data = load_data(module_data(modules), self._sources, {m.file: m.source for m in modules})
+        checked = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds}, data)
         cache.store(entry, checked)
         return checked
 

@@ -298,7 +298,8 @@ def _namespace() -> dict[str, Any]:
 def constant_sources(checked: CheckedPolicy) -> list[tuple[ast.Const | ast.Table, str]]:
     """Each constant and table with the one line of Python that computes it, in dependency order
     (executed one by one when the policy compiles; scanned by the safety tests)."""
-    plain = _Emitter(set(), {c.name for c in checked.consts}, TRecord({}), in_message=False, hoist=False)
+    plain = _Emitter(set(), {c.name for c in checked.consts} | set(checked.data), TRecord({}), in_message=False,
+                     hoist=False)
     out: list[tuple[ast.Const | ast.Table, str]] = []
     for c in _const_order(checked.consts):
         if isinstance(c, ast.Const):
@@ -312,7 +313,9 @@ def constant_sources(checked: CheckedPolicy) -> list[tuple[ast.Const | ast.Table
 def compile_policy(checked: CheckedPolicy) -> dict[str, KindProgram]:
     """Generate and compile one function per kind; constants are computed once here."""
     ns = _namespace()
-    const_names = {c.name for c in checked.consts}
+    for name, value in checked.data.items():  # data files: plain values, never code
+        ns[_ident("c_", name)] = value
+    const_names = {c.name for c in checked.consts} | set(checked.data)
     for c, line in constant_sources(checked):
         try:   # one at a time: a constant that cannot be computed is a PolicyError at its declaration
             exec(compile(line, "<espolicy constants>", "exec"), ns)

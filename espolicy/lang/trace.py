@@ -115,6 +115,8 @@ class Evaluator(ast.Visitor[Node, "_Env"]):
 
     # ---- constants ----
     def const(self, name: str) -> Any:
+        if name in self.checked.data:
+            return self.checked.data[name]
         if name not in self._consts:
             d = self._const_decls[name]
             env = _Env(None, frozenset(), {}, frozenset())
@@ -125,7 +127,7 @@ class Evaluator(ast.Visitor[Node, "_Env"]):
         return self._consts[name]
 
     def is_const(self, name: str) -> bool:
-        return name in self._const_decls
+        return name in self._const_decls or name in self.checked.data
 
     # ---- expressions ----
     def eval(self, e: ast.Expr, env: _Env) -> Node:
@@ -140,7 +142,7 @@ class Evaluator(ast.Visitor[Node, "_Env"]):
             return Node(e, env.locals[n])
         if n in env.value_names:
             return Node(e, env.values.get(n))
-        if n in self._const_decls:
+        if n in self._const_decls or n in self.checked.data:
             return Node(e, self.const(n))
         if env.doc is None:
             raise Unknown(n)

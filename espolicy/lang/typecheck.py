@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from espolicy.effects import DECISIONS
 from espolicy.lang import ast
@@ -43,6 +43,8 @@ class CheckedPolicy:
     shapes: Mapping[str, TRecord]
     warnings: tuple[Diagnostic, ...] = ()
     references: tuple[ast.Reference, ...] = ()  # in declaration order
+    data: Mapping[str, Any] = field(default_factory=dict)  # data set name -> its value
+    data_decls: tuple[ast.Data, ...] = ()
 
     def reference(self, rid: str) -> ast.Reference | None:
         """The declared reference `rid` (`Q1`), or None."""
@@ -101,13 +103,16 @@ def path_key(e: ast.Expr) -> str | None:
 class Checker(ast.Visitor[_Typed, _Scope]):
     """Checks a set of modules against the document shapes of their kinds."""
 
-    def __init__(self, modules: Iterable[ast.Module], shapes: Mapping[str, TRecord]):
+    def __init__(self, modules: Iterable[ast.Module], shapes: Mapping[str, TRecord],
+                 data: Mapping[str, tuple[Type, Any]] | None = None):
+        self.data = dict(data or {})  # data set name -> (type, value), read by the engine
         self.modules = tuple(modules)
         self.shapes = dict(shapes)
         self.sources = {m.file: m.source for m in self.modules}
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.references: dict[str, ast.Reference] = {}
+        self.data_decls: dict[str, ast.Data] = {}
         self.consts: dict[str, Type] = {}
         self.const_decls: dict[str, ast.Const | ast.Table] = {}
         self.value_decls: dict[tuple[str, str], ast.Value] = {}
@@ -142,7 +147,9 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             raise PolicyError(self.errors)
         return CheckedPolicy(name, self.modules, tuple(self.const_decls.values()),
                              {k: tuple(v) for k, v in order.items()}, tuple(rules), self.shapes,
-                             tuple(self.warnings), tuple(self.references.values()))
+                             tuple(self.warnings), tuple(self.references.values()),
+                             {d.name: self.data[d.name][1] for d in self.data_decls.values() if d.name in self.data},
+                             tuple(self.data_decls.values()))
 
     def _decl_order(self, d: ast.Decl) -> tuple[str, int, int]:
         return (d.span.file, d.span.line, d.span.column)
@@ -162,13 +169,29 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                     continue
                 self.references[d.id] = d
 
+    def _declare_data(self, decls: list[ast.Decl]) -> None:
+        for d in decls:
+            if not isinstance(d, ast.Data):
+                continue
+            if d.name in self.const_decls or d.name in self.data_decls:
+                self.error("duplicate-name", f"`{d.name}` is declared twice", d.span)
+            elif d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
+                self.error("reserved-name", f"`{d.name}` is the name of a built-in", d.span)
+            elif d.name not in self.data:
+                self.error("data-file", f"data file `{d.path}` was not read", d.span,
+                           "data files are read by `load_policy` and `espolicy check` from the policy folder")
+            else:
+                self.data_decls[d.name] = d
+                self.consts[d.name] = self.data[d.name][0]
+
     def _declare_consts(self, decls: list[ast.Decl]) -> None:
+        self._declare_data(decls)
         for d in decls:
             if not isinstance(d, (ast.Const, ast.Table)):
                 continue
-            if d.name in self.const_decls:
-                self.error("duplicate-name", f"`{d.name}` is declared twice (first at {self.const_decls[d.name].span})",
-                           d.span)
+            if d.name in self.const_decls or d.name in self.data_decls:
+                first = (self.const_decls.get(d.name) or self.data_decls[d.name]).span
+                self.error("duplicate-name", f"`{d.name}` is declared twice (first at {first})", d.span)
                 continue
             if d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
                 self.error("reserved-name", f"`{d.name}` is the name of a built-in", d.span)
@@ -198,7 +221,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                     self.error("shadowed-field", f"`{d.name}` is already a field of {kind} documents", d.span,
                                "choose another name for the fact")
                     continue
-                if d.name in self.const_decls or d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
+                if d.name in self.consts or d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
                     self.error("duplicate-name", f"`{d.name}` is already a constant, table or built-in", d.span)
                     continue
                 self.value_decls[key] = d
@@ -297,7 +320,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         return t
 
     def _bind(self, scope: _Scope, var: str, t: Type, span: ast.Span) -> _Scope:
-        if var in scope.locals or var in self.shapes.get(scope.kind, TRecord()).fields or var in self.const_decls:
+        if var in scope.locals or var in self.shapes.get(scope.kind, TRecord()).fields or var in self.consts:
             self.error("shadowed-name", f"`{var}` already names something here; choose another variable name", span)
         return scope.with_local(var, t)
 
@@ -661,6 +684,7 @@ def _fields_along(t: Type, names: list[str]) -> list[str]:
     return list(t.fields) if isinstance(t, TRecord) else []
 
 
-def check(modules: Iterable[ast.Module], shapes: Mapping[str, TRecord]) -> CheckedPolicy:
+def check(modules: Iterable[ast.Module], shapes: Mapping[str, TRecord],
+          data: Mapping[str, tuple[Type, Any]] | None = None) -> CheckedPolicy:
     """Type-check `modules` against the document `shapes` (kind -> record type)."""
-    return Checker(modules, shapes).check()
+    return Checker(modules, shapes, data).check()
