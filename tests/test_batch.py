@@ -271,7 +271,7 @@ def test_no_progress_when_stderr_is_not_a_terminal(big, capsys) -> None:
 def test_pre_commit_hook() -> None:
     [hook] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "espolicy-validate"
-    assert hook["entry"] == "espolicy validate"
+    assert hook["entry"] == "espolicy validate --skip-tool-configs"
     assert hook["language"] == "python"
     files = re.compile(hook["files"])
     for name in ("regs/a.yaml", "b.yml", "c.json", "d.jsonl", "X.YAML"):
@@ -282,13 +282,18 @@ def test_pre_commit_hook() -> None:
 
 def test_github_actions_workflow_is_documented() -> None:
     text = (REPO / "docs" / "github-actions.md").read_text()
-    [workflow] = re.findall(r"```yaml\n(.*?)```", text, re.S)[:1]
-    spec = yaml.safe_load(workflow)
-    steps = [s for job in spec["jobs"].values() for s in job["steps"]]
+    with_action, with_cli = (yaml.safe_load(w) for w in re.findall(r"```yaml\n(.*?)```", text, re.S)[:2])
+    steps = [s for job in with_action["jobs"].values() for s in job["steps"]]
+    action = [s for s in steps if str(s.get("uses", "")).startswith("OWNER/espolicy@")]
+    assert action and set(action[0]["with"]) <= set(yaml.safe_load((REPO / "action.yml").read_text())["inputs"])
+    upload = [s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif")]
+    assert upload[0]["with"]["sarif_file"] == "${{ steps.%s.outputs.sarif-file }}" % action[0]["id"]
+    steps = [s for job in with_cli["jobs"].values() for s in job["steps"]]
     assert any("espolicy validate" in s.get("run", "") and "--format sarif" in s.get("run", "") for s in steps)
     upload = [s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif")]
     assert upload and upload[0]["with"]["sarif_file"]
-    assert spec["jobs"][next(iter(spec["jobs"]))]["permissions"]["security-events"] == "write"
+    for spec in (with_action, with_cli):
+        assert spec["jobs"][next(iter(spec["jobs"]))]["permissions"]["security-events"] == "write"
 
 
 def test_max_documents(tmp_path, capsys) -> None:

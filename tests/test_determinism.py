@@ -8,63 +8,21 @@ import concurrent.futures
 import os
 import subprocess
 import sys
-import datetime as dt
 import json
 import pickle
-import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import espolicy
+from documents import generated_documents as documents
 from espolicy.commands.main import main
 from espolicy.engine.policy import load_policy
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def documents(count: int, seed: int = 5) -> list[dict[str, Any]]:
-    """`count` documents of every kind and outcome, near the boundaries, reproducibly."""
-    rng = random.Random(seed)
-    day = lambda: dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(0, 1500))  # noqa: E731
-    out: list[dict[str, Any]] = []
-    for i in range(count):
-        start = day()
-        if i % 3 == 0:
-            out.append({
-                "kind": "registration", "id": f"R-{i}", "registration_date": (start + dt.timedelta(
-                    days=rng.choice([0, 20, 364, 365, 366, 1095, 1096, 2000]))).isoformat(),
-                "server": {"model": "m", "serial": "4300123", "warranty_start": start.isoformat(),
-                           "warranty_years": rng.randint(1, 5)},
-                "pack": {"generation": rng.choice(["ESP", "ESP_G2"]), "coverage": rng.choice(["weekday", "24x365"]),
-                         "term_years": rng.randint(1, 10), "purchase_date": start.isoformat()},
-                "history": [{"generation": rng.choice(["ESP", "ESP_G2"]), "term_years": 3,
-                             "registered_on": "2021-05-01"}] * rng.randint(0, 2),
-                "requests": {"ups_battery_replacement": rng.random() < 0.1},
-            })
-        elif i % 3 == 1:
-            moment = dt.datetime.combine(day(), dt.time(rng.choice([8, 17, 12, 23]), rng.choice([29, 30, 0])),
-                                         tzinfo=dt.timezone(dt.timedelta(hours=9)))
-            out.append({
-                "kind": "service_request", "id": f"S-{i}", "requested_at": moment.isoformat(),
-                "server": {"serial": "4300123", "warranty_start": start.isoformat(), "warranty_years": 1},
-                "registration": {"generation": "ESP_G2", "coverage": rng.choice(["weekday", "24x365"]),
-                                 "term_years": 3, "registered_on": (start + dt.timedelta(days=10)).isoformat()},
-                "service": {"type": rng.choice(["repair", "periodic_maintenance"])},
-            })
-        else:
-            out.append({
-                "kind": "change_request", "id": f"C-{i}", "request_date": day().isoformat(),
-                "registration": {"generation": "ESP_G2", "coverage": rng.choice(["weekday", "24x365"]),
-                                 "term_years": 3, "server_serial": "4300123", "warranty_start": start.isoformat(),
-                                 "registered_on": start.isoformat()},
-                "change": {"type": rng.choice(["site", "contact", "term", "express_notification_hours", "reissue"]),
-                           "to": rng.choice([4, 7, "6 years", "x"])},
-            })
-        if i % 17 == 0:
-            out[-1]["id"] = 12345          # an invalid one now and then
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,13 @@ def register(sub: Any) -> None:
                    help="documents read from one file at most: a YAML stream (default 100,000) or a JSON Lines "
                         "file (streamed: no cap by default)")
     add_today(v)
+    v.add_argument("--skip-tool-configs", action="store_true",
+                   help="leave out well-known configuration files of other tools (.pre-commit-config.yaml, "
+                        ".github/, .gitlab-ci.yml, mkdocs.yml, docker-compose.yml, …), saying so on stderr")
+    v.add_argument("--summary-md", metavar="FILE",
+                   help="append a Markdown job summary (verdict and counts) to FILE, e.g. $GITHUB_STEP_SUMMARY")
+    from espolicy.commands.validate_dask import register_options
+    register_options(v)
     v.set_defaults(func=run)
 
 
@@ -65,12 +72,23 @@ def run(args: argparse.Namespace) -> int:
     from espolicy.engine.progress import Progress, is_terminal, wanted
     from espolicy.report import Summary
 
+    if args.output and not args.dask:
+        err("espolicy validate: error: --output goes with --dask (the command line prints its results)")
+        return EXIT_USAGE
+    unsupported = [o for o, given in (("--kind", args.kind), ("--include", args.include), ("--exclude", args.exclude),
+                                      ("--max-documents", args.max_documents), ("--summary-md", args.summary_md),
+                                      ("--skip-tool-configs", args.skip_tool_configs)) if given]
+    if args.dask and unsupported:
+        err(f"espolicy validate: error: {', '.join(unsupported)} cannot be used with --dask")
+        return EXIT_USAGE
     try:  # a missing path fails here, before any output
-        files = list(iter_paths(args.paths, args.include or (), args.exclude or ()))
+        files = [] if args.dask else list(iter_paths(args.paths, args.include or (), args.exclude or ()))
     except FileNotFoundError as e:
         err(f"espolicy validate: error: no such file or folder: {e.filename or e}")
         return EXIT_USAGE
-    if not files:  # a folder with no documents is not an error, but a pipeline should hear of it
+    if args.skip_tool_configs:
+        files = _without_tool_configs(files)
+    if not files and not args.dask:  # a folder with no documents is not an error, but a pipeline should hear of it
         err("espolicy validate: warning: no .yaml, .yml, .json or .jsonl files under "
              + ", ".join(args.paths))
     policy = load_for_command(args.policy, "espolicy validate")
@@ -98,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     status = EXIT_OK
     out.start(policy.info())
+    if args.dask:
+        from espolicy.commands.validate_dask import run_on_dask
+        return run_on_dask(args, policy, out, summary)
     try:
         items = documents(files, sys.stdin, progress, options.limits, raw_lines=options.jobs > 1)
         _, failed = run(policy, items, options, out if results_shown else None, progress, summary)
@@ -112,4 +133,33 @@ def run(args: argparse.Namespace) -> int:
     out.end(summary)
     if status:
         return status
+    if args.summary_md and not _append_summary(args.summary_md, summary, policy.info(), args.fail_on, failed):
+        return EXIT_USAGE
     return EXIT_FAIL if failed else EXIT_OK
+
+
+def _without_tool_configs(files: list[str]) -> list[str]:
+    """`files` less the tool configuration files, each named on stderr (never left out in silence)."""
+    from espolicy.documents.toolconfigs import is_tool_config
+
+    kept: list[str] = []
+    left: list[str] = []
+    for f in files:
+        (left if f != "-" and is_tool_config(f) else kept).append(f)
+    if left:
+        err(f"espolicy validate: note: left out {len(left)} tool configuration file{'' if len(left) == 1 else 's'}"
+            f" (not documents): {', '.join(left)}")
+    return kept
+
+
+def _append_summary(file: str, summary: Any, policy_info: dict[str, str], fail_on: str, failed: bool) -> bool:
+    """Append the Markdown job summary to `file`; False after saying why it could not be written."""
+    from espolicy.output.summary_md import markdown_summary
+
+    try:
+        with open(file, "a", encoding="utf-8") as out:
+            out.write(markdown_summary(summary, policy_info, fail_on, failed))
+    except OSError as e:
+        err(f"espolicy validate: error: cannot write the summary to {file}: {e.strerror or e}")
+        return False
+    return True

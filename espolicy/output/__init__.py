@@ -33,6 +33,7 @@ _MODULES = {  # --format name -> (module, class); a format's module is imported 
     "sarif": ("sarif", "SarifFormatter"),
     "junit": ("junit", "JunitFormatter"),
     "github": ("github", "GithubFormatter"),
+    "gitlab": ("gitlab", "GitlabFormatter"),
 }
 
 

@@ -1,6 +1,7 @@
 """What the formats share: the run context, where a finding points, levels, and rule metadata."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ def display_file(report: Report) -> str | None:
     return head if sep and tail.isdigit() and head else report.source
 
 
+def finding_identity(rule: str, file: str, document: str, path: str) -> str:
+    """A hex digest that names one finding across runs: its rule, file, document and field. Line
+    numbers are left out, so that editing the file above a document does not make it new."""
+    return hashlib.sha256("\0".join((rule, file, document, path)).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def where(report: Report, finding: Finding) -> str | None:
     """`file:line:col` (or `file:line`) of a finding, None when its line is not known."""
     if finding.line is None:
@@ -54,6 +61,16 @@ def where(report: Report, finding: Finding) -> str | None:
     return f"{file}:{finding.line}:{finding.column}"
 
 
+def repository_path(path: str) -> str | None:
+    """`path` relative to the working folder with `/` separators, as CI systems name files in a
+    checkout; None when it lies outside the working folder."""
+    if os.path.isabs(path):
+        path = os.path.relpath(path)
+        if path.startswith(os.pardir):
+            return None
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
 def uri(path: str | None) -> str:
     """A SARIF artifact URI: the path relative to the working folder when it is inside it,
     with `/` separators and percent-escapes; `stdin` for standard input."""
@@ -61,13 +78,10 @@ def uri(path: str | None) -> str:
 
     if not path or path == "-":
         return "stdin"
-    if os.path.isabs(path):
-        relative = os.path.relpath(path)
-        if relative.startswith(os.pardir):
-            return "file://" + quote(path.replace(os.sep, "/"), safe="/:")
-        path = relative
-    path = os.path.normpath(path).replace(os.sep, "/")
-    return quote(path, safe="/")
+    relative = repository_path(path)
+    if relative is None:
+        return "file://" + quote(path.replace(os.sep, "/"), safe="/:")
+    return quote(relative, safe="/")
 
 
 # ---------------------------------------------------------------- rule metadata

@@ -23,13 +23,12 @@ unordered), so the rules that only the batch reveals can be listed at the end.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, TextIO
 
 from espolicy.report import Finding, Report, Summary
 from espolicy.effects import REPORTED_EFFECTS
-from espolicy.output.common import LEVELS, RuleInfo, RunContext, builtin_rule, display_file, policy_rules, uri
+from espolicy.output.common import finding_identity, LEVELS, RuleInfo, RunContext, builtin_rule, display_file, policy_rules, uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SEVERITY = {"error": "error", "deny": "error", "review": "warning", "warn": "warning", "info": "recommendation"}
@@ -102,8 +101,8 @@ def information_uri() -> str | None:
 
 
 def fingerprint(rule: str, artifact: str, document: str, path: str) -> str:
-    digest = hashlib.sha256("\0".join((rule, artifact, document, path)).encode("utf-8")).hexdigest()
-    return digest[:16] + ":1"
+    """SARIF's `primaryLocationLineHash`: the finding's identity, versioned as GitHub's are."""
+    return finding_identity(rule, artifact, document, path)[:16] + ":1"
 
 
 class SarifFormatter:
