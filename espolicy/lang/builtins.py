@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from espolicy import jpcalendar as cal
-from espolicy.lang import strings
+from espolicy.lang import dates, strings
 from espolicy.lang.types import (ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TList, TOptional, TSet, TStr, TUnion,
                                  Type)
 
@@ -86,6 +86,8 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
             "true when the second text occurs in the first"),
     Builtin("length", (TUnion((STR, TList(ANY), TSet(ANY))),), INT, strings.length,
             "the characters of a text, or the entries of a list or set"),
+    Builtin("format", (TUnion((DATE, DATETIME, TIME)), STR), STR, dates.format_value,
+            "a date, moment (in Japan time) or time of day written by a pattern: " + dates.PATTERN_HELP),
     Builtin("matches", (STR, STR), BOOL, strings.matches,
             "true when the pattern (RE2 syntax, a quoted text in the call) occurs in the text; "
             "anchor it with ^…$ to match the whole text"),

@@ -19,6 +19,7 @@ from espolicy.cache import compile_cached
 from espolicy.effects import decision_of
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.limits import MAX_PRODUCT_BITS
+from espolicy.lang.dates import date_text, moment_text, time_text
 from espolicy.lang.runtime import AGGREGATE_IMPL, lookup
 from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
 from espolicy.lang.typecheck import OUTCOME_NAME, TODAY_NAME, CheckedPolicy, path_key
@@ -52,10 +53,11 @@ def _lit(value: Any) -> str:
     raise CompileError(f"unsupported literal {type(value).__name__}")
 
 
-def render_value(value: Any) -> str:
-    """How an interpolated value reads in a message."""
-    fast = _RENDER.get(value.__class__)
-    return fast(value) if fast is not None else _render_other(value)
+def render_value(value: Any, lang: str = "") -> str:
+    """How an interpolated value reads in a message in `lang` (`en`, `ja`: dates and times as that
+    language writes them); with no language, dates and times in ISO 8601 (as `explain` shows values)."""
+    fast = _RENDER[lang].get(value.__class__)
+    return fast(value) if fast is not None else _render_other(value, lang)
 
 
 def _render_int(value: int) -> str:
@@ -64,29 +66,31 @@ def _render_int(value: int) -> str:
     return str(value)
 
 
-def _render_other(value: Any) -> str:
+def _render_other(value: Any, lang: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, _dt.datetime):
-        return value.isoformat(timespec="seconds")
+        return moment_text(value, lang) if lang else value.isoformat(timespec="seconds")
     if isinstance(value, _dt.date):
-        return value.isoformat()
+        return date_text(value, lang) if lang else value.isoformat()
     if isinstance(value, _dt.time):
-        return value.strftime("%H:%M")
+        return time_text(value, lang) if lang else value.strftime("%H:%M")
     if isinstance(value, int):
         return _render_int(value)
     if isinstance(value, (set, frozenset)):
-        return ", ".join(sorted(render_value(v) for v in value))
+        return ", ".join(sorted(render_value(v, lang) for v in value))
     if isinstance(value, (list, tuple)):
-        return ", ".join(render_value(v) for v in value)
+        return ", ".join(render_value(v, lang) for v in value)
     return str(value)
 
 
-_RENDER: dict[type, Callable[[Any], str]] = {
-    str: str.__str__, int: _render_int, _dt.date: _dt.date.isoformat,
-    bool: lambda v: "true" if v else "false",
+_PLAIN: dict[type, Callable[[Any], str]] = {str: str.__str__, int: _render_int, bool: lambda v: "true" if v else "false"}
+_RENDER: dict[str, dict[type, Callable[[Any], str]]] = {
+    "": {**_PLAIN, _dt.date: _dt.date.isoformat},
+    "en": {**_PLAIN, _dt.date: lambda d: date_text(d, "en")},
+    "ja": {**_PLAIN, _dt.date: lambda d: date_text(d, "ja")},
 }
 
 
@@ -287,7 +291,8 @@ def _namespace() -> dict[str, Any]:
     ns: dict[str, Any] = {"__builtins__": {"any": any, "all": all, "isinstance": isinstance, "str": str,
                                            "frozenset": frozenset, "enumerate": enumerate, "None": None},
                           "_date": _dt.date, "_time": _dt.time, "_is_int": _is_int, "_outcome": _outcome,
-                          "_render": render_value, "_mul": _mul, "_lookup": lookup}
+                          "_render_en": lambda v: render_value(v, "en"), "_render_ja": lambda v: render_value(v, "ja"),
+                          "_mul": _mul, "_lookup": lookup}
     for name, impl in AGGREGATE_IMPL.items():
         ns[_ident("A_", name)] = impl
     for name, b in BUILTINS.items():
@@ -382,8 +387,9 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     return KindProgram(kind, ns["run"], programs, exported, source)
 
 
-def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str]) -> str:
-    pieces = [repr(p) if isinstance(p, str) else f"_render({e.expr(p, local)})" for p in text.parts]
+def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str], lang: str) -> str:
+    render = _ident("_render_", lang)
+    pieces = [repr(p) if isinstance(p, str) else f"{render}({e.expr(p, local)})" for p in text.parts]
     return " + ".join(pieces) if pieces else "''"
 
 
@@ -393,8 +399,8 @@ def _render_source(i: int, rule: ast.Rule, e: _Emitter) -> list[str]:
     li = _ident("l_", rule.each_index) if rule.each_index else "_position"
     if rule.each:
         e.bind(rule.each[0], rule.each[1], frozenset())
-    msg = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.message.items()))
-    adv = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.advice.items()))
+    msg = ", ".join(f"{lang!r}: {_text_source(t, e, local, lang)}" for lang, t in sorted(rule.message.items()))
+    adv = ", ".join(f"{lang!r}: {_text_source(t, e, local, lang)}" for lang, t in sorted(rule.advice.items()))
     return [f"def render_{i}(d, V, {lv}, {li}, t_today):",
             f"    return {{{msg}}}, " + (f"{{{adv}}}" if rule.advice else "None")]
 

@@ -377,10 +377,10 @@ def _judge(ev: Evaluator, rt: RuleTrace, env: _Env) -> None:
 def _instance(ev: Evaluator, rule: ast.Rule, index: int | None, item: Any, cond: Node, env: _Env) -> Instance:
     inst = Instance(index, item, cond, bool(cond.value))
     if inst.fired:
-        inst.message = {lang: _render(ev, t, env) for lang, t in sorted(rule.message.items())}
-        inst.advice = {lang: _render(ev, t, env) for lang, t in sorted(rule.advice.items())} or None
+        inst.message = {lang: _render(ev, t, env, lang) for lang, t in sorted(rule.message.items())}
+        inst.advice = {lang: _render(ev, t, env, lang) for lang, t in sorted(rule.advice.items())} or None
     return inst
 
 
-def _render(ev: Evaluator, text: ast.Text, env: _Env) -> str:
-    return "".join(p if isinstance(p, str) else render_value(ev.eval(p, env).value) for p in text.parts)
+def _render(ev: Evaluator, text: ast.Text, env: _Env, lang: str) -> str:
+    return "".join(p if isinstance(p, str) else render_value(ev.eval(p, env).value, lang) for p in text.parts)
