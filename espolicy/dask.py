@@ -210,7 +210,7 @@ def _write_summary(urlpath: str, summary: dict[str, int]) -> dict[str, int]:
 
 
 def _rows(lines: Iterable[str]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for line in lines:
         r = json.loads(line)
         rows.append((r["source"] or "", r["id"] or "", r["kind"] or "", r["outcome"],

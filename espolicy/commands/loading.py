@@ -12,7 +12,7 @@ def load_for_command(policy_dir: str | os.PathLike[str] | None, command: str = "
     """The policy a command uses, or None after writing why it cannot be loaded to stderr (the
     command then exits 2). Shared by every subcommand."""
     try:
-        return load_policy(policy_dir)
+        return load_policy(os.fspath(policy_dir) if policy_dir is not None else None)
     except PolicyError as e:
         print(str(e), file=sys.stderr)
     except (OSError, UnicodeError, ValueError) as e:  # ValueError: a schema file that cannot be used

@@ -20,7 +20,7 @@ import math
 import pathlib
 import re
 import reprlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from typing import Any, Callable
@@ -298,6 +298,16 @@ class SchemaSet:
     def shape(self, kind: str) -> TRecord:
         """The schema of `kind` as a type tree (KeyError for an unknown kind)."""
         return self._shapes[kind]
+
+    def field_schema(self, kind: str, path: Sequence[str | None]) -> Mapping[str, Any] | None:
+        """The subschema (references inlined) of `kind` documents at `path`: property names, None for a
+        list's items; None when the schema has no such field. For editors: descriptions, enums."""
+        node: Any = self._inlined.get(kind)
+        for step in path:
+            if not isinstance(node, dict):
+                return None
+            node = node.get("items") if step is None else (node.get("properties") or {}).get(step)
+        return node if isinstance(node, dict) else None
 
     def check(self, doc: object) -> list[Finding]:
         """Every shape error of a normalized document, sorted; [] when valid. Never raises."""

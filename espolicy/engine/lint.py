@@ -27,6 +27,7 @@ from espolicy.lang import ast
 from espolicy.engine.datafiles import load as load_data, module_data, with_data_files
 from espolicy.lang.ast import free_names, rule_names
 from espolicy.lang import unparse
+from espolicy.lang.names import name_span
 from espolicy.errors import Diagnostic, PolicyError, diagnostic
 from espolicy.lang.trace import Evaluator, Unknown, show
 from espolicy.lang.typecheck import CheckedPolicy, Checker, path_key, reference_order
@@ -79,14 +80,22 @@ def analyse(directory: str | Path | None = None, schema_dir: str | Path | None =
     if result.diagnostics:
         return result
     try:
-        sources = with_data_files(result.sources)
-        data = load_data(module_data(modules), sources, {m.file: m.source for m in modules})
-        result.checked = Checker(modules, {k: schemas.shape(k) for k in schemas.kinds}, data).check()
+        data = load_data(module_data(modules), with_data_files(result.sources), {m.file: m.source for m in modules})
     except PolicyError as e:
         result.diagnostics = _sorted(e.diagnostics)
         return result
-    result.diagnostics = _sorted(lint(result.checked))
+    result.checked, result.diagnostics = judge(Checker(modules, {k: schemas.shape(k) for k in schemas.kinds}, data))
     return result
+
+
+def judge(checker: Checker) -> tuple[CheckedPolicy | None, list[Diagnostic]]:
+    """Type-check with `checker`, then lint what checks: the checked policy (None on errors) and every
+    diagnostic, sorted. The checker keeps what it learnt (types of constants, facts, lets) either way."""
+    try:
+        checked = checker.check()
+    except PolicyError as e:
+        return None, _sorted(e.diagnostics)
+    return checked, _sorted(lint(checked))
 
 
 def _sorted(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -117,11 +126,7 @@ class _Linter:
 
     def _name_span(self, d: ast.Decl, name: str) -> ast.Span:
         """The span of the name a declaration declares (its first line holds it)."""
-        line = (self.sources.get(d.span.file) or "").splitlines()[d.span.line - 1:d.span.line] or [""]
-        col = line[0].find(name, d.span.column - 1)
-        if col < 0:
-            return d.span
-        return ast.Span(d.span.file, d.span.line, col + 1, d.span.line, col + 1 + len(name))
+        return name_span(d.span, name, self.sources.get(d.span.file))
 
     def run(self) -> list[Diagnostic]:
         self.unused()

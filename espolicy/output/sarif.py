@@ -96,7 +96,7 @@ def information_uri() -> str | None:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "source", "repository") and url.strip():
             return url.strip()
-    home = meta.get("Home-page")
+    home = meta["Home-page"] if "Home-page" in meta else None
     return home.strip() if home and home.strip() and home.strip() != "UNKNOWN" else None
 
 

@@ -1,0 +1,117 @@
+"""What a name or a dotted path stands for at a place: a field (with its type and schema), a fact or
+let, a constant or table, a variable, a built-in function, a kind or a reference."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from espolicy.lang import ast
+from espolicy.lang.builtins import BUILTINS
+from espolicy.lang.types import INT, TList, TRecord, TSet, Type, strip_optional
+from espolicy.lsp.context import INDEX, Place
+from espolicy.lsp.state import Knowledge
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A name's meaning: `what` is field, value, const, table, entry, local, function, kind or reference."""
+
+    what: str
+    name: str
+    type: Type | None = None
+    schema: Mapping[str, Any] | None = None  # the field's JSON schema (for its description)
+    decls: tuple[ast.Decl, ...] = ()
+    kind: str | None = None
+    required: bool = True
+
+
+def consts(k: Knowledge) -> dict[str, ast.Const | ast.Table]:
+    """Constants and tables by name (the first declaration of each)."""
+    out: dict[str, ast.Const | ast.Table] = {}
+    for d in k.decls():
+        if isinstance(d, (ast.Const, ast.Table)):
+            out.setdefault(d.name, d)
+    return out
+
+
+def values(k: Knowledge, kinds: tuple[str, ...] = ()) -> dict[str, list[ast.Value]]:
+    """Facts and lets by name (for `kinds` only when given)."""
+    out: dict[str, list[ast.Value]] = {}
+    for d in k.decls():
+        if isinstance(d, ast.Value) and (not kinds or set(d.kinds) & set(kinds)):
+            out.setdefault(d.name, []).append(d)
+    return out
+
+
+def _value_type(k: Knowledge, kinds: tuple[str, ...], name: str) -> tuple[Type | None, str | None]:
+    if k.checker is None:
+        return None, None
+    for kind in kinds:
+        t = k.checker.value_types.get((kind, name))
+        if t is not None:
+            return t, kind
+    return None, None
+
+
+def resolve(k: Knowledge, place: Place, names: list[str], _depth: int = 0) -> Resolved | None:
+    """The meaning of the path `names` (a.b.c) at `place`, or None when it has none."""
+    if not names or _depth > 8:
+        return None
+    first = names[0]
+    got = _root(k, place, first, _depth)
+    if got is None:
+        return None
+    for n in names[1:]:
+        got = _step(k, got, n)
+        if got is None:
+            return None
+    return got
+
+
+def _root(k: Knowledge, place: Place, name: str, depth: int) -> Resolved | None:
+    if name in place.locals:
+        over = place.locals[name]
+        if over == INDEX:
+            return Resolved("local", name, INT)
+        inner = Place(place.zone, place.decl, place.in_block, place.kinds,
+                      {n: v for n, v in place.locals.items() if n != name})
+        seq = resolve(k, inner, over.split("."), depth + 1)
+        t = strip_optional(seq.type) if seq is not None and seq.type is not None else None
+        item = t.item if isinstance(t, (TList, TSet)) else None
+        schema = seq.schema.get("items") if seq is not None and seq.schema is not None else None
+        return Resolved("local", name, item, schema if isinstance(schema, dict) else None,
+                        kind=seq.kind if seq is not None else None)
+    vals = values(k, place.kinds)
+    if name in vals and place.kinds:
+        t, kind = _value_type(k, place.kinds, name)
+        return Resolved("value", name, t, None, tuple(vals[name]), kind)
+    cs = consts(k)
+    if name in cs:
+        d = cs[name]
+        t = k.checker.consts.get(name) if k.checker is not None else None
+        return Resolved("table" if isinstance(d, ast.Table) else "const", name, t, None, (d,))
+    for kind in place.kinds:
+        shape = k.shapes.get(kind)
+        if shape is not None and name in shape.fields:
+            f = shape.fields[name]
+            return Resolved("field", name, f.type, k.schemas.schemas.field_schema(kind, [name]), kind=kind,
+                            required=f.always_present)
+    if name in BUILTINS:
+        return Resolved("function", name, BUILTINS[name].result)
+    if name in k.shapes:
+        return Resolved("kind", name, k.shapes[name])
+    return None
+
+
+def _step(k: Knowledge, got: Resolved, name: str) -> Resolved | None:
+    t = strip_optional(got.type) if got.type is not None else None
+    if not isinstance(t, TRecord) or name not in t.fields:
+        return None
+    f = t.fields[name]
+    schema = None
+    if got.schema is not None:
+        props = got.schema.get("properties")
+        sub = props.get(name) if isinstance(props, dict) else None
+        schema = sub if isinstance(sub, dict) else None
+    what = "entry" if got.what == "table" else "field"
+    return Resolved(what, f"{got.name}.{name}", f.type, schema, got.decls, got.kind, f.always_present)
