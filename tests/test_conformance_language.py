@@ -20,7 +20,7 @@ from espolicy.report import fact_value
 
 CORPUS = Path(__file__).parent / "conformance" / "language"
 BASES = yaml.safe_load((CORPUS / "documents.yaml").read_text(encoding="utf-8"))
-CASE_KEYS = {"name", "policy", "kind", "document", "value", "fired", "error", "today"}
+CASE_KEYS = {"name", "policy", "kind", "document", "value", "fired", "message", "error", "today", "files"}
 
 
 def _cases() -> list[Any]:
@@ -60,17 +60,21 @@ def _validate(policy: Policy, doc: dict[str, Any], today: _dt.date | None) -> An
 
 
 @pytest.mark.parametrize("case", _cases())
-def test_case(case: dict[str, Any], schemas: Any) -> None:
+def test_case(case: dict[str, Any], schemas: Any, tmp_path: Path) -> None:
     assert set(case) <= CASE_KEYS, f"unknown keys {set(case) - CASE_KEYS}"
-    assert sum(k in case for k in ("value", "fired", "error")) >= 1
+    assert sum(k in case for k in ("value", "fired", "message", "error")) >= 1
+    for rel, text in (case.get("files") or {}).items():  # data files beside the rule file
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    file = str(tmp_path / "case.esp") if case.get("files") else "case.esp"
     if "error" in case:
         code, _, where = str(case["error"]).partition(" ")
         with pytest.raises(PolicyError) as info:
-            Policy([("case.esp", case["policy"])], schemas=schemas)
+            Policy([(file, case["policy"])], schemas=schemas)
         got = [(d.code, f"{d.span.line}:{d.span.column}" if d.span else "") for d in info.value.diagnostics]
         assert (code, where) in got, got
         return
-    policy = Policy([("case.esp", case["policy"])], schemas=schemas)
+    policy = Policy([(file, case["policy"])], schemas=schemas)
     again = format_source(case["policy"], "case.esp")  # fmt keeps the meaning (it checks) and is stable
     assert format_source(again, "case.esp") == again
     kind = case.get("kind", "registration")
@@ -88,3 +92,8 @@ def test_case(case: dict[str, Any], schemas: Any) -> None:
     if "fired" in case:
         assert [f.rule for f in report.findings] == case["fired"]
         assert [rid for rid, _ in trace.fired] == case["fired"]
+    if "message" in case:  # the first finding's texts, by language, from both evaluators
+        traced = next(i for rt in trace.rules for i in rt.instances if i.fired)
+        for lang, text in case["message"].items():
+            assert report.findings[0].message[lang] == text
+            assert traced.message is not None and traced.message[lang] == text
