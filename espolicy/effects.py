@@ -30,16 +30,27 @@ def severity(effect: str) -> int:
 
 def outcome_of(effects: Iterable[str]) -> str:
     """The outcome that findings with these effects give: invalid > deny > review > allow."""
-    seen = set(effects)
-    for effect, outcome in (("error", "invalid"), ("deny", "deny"), ("review", "review")):
-        if effect in seen:
-            return outcome
-    return "allow"
+    return _strongest(effects, _OUTCOME_RANK)
 
 
 def decision_of(effects: Iterable[str]) -> str:
     """The outcome of rule effects alone (no schema errors): deny > review > allow."""
-    return outcome_of(e for e in effects if e != "error")
+    return _strongest(effects, _DECISION_RANK)
+
+
+# Precedence as ranks into _BY_RANK (a loop over ranks: this runs once per document judged).
+_BY_RANK = ("allow", "review", "deny", "invalid")
+_OUTCOME_RANK = {"review": 1, "deny": 2, "error": 3}
+_DECISION_RANK = {"review": 1, "deny": 2}
+
+
+def _strongest(effects: Iterable[str], ranks: dict[str, int]) -> str:
+    strongest = 0
+    for effect in effects:
+        rank = ranks.get(effect, 0)
+        if rank > strongest:
+            strongest = rank
+    return _BY_RANK[strongest]
 
 
 def fails(effect: str, fail_on: str) -> bool:

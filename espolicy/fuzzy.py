@@ -2,12 +2,25 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Iterable
 
 
 def nearest(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to `name`, or None when nothing is close."""
-    pool = sorted(set(candidates))
+    pool = tuple(sorted(set(candidates)))
+    return _remembered(name, pool) if len(name) <= _REMEMBERED_LENGTH else _nearest(name, pool)
+
+
+_REMEMBERED_LENGTH = 64   # longer names are not kept: a hostile document must not fill memory
+
+
+@functools.lru_cache(maxsize=4096)   # the same misspelling recurs across a batch, and difflib is slow
+def _remembered(name: str, pool: tuple[str, ...]) -> str | None:
+    return _nearest(name, pool)
+
+
+def _nearest(name: str, pool: tuple[str, ...]) -> str | None:
     lowered = {c.lower(): c for c in pool}
     if name.lower() in lowered:
         return lowered[name.lower()]

@@ -23,7 +23,6 @@ __all__ = [
     "holiday_name",
     "is_business_day",
     "next_business_day",
-    "in_weekly_hours",
     "next_window_start",
 ]
 
@@ -210,16 +209,6 @@ def _check_window(start: time, end: time) -> None:
             raise ValueError(f"{name} must be a naive time of day (Japan time), got {t}")
     if not start < end:
         raise ValueError(f"the window start {start} must be before its end {end}")
-
-
-def in_weekly_hours(dt: datetime, start: time, end: time) -> bool:
-    """True when ``dt`` in Japan time is Monday–Friday and ``start <= time of day < end``.
-
-    National holidays do not matter: they are service days (FAQ Q3).  ``start < end`` is required.
-    """
-    _check_window(start, end)
-    local = to_japan(dt)
-    return local.weekday() < 5 and start <= local.time() < end
 
 
 def next_window_start(dt: datetime, start: time, end: time) -> datetime:

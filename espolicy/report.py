@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from espolicy import effects
 from espolicy.effects import OUTCOMES
@@ -14,7 +15,8 @@ from espolicy.effects import OUTCOMES
 
 
 class IsoDate(str):
-    """A date fact: the ISO string `YYYY-MM-DD`, equal also to the `datetime.date` it names."""
+    """A date fact: the ISO string `YYYY-MM-DD` (a string in every comparison, so that equal facts
+    hash alike); `value` is the `datetime.date` it names."""
 
     __slots__ = ()
 
@@ -22,35 +24,16 @@ class IsoDate(str):
     def value(self) -> _dt.date:
         return _dt.date.fromisoformat(self)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _dt.date) and not isinstance(other, _dt.datetime):
-            return self.value == other
-        return str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = str.__hash__
-
 
 class IsoDateTime(str):
-    """A datetime fact: `YYYY-MM-DDTHH:MM:SS+09:00`, equal also to the aware `datetime` it names."""
+    """A datetime fact: `YYYY-MM-DDTHH:MM:SS+09:00` (a string in every comparison); `value` is the
+    aware `datetime` it names."""
 
     __slots__ = ()
 
     @property
     def value(self) -> _dt.datetime:
         return _dt.datetime.fromisoformat(self)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _dt.datetime):
-            return self.value == other
-        return str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = str.__hash__
 
 
 def fact_value(value: Any) -> Any:
@@ -86,6 +69,59 @@ _FACT: dict[type, Any] = {
 }
 
 
+class Rendering:
+    """A finding's message and advice, rendered by `render(*args)` when first read (most callers
+    read only the outcome); `message` and `advice` are its two halves."""
+
+    __slots__ = ("_render", "_args", "_done")
+
+    def __init__(self, render: Callable[..., tuple[dict[str, str], dict[str, str] | None]], *args: Any) -> None:
+        self._render, self._args = render, args
+        self._done: tuple[dict[str, str], dict[str, str] | None] | None = None
+
+    def result(self) -> tuple[dict[str, str], dict[str, str] | None]:
+        done = self._done
+        if done is None:
+            done = self._done = self._render(*self._args)
+            self._args = ()
+        return done
+
+    @property
+    def message(self) -> LazyTexts:
+        return LazyTexts(self, 0)
+
+    @property
+    def advice(self) -> LazyTexts:
+        return LazyTexts(self, 1)
+
+
+class LazyTexts(Mapping[str, str]):
+    """Language → text, rendered on first read; a plain dict once copied, pickled or compared."""
+
+    __slots__ = ("_rendering", "_part")
+
+    def __init__(self, rendering: Rendering, part: int) -> None:
+        self._rendering, self._part = rendering, part
+
+    def _texts(self) -> dict[str, str]:
+        return self._rendering.result()[self._part] or {}
+
+    def __getitem__(self, lang: str) -> str:
+        return self._texts()[lang]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts())
+
+    def __len__(self) -> int:
+        return len(self._texts())
+
+    def __repr__(self) -> str:
+        return repr(self._texts())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._texts(),))
+
+
 @dataclass(frozen=True)
 class Finding:
     """One rule that fired (or one schema error) on one document."""
@@ -93,8 +129,8 @@ class Finding:
     rule: str
     effect: str
     faq: list[str]
-    message: dict[str, str]
-    advice: dict[str, str] | None
+    message: Mapping[str, str]   # a LazyTexts when rendered on first read
+    advice: Mapping[str, str] | None
     path: str
     line: int | None = None
     column: int | None = None

@@ -119,10 +119,10 @@ def test_small_batches_do_not_start_processes(tmp_path, capsys, monkeypatch) -> 
 def test_parallel_reports_in_input_order_with_tiny_chunks(big) -> None:
     policy = espolicy.default_policy()
     serial = list(reports(policy, documents(big), BatchOptions(jobs=1)))
-    parallel = list(reports(policy, documents(big, raw_lines=True), BatchOptions(jobs=2, chunk=7)))
+    parallel = list(reports(policy, documents(big, blocks=True), BatchOptions(jobs=2, chunk=7)))
     assert [r.to_dict() for r in parallel] == [r.to_dict() for r in serial]
     assert [r.file for r in parallel] == [r.file for r in serial]
-    verdicts = list(reports(policy, documents(big, raw_lines=True), BatchOptions(jobs=2, chunk=50, reports=False)))
+    verdicts = list(reports(policy, documents(big, blocks=True), BatchOptions(jobs=2, chunk=50, reports=False)))
     assert all(isinstance(v, Verdict) for v in verdicts)
     assert [v.outcome for v in verdicts] == [r.outcome for r in serial]
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 import espolicy
 from docgen import documents
 from espolicy.commands import main as cli
-from espolicy.documents.schema import normalize
+from espolicy.documents.normalize import normalize
 from espolicy.lang.trace import trace_document
 
 REPO = Path(__file__).resolve().parent.parent

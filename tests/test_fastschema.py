@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from espolicy.documents.fastschema import Unsupported, compile_schema
 from espolicy.documents.loader import iter_documents, iter_paths
-from espolicy.documents.schema import SchemaSet, normalize
+from espolicy.documents.normalize import normalize
+from espolicy.documents.schema import SchemaSet
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -145,7 +146,7 @@ def reference(schemas: SchemaSet, doc: Any) -> tuple[bool, Any]:
 def fast_of(schemas: SchemaSet, doc: Any) -> Any:
     kind = doc.get("kind") if isinstance(doc, dict) else None
     fast = schemas._fast.get(kind) if isinstance(kind, str) else None
-    return fast(doc) if fast else None
+    return fast.decode(doc) if fast else None
 
 
 def test_every_bundled_schema_compiles(schemas: SchemaSet):
@@ -210,5 +211,38 @@ def test_unknown_keyword_disables_the_fast_path():
 def test_generated_code_holds_schema_strings_only_as_literals():
     fast = compile_schema({"type": "object", "additionalProperties": False, "required": ["k'); import os #"],
                            "properties": {"k'); import os #": {"type": "string", "const": "x\"; os.system('y')"}}})
-    assert fast({"k'); import os #": "x\"; os.system('y')"}) == {"k'); import os #": "x\"; os.system('y')"}
-    assert fast({"k'); import os #": "other"}) is None
+    assert fast.decode({"k'); import os #": "x\"; os.system('y')"}) == {"k'); import os #": "x\"; os.system('y')"}
+    assert fast.decode({"k'); import os #": "other"}) is None
+
+
+# ---------------------------------------------------------------- explaining invalid documents
+
+def jsonschema_findings(schemas: SchemaSet, doc: Any) -> list:
+    return [f.to_dict() for f in schemas.check_with_jsonschema(normalize(doc))]
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_docs())
+def test_compiled_explanations_are_jsonschemas(schemas, doc):
+    """The same findings, byte for byte, whether the compiled path or jsonschema finds the violations."""
+    assert [f.to_dict() for f in schemas.check(normalize(doc))] == jsonschema_findings(schemas, doc)
+
+
+def test_invalid_documents_are_explained_by_the_compiled_path(schemas: SchemaSet):
+    doc = {"kind": "registration", "id": "R", "registration_date": "2026-02-30", "requets": {},
+           "server": {"model": 5, "serial": "４３００１２３", "warranty_start": "2025-04-01", "warranty_years": 9},
+           "pack": {"generation": "ESP-G2", "coverage": "weekday", "term_years": 3}}
+    violations = schemas._fast["registration"].explain(doc)
+    assert violations is not None
+    assert {(v.keyword, v.path) for v in violations} == {
+        ("format", ("registration_date",)), ("additionalProperties", ()), ("type", ("server", "model")),
+        ("pattern", ("server", "serial")), ("maximum", ("server", "warranty_years")),
+        ("enum", ("pack", "generation")), ("required", ("pack",))}
+    assert [f.to_dict() for f in schemas.check(doc)] == jsonschema_findings(schemas, doc)
+
+
+@pytest.mark.parametrize("odd", [{1, 2}, 10 ** 5000, ("a",), dt.date(2026, 5, 4)], ids=["set", "huge", "tuple", "date"])
+def test_values_that_are_not_plain_json_are_left_to_jsonschema(schemas: SchemaSet, odd: Any):
+    doc = {"kind": "change_request", "id": "C", "request_date": "2026-05-02", "change": {"type": "reissue", "to": odd},
+           "extra": 1}
+    assert schemas._fast["change_request"].explain(doc) is None

@@ -13,7 +13,6 @@ from espolicy.jpcalendar import (
     JST,
     days_between,
     holiday_name,
-    in_weekly_hours,
     is_business_day,
     japan_date,
     japan_time,
@@ -290,64 +289,6 @@ def test_next_business_day_property(day: date) -> None:
         d += timedelta(days=1)
 
 
-# --------------------------------------------------------------------------- in_weekly_hours
-
-
-@pytest.mark.parametrize(
-    ("clock", "inside"),
-    [
-        (time(8, 29), False),
-        (time(8, 29, 59), False),
-        (time(8, 30), True),
-        (time(12, 0), True),
-        (time(17, 29), True),
-        (time(17, 29, 59), True),
-        (time(17, 30), False),
-        (time(0, 0), False),
-        (time(23, 59, 59), False),
-    ],
-)
-def test_in_weekly_hours_boundaries(clock: time, inside: bool) -> None:
-    dt = datetime.combine(date(2026, 5, 7), clock, tzinfo=JST)  # Thursday
-    assert in_weekly_hours(dt, START, END) is inside
-
-
-def test_in_weekly_hours_offset_crosses_midnight() -> None:
-    # Friday 23:30 UTC is Saturday 08:30 JST: outside
-    assert not in_weekly_hours(datetime.fromisoformat("2026-05-08T23:30:00+00:00"), START, END)
-    # Sunday 23:30 UTC is Monday 08:30 JST: inside
-    assert in_weekly_hours(datetime.fromisoformat("2026-05-10T23:30:00-00:00"), START, END)
-    # Monday 08:29 JST expressed in New York time (-04:00): outside
-    assert not in_weekly_hours(datetime.fromisoformat("2026-05-10T19:29:00-04:00"), START, END)
-    # Friday 17:29 JST expressed as +14:00: inside
-    assert in_weekly_hours(datetime.fromisoformat("2026-05-08T22:29:00+14:00"), START, END)
-
-
-def test_in_weekly_hours_holidays_are_service_days() -> None:
-    assert in_weekly_hours(datetime.fromisoformat("2026-05-04T10:15:00+09:00"), START, END)
-    assert in_weekly_hours(datetime.fromisoformat("2026-09-22T08:30:00+09:00"), START, END)
-    assert not in_weekly_hours(datetime.fromisoformat("2026-05-04T17:30:00+09:00"), START, END)
-
-
-def test_in_weekly_hours_rejects_naive_and_bad_windows() -> None:
-    with pytest.raises(ValueError):
-        in_weekly_hours(datetime(2026, 5, 7, 10, 0), START, END)
-    with pytest.raises(ValueError):
-        in_weekly_hours(datetime(2026, 5, 7, 10, 0, tzinfo=JST), END, START)
-
-
-@given(dt=aware_datetimes)
-def test_in_weekly_hours_property(dt: datetime) -> None:
-    jp = to_japan(dt)
-    expected = jp.weekday() < 5 and START <= jp.time() < END
-    assert in_weekly_hours(dt, START, END) is expected
-    # second precision agrees with the helper used by the policy
-    expected_by_helpers = (
-        japan_date(dt).weekday() < 5 and START <= japan_time(dt) < END
-    )
-    assert in_weekly_hours(dt, START, END) is expected_by_helpers
-
-
 # --------------------------------------------------------------------------- next_window_start
 
 
@@ -402,6 +343,12 @@ def test_next_window_start_property(dt: datetime) -> None:
             assert not (dt < start_of_day < result)
         day += timedelta(days=1)
     # outside a window, the result is the next time the service is in hours
-    if not in_weekly_hours(dt, START, END):
-        assert in_weekly_hours(result, START, END)
-        assert not in_weekly_hours(result - timedelta(seconds=1), START, END)
+    if not in_hours(dt):
+        assert in_hours(result)
+        assert not in_hours(result - timedelta(seconds=1))
+
+
+def in_hours(dt: datetime) -> bool:
+    """Monday–Friday, START <= time of day < END, in Japan time (holidays are service days)."""
+    local = to_japan(dt)
+    return local.weekday() < 5 and START <= local.time() < END

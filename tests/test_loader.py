@@ -12,7 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from espolicy.documents.loader import MAX_VALUES, Loaded, iter_documents, iter_paths, load_text
+from espolicy.documents.loader import Loaded, iter_documents, iter_paths, load_text
+from espolicy.limits import DEFAULT_LIMITS
 from espolicy.report import Finding
 
 REGISTRATION_YAML = """\
@@ -169,7 +170,7 @@ def test_alias_bomb_is_refused_without_expanding() -> None:
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
     [loaded] = load_text("\n".join(lines) + "\n", "f.yaml", "yaml")
     p = problem(loaded)
-    assert p.rule == "parse-error" and str(MAX_VALUES) in p.message["en"]
+    assert p.rule == "parse-error" and str(DEFAULT_LIMITS.max_values) in p.message["en"]
 
 
 def test_deep_yaml_and_control_characters_do_not_raise() -> None:

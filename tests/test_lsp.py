@@ -143,6 +143,10 @@ def test_hover_field_function_constant_fact_reference(session: Session, registra
     assert reference is not None and "**Q6**" in reference.contents.value  # type: ignore[union-attr]
     assert "cited by" in reference.contents.value  # type: ignore[union-attr]
 
+    line, col = find(text, "  for registration")
+    kind = session.hover(uri, line, col + len("  for ") + 1)
+    assert kind is not None and "A pack bought for a server" in kind.contents.value  # type: ignore[union-attr]
+
     line, col = find(text, "message en")
     assert session.hover(uri, line, col + len("message en \"") + 2) is None  # plain words of a text
 

@@ -13,7 +13,7 @@ import pytest
 import espolicy
 from espolicy.commands import main as cli
 from espolicy.limits import Limits
-from espolicy.documents.loader import expand_block, iter_documents, load_text, parse_raw
+from espolicy.documents.loader import RawBlock, expand_block, iter_documents, load_text
 from espolicy.documents.positions import JsonPositions, MapPositions, YamlPositions, attach
 
 REG_YAML = """\
@@ -181,11 +181,13 @@ def test_jsonl_positions_are_the_record_line_and_a_column_in_it(tmp_path: Path) 
     line = json.dumps(records[2])
     assert loaded[2].positions.locate("/history/0/generation", loaded[2].doc) == (4, line.index('"generation": "ESP"') + 1)
     assert loaded[0].positions.locate("/pack/term_years") == (1, json.dumps(records[0]).index('"term_years"') + 1)
-    # what -j workers get: blocks of lines (or, under a line cap, single raw lines) give the same documents
-    raw = [doc for block in iter_documents(str(path), raw_lines=True) for doc in expand_block(str(path), block.doc)]
+    # what -j workers get: blocks of lines (under a line cap too) give the same documents
+    raw = [doc for block in iter_documents(str(path), blocks=True) for doc in expand_block(str(path), block.doc)]
     assert raw == loaded
     capped = Limits(max_lines=10)
-    assert [parse_raw(entry, capped) for entry in iter_documents(str(path), limits=capped, raw_lines=True)] == loaded
+    blocks = list(iter_documents(str(path), limits=capped, blocks=True))
+    assert all(isinstance(b.doc, RawBlock) for b in blocks)
+    assert [doc for block in blocks for doc in expand_block(str(path), block.doc, capped)] == loaded
     assert raw[2].positions.locate("/history/0/generation") == loaded[2].positions.locate("/history/0/generation")
 
 

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from espolicy.report import Finding
-from espolicy.documents.schema import SchemaFileError, SchemaSet, normalize, parse_date, parse_datetime, FormatProblem
+from espolicy.documents.formats import FormatProblem, parse_date, parse_datetime
+from espolicy.documents.normalize import normalize
+from espolicy.documents.schema import SchemaFileError, SchemaSet
 from espolicy.lang.types import BOOL, DATE, DATETIME, INT, STR, Field, TList, TRecord, TStr, TUnion
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"

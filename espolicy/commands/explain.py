@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
 def run(args: Any) -> int:
     from espolicy.fuzzy import did_you_mean
     from espolicy.documents.loader import iter_documents, iter_paths
-    from espolicy.documents.schema import normalize
+    from espolicy.documents.normalize import normalize
 
     try:
         paths = list(iter_paths([args.doc]))

@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         from espolicy.commands.validate_dask import run_on_dask
         return run_on_dask(args, policy, out, summary)
     try:
-        items = documents(files, sys.stdin, progress, options.limits, raw_lines=options.jobs > 1)
+        items = documents(files, sys.stdin, progress, options.limits, blocks=options.jobs > 1)
         _, failed = run(policy, items, options, out if results_shown else None, progress, summary)
     except BrokenPipeError:
         raise

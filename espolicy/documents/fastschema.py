@@ -13,7 +13,8 @@ import datetime as _dt
 from typing import Any, Callable, Mapping
 
 from espolicy.cache import compile_cached
-from espolicy.documents.schema import _EMAIL, parse_date, parse_datetime, pattern_regex
+from espolicy.documents.explanations import Violation
+from espolicy.documents.formats import FORMATS, FormatProblem, is_email, parse_date, parse_datetime, pattern_regex
 
 # Keywords the generator understands; annotations are ignored. Any other keyword disables the fast path.
 _ANNOTATIONS = {"description", "title", "$comment", "$schema", "$id", "$defs", "default", "examples"}
@@ -97,16 +98,16 @@ class _Gen:
         if "maxLength" in schema:
             self.emit(ind, f"if len({src}) > {int(schema['maxLength'])}: raise _Bad")
         if "pattern" in schema:
-            pattern = self.const(pattern_regex(schema["pattern"]))   # `$` as in ECMA-262 (schema.py)
-            self.emit(ind, f"if {pattern}.search({src}) is None: raise _Bad")
+            pattern = self.const(pattern_regex(schema["pattern"]))   # ECMA-262 (formats.py)
+            self.emit(ind, f"if not {pattern}.search({src}): raise _Bad")
         if schema.get("format") == "email":
-            self.emit(ind, f"if _EMAIL.fullmatch({src}) is None: raise _Bad")
+            self.emit(ind, f"if not _is_email({src}): raise _Bad")
         elif schema.get("format") not in (None, "date", "date-time"):
             raise Unsupported(f"format {schema['format']!r}")
 
     def decoded(self, schema: Mapping[str, Any], src: str) -> str:
         fmt = schema.get("format")
-        return {"date": f"_parse_date({src})", "date-time": f"_parse_datetime({src})"}.get(fmt, src)
+        return {"date": f"_parse_date({src})", "date-time": f"_parse_datetime({src})"}.get(str(fmt), src)
 
     def bounds(self, schema: Mapping[str, Any], src: str, ind: int) -> None:
         for key, op in (("minimum", "<"), ("maximum", ">")):
@@ -240,26 +241,209 @@ class _Unsure(Exception):
     """Raised inside generated code: a value the fast path does not judge; the full checker decides."""
 
 
-def compile_schema(schema: Mapping[str, Any]) -> Callable[[Any], dict | None]:
-    """A function: document -> decoded document when valid, None when the full checker must decide.
+class _Collector:
+    """Emits the explaining twin of `_Gen`'s code: a function that walks a document (plain JSON
+    values only) and appends every failed keyword as a tuple (keyword, expected, instance, schema,
+    path[, cause]), as jsonschema would find them; `_Unsure` where only jsonschema can say."""
 
-    Raises `Unsupported` when the (inlined, `$ref`-free) schema uses a keyword not translated here.
-    """
-    gen = _Gen()
-    entry = gen.function(schema)
-    ns: dict[str, Any] = {"__builtins__": {"isinstance": isinstance, "len": len, "str": str, "int": int, "dict": dict, "bool": bool,
-                                           "float": float, "list": list, "type": type, "frozenset": frozenset},
-                          "_Bad": _Bad, "_Unsure": _Unsure,
-                          "_PLAIN": frozenset({str, int, float, bool, list, type(None)}), "_date": _dt.date, "_EMAIL": _EMAIL,
-                          "_parse_date": parse_date, "_parse_datetime": parse_datetime, **gen.consts}
-    exec(compile_cached("\n".join(gen.lines), "<espolicy schema>"), ns)
-    function = ns[entry]
+    def __init__(self, gen: _Gen) -> None:
+        self.gen = gen   # shares names, constants and the `if` predicates
 
-    def fast(doc: Any) -> dict | None:
+    def function(self, schema: Mapping[str, Any]) -> str:
+        """A generated function `(x, P, E)` handing `E` the violations of one value at path `P`."""
+        gen = self.gen
+        name = gen.fresh("c")
+        saved, gen.lines = gen.lines, []
+        gen.emit(0, f"def {name}(x, P, E):")
+        self.node(schema, "x", "P", 1)
+        gen.emit(1, "return")
+        body, gen.lines = gen.lines, saved
+        gen.lines[:0] = body
+        return name
+
+    def node(self, schema: Mapping[str, Any], src: str, path: str, ind: int) -> None:
+        gen = self.gen
+        if set(schema) - _KEYWORDS:
+            raise Unsupported(", ".join(sorted(set(schema) - _KEYWORDS)))
+        here = gen.const(dict(schema))
+        t = schema.get("type")
+        if t is not None:
+            classes = [_CLASS_OF.get(k) for k in (t if isinstance(t, list) else [t])]
+            if None in classes:
+                raise Unsupported(f"type {t!r}")
+            gen.emit(ind, f"if {src}.__class__ not in {gen.const(tuple(classes))}:")
+            gen.emit(ind + 1, f"E(('type', {gen.const(t)}, {src}, {here}, {path}))")
+            gen.emit(ind, "else:")
+            ind += 1
+        gen.emit(ind, "pass")
+        self.values(schema, src, path, here, ind)
+        self.objects(schema, src, path, here, ind, t == "object")
+        self.strings(schema, src, path, here, ind, t == "string")
+        self.numbers(schema, src, path, here, ind, t == "integer")
+        if "items" in schema:
+            item = self.function(schema["items"])
+            gen.emit(ind, f"if {src}.__class__ is list:")
+            gen.emit(ind + 1, f"for i_, v_ in enumerate({src}): {item}(v_, {path} + (i_,), E)")
+
+    def values(self, schema: Mapping[str, Any], src: str, path: str, here: str, ind: int) -> None:
+        """enum and const (string values, as the fast path allows), not (jsonschema explains it)."""
+        gen = self.gen
+        for key in ("enum", "const"):
+            if key in schema:
+                allowed = schema[key] if key == "enum" else [schema[key]]
+                if not all(isinstance(v, str) for v in allowed):
+                    raise Unsupported(f"non-string {key}")
+                gen.emit(ind, f"if {src}.__class__ is not str or {src} not in {gen.const(frozenset(allowed))}:")
+                gen.emit(ind + 1, f"E(({key!r}, {gen.const(schema[key])}, {src}, {here}, {path}))")
+        if "not" in schema:
+            gen.emit(ind, f"if {gen.predicate(schema['not'])}({src}): raise _Unsure")
+
+    def objects(self, schema: Mapping[str, Any], src: str, path: str, here: str, ind: int, typed: bool) -> None:
+        gen = self.gen
+        keys = {"properties", "required", "additionalProperties", "if", "then"} & set(schema)
+        if not keys:
+            return
+        if not typed:
+            gen.emit(ind, f"if {src}.__class__ is dict:")
+            ind += 1
+        props: Mapping[str, Any] = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        if extra is False:
+            gen.emit(ind, f"if not {gen.const(frozenset(props))}.issuperset({src}):")
+            gen.emit(ind + 1, f"E(('additionalProperties', False, {src}, {here}, {path}))")
+        elif extra is not True:
+            raise Unsupported("additionalProperties other than false")
+        required = list(schema.get("required", []))
+        if required:
+            gen.emit(ind, f"for k_ in {gen.const(tuple(required))}:")
+            gen.emit(ind + 1, f"if k_ not in {src}:")
+            gen.emit(ind + 2, f"E(('required', {gen.const(required)}, {src}, {here}, {path})); break")
+        if "if" in schema:
+            gen.emit(ind, f"if {gen.predicate(schema['if'])}({src}):")
+            gen.emit(ind + 1, "pass")
+            self.node(schema.get("then", {}), src, path, ind + 1)
+        elif "then" in schema:
+            raise Unsupported("then without if")
+        for key, sub in props.items():
+            v = gen.fresh("v")
+            gen.emit(ind, f"if {key!r} in {src}:")
+            gen.emit(ind + 1, f"{v} = {src}[{key!r}]")
+            self.node(sub, v, f"{path} + ({key!r},)", ind + 1)
+
+    def strings(self, schema: Mapping[str, Any], src: str, path: str, here: str, ind: int, typed: bool) -> None:
+        gen = self.gen
+        keys = {"minLength", "maxLength", "pattern", "format"} & set(schema)
+        if not keys:
+            return
+        if not typed:
+            gen.emit(ind, f"if {src}.__class__ is str:")
+            ind += 1
+        for key, op in (("minLength", "<"), ("maxLength", ">")):
+            if key in schema:
+                gen.emit(ind, f"if len({src}) {op} {int(schema[key])}:")
+                gen.emit(ind + 1, f"E(({key!r}, {gen.const(schema[key])}, {src}, {here}, {path}))")
+        if "pattern" in schema:
+            gen.emit(ind, f"if not {gen.const(pattern_regex(schema['pattern']))}.search({src}):")
+            gen.emit(ind + 1, f"E(('pattern', {gen.const(schema['pattern'])}, {src}, {here}, {path}))")
+        if "format" in schema:
+            fmt = schema["format"]
+            if fmt not in FORMATS:
+                raise Unsupported(f"format {fmt!r}")
+            gen.emit(ind, f"try: {gen.const(FORMATS[fmt])}({src})")
+            gen.emit(ind, f"except _FormatProblem as c_: E(('format', {fmt!r}, {src}, {here}, {path}, c_))")
+
+    def numbers(self, schema: Mapping[str, Any], src: str, path: str, here: str, ind: int, typed: bool) -> None:
+        gen = self.gen
+        keys = {"minimum", "maximum"} & set(schema)
+        if not keys:
+            return
+        if not typed:
+            raise Unsupported("bounds without type integer")
+        for key, op in (("minimum", "<"), ("maximum", ">")):
+            if key in schema:
+                bound = schema[key]
+                if not isinstance(bound, int) or isinstance(bound, bool):
+                    raise Unsupported(f"{key} {bound!r}")
+                gen.emit(ind, f"if {src} {op} {bound:d}:")
+                gen.emit(ind + 1, f"E(({key!r}, {bound:d}, {src}, {here}, {path}))")
+
+
+_CLASS_OF = {"object": dict, "array": list, "string": str, "integer": int, "boolean": bool}
+_PLAIN_CLASSES = frozenset({dict, list, str, int, float, bool, type(None)})
+_MAX_DEPTH = 32      # as `saferepr.plain`: deeper values are the full checker's
+_MAX_BITS = 10_000   # a larger int shows differently once the full checker copies it
+
+
+def _plain_json(value: Any, depth: int = 0) -> bool:
+    """True when `value` holds exact JSON types only (str keys, ints of sane size), nested at most
+    `_MAX_DEPTH` deep: then the collector and jsonschema see the same values."""
+    cls = value.__class__
+    if cls is dict:
+        return depth < _MAX_DEPTH and all(k.__class__ is str and _plain_json(v, depth + 1) for k, v in value.items())
+    if cls is list:
+        return depth < _MAX_DEPTH and all(_plain_json(v, depth + 1) for v in value)
+    if cls is int:
+        return value.bit_length() <= _MAX_BITS
+    return cls in _PLAIN_CLASSES
+
+
+class FastPath:
+    """A kind's schema compiled to Python: `decode` checks and decodes a document in one pass;
+    `explain` finds the violations of an invalid one, as jsonschema would."""
+
+    def __init__(self, source: str, function: Callable[[Any], dict], collect: Callable[..., None] | None) -> None:
+        self.source = source
+        self._function = function
+        self._collect = collect
+
+    def decode(self, doc: Any) -> dict | None:
+        """The decoded document when it is valid; None when the full checker must decide."""
         try:
-            return function(doc)
+            return self._function(doc)
         except Exception:  # _Bad, _Unsure, a format problem, anything unusual: the full checker decides
             return None
 
-    fast.source = "\n".join(gen.lines)  # type: ignore[attr-defined]
-    return fast
+    def explain(self, doc: Any) -> list[Violation] | None:
+        """Every violation of a normalized document; None when the full checker must decide (a
+        value that is not plain JSON, a keyword only jsonschema explains, or no violation found)."""
+        if self._collect is None or not _plain_json(doc):
+            return None
+        found: list[tuple[Any, ...]] = []
+        try:
+            self._collect(doc, (), found.append)
+        except Exception:  # _Unsure, or anything unusual: the full checker decides
+            return None
+        return [Violation(*v) for v in found] or None
+
+
+def _namespace(gen: _Gen) -> dict[str, Any]:
+    """The globals of generated code: a few builtins, the helpers, the schema's constants."""
+    return {"__builtins__": {"isinstance": isinstance, "len": len, "str": str, "int": int, "dict": dict, "bool": bool,
+                             "float": float, "list": list, "type": type, "frozenset": frozenset,
+                             "enumerate": enumerate},
+            "_Bad": _Bad, "_Unsure": _Unsure, "_FormatProblem": FormatProblem,
+            "_PLAIN": frozenset({str, int, float, bool, list, type(None)}), "_date": _dt.date,
+            "_is_email": is_email, "_parse_date": parse_date, "_parse_datetime": parse_datetime, **gen.consts}
+
+
+def compile_schema(schema: Mapping[str, Any]) -> FastPath:
+    """The fast path of an (inlined, `$ref`-free) schema; `Unsupported` when the schema uses a
+    keyword not translated here (its explaining half alone may be missing: jsonschema explains)."""
+    gen = _Gen()
+    entry = gen.function(schema)
+    source = "\n".join(gen.lines)
+    ns = _namespace(gen)
+    exec(compile_cached(source, "<espolicy schema>"), ns)
+    explaining = _Gen()
+    try:
+        collect_entry: str | None = _Collector(explaining).function(schema)
+    except Unsupported:
+        collect_entry = None
+    collect = None
+    if collect_entry is not None:
+        explain_source = "\n".join(explaining.lines)
+        explain_ns = _namespace(explaining)
+        exec(compile_cached(explain_source, "<espolicy schema explained>"), explain_ns)
+        collect = explain_ns[collect_entry]
+        source += "\n\n" + explain_source
+    return FastPath(source, ns[entry], collect)

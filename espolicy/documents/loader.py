@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import fnmatch
+import io
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
@@ -22,13 +23,13 @@ import yaml
 from espolicy import pointers
 from espolicy.limits import DEFAULT_LIMITS, Limits, describe_bytes
 from espolicy.documents.positions import JsonPositions, Positions, YamlPositions
-from espolicy.report import Finding, error_finding
+from espolicy import messages
+from espolicy.report import Finding
 
-__all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "EXTENSIONS", "MAX_VALUES", "Limits",
-           "DEFAULT_LIMITS", "RawLine", "parse_raw"]
+__all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "EXTENSIONS", "Limits",
+           "DEFAULT_LIMITS", "RawBlock", "expand_block"]
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
-MAX_VALUES = DEFAULT_LIMITS.max_values   # values in one document, aliases expanded (espolicy.limits)
 
 _FORMAT_OF_EXTENSION = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl"}
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -109,21 +110,17 @@ def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str]
 # ---------------------------------------------------------------- documents of a path
 
 def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFAULT_LIMITS,
-                   raw_lines: bool = False) -> Iterator[Loaded]:
+                   blocks: bool = False) -> Iterator[Loaded]:
     """One Loaded per document of a file (format by extension, else sniffed) or of stdin (`-`),
-    within `limits` (what is beyond them is a Loaded with its problem). With `raw_lines`, the
-    records of a .jsonl file come unparsed, their `doc` a `RawLine`: `parse_raw` makes them what
-    they would have been (so that another process can parse them; `espolicy.batch`), or, without a
-    line cap, as `RawBlock`s of many lines that `expand_block` turns into the same documents."""
+    within `limits` (what is beyond them is a Loaded with its problem). With `blocks`, a .jsonl
+    file comes as `RawBlock`s of whole lines (for worker processes; `expand_block` turns each into
+    its documents) and its problems."""
     if path == "-":
         yield from _stdin_documents(stdin if stdin is not None else sys.stdin, limits)
         return
     fmt = _FORMAT_OF_EXTENSION.get(os.path.splitext(path)[1].lower())
     if fmt == "jsonl":
-        if raw_lines and limits.max_lines is None:
-            yield from jsonl_blocks(path, limits)   # whole blocks of lines, for worker processes
-        else:
-            yield from _jsonl_file(path, limits, _raw_jsonl_entry if raw_lines else _jsonl_entry)
+        yield from _jsonl_file(path, limits, blocks)
         return
     text, problem = _read_text(path, limits)
     if text is None:
@@ -132,13 +129,24 @@ def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFA
     yield from load_text(text, path, fmt or _sniff(text), limits)
 
 
+def _jsonl_file(path: str, limits: Limits, blocks: bool) -> Iterator[Loaded]:
+    """The documents of a .jsonl file, streamed (memory stays flat however long the file, so its
+    length is capped only on request: `limits.max_lines`)."""
+    try:
+        handle = open(path, "rb")
+    except OSError as e:
+        yield Loaded(path, None, _unreadable(path, e))
+        return
+    with handle:
+        yield from _jsonl_documents(handle, path, limits, limits.max_lines, blocks)
+
+
 def _stdin_documents(stdin: TextIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
     """The documents of standard input (at most `limits.max_bytes`); its format sniffed."""
     try:
         text = stdin.read(limits.max_bytes + 1)
     except (OSError, UnicodeDecodeError, ValueError) as e:
-        yield Loaded("-", None, error_finding("unreadable-file", f"cannot read standard input: {e}",
-                                              f"標準入力を読み込めません（{e}）。"))
+        yield Loaded("-", None, messages.finding("stdin-unreadable", error=e))
         return
     if _too_long(text, limits):
         yield Loaded("-", None, _too_large("standard input", limits))
@@ -196,9 +204,7 @@ def _decode_utf8(data: bytes, offset: int) -> str:
 
 
 def _unreadable(path: str, error: OSError) -> Finding:
-    reason = error.strerror or str(error)
-    return error_finding("unreadable-file", f"cannot read {path}: {reason}",
-                         f"{path} を読み込めません（{reason}）。")
+    return messages.finding("file-unreadable", path=path, reason=error.strerror or str(error))
 
 
 def _not_utf8(data: bytes, error: UnicodeDecodeError) -> Finding:
@@ -207,17 +213,7 @@ def _not_utf8(data: bytes, error: UnicodeDecodeError) -> Finding:
     line = data.count(b"\n", 0, at) + 1
     column = at - (data.rfind(b"\n", 0, at) + 1) + 1
     byte = data[at:at + 1].hex()
-    return _positioned("unreadable-file", line, column,
-                       f"the file is not UTF-8 text: invalid byte 0x{byte} at byte offset {error.start}",
-                       f"ファイルが UTF-8 のテキストではありません（バイトオフセット {error.start} に不正なバイト 0x{byte} があります）")
-
-
-def _positioned(rule: str, line: int | None, column: int | None, en: str, ja: str) -> Finding:
-    """An error finding whose message starts with its position, when known."""
-    if line is None:
-        return error_finding(rule, en, ja + "。")
-    return error_finding(rule, f"line {line}, column {column}: {en}", f"{line} 行 {column} 列目: {ja}。",
-                         line=line, column=column)
+    return messages.positioned("file-not-utf8", line, column, byte=byte, offset=error.start)
 
 
 def _too_long(text: str, limits: Limits) -> bool:
@@ -231,19 +227,12 @@ def _too_long(text: str, limits: Limits) -> bool:
 
 def _too_large(what: str, limits: Limits, line: int | None = None) -> Finding:
     """`too-large`: `what` (the file, standard input, the line) is over the byte limit and was not read."""
-    size = describe_bytes(limits.max_bytes)
-    ja_what = {"the file": "ファイル", "standard input": "標準入力", "the line": "この行",
-               "the text": "テキスト"}.get(what, what)
-    return _positioned("too-large", line, None if line is None else 1,
-                       f"{what} is larger than the limit of {size}, so it was not read "
-                       f"(documents are far smaller; see Limits.max_bytes)",
-                       f"{ja_what}が上限の {size} を超えるため、読み込みませんでした")
+    return messages.positioned("too-large", line, None if line is None else 1, what=messages.WORDS[what],
+                               size=describe_bytes(limits.max_bytes))
 
 
 def _empty(source: str) -> Loaded:
-    return Loaded(source, None, error_finding(
-        "empty-document", "the file holds no document (it is empty or only comments)",
-        "ファイルに文書がありません（空か、コメントのみです）。"))
+    return Loaded(source, None, messages.finding("empty-document"))
 
 
 # ---------------------------------------------------------------- the core
@@ -262,7 +251,8 @@ def load_text(text: str, source: str, fmt: str, limits: Limits = DEFAULT_LIMITS)
     elif fmt == "json":
         yield _json_loaded(source, text, limits) if text.strip() else _empty(source)
     else:
-        yield from _jsonl_loaded(_capped(_jsonl_text_entries(text, limits), limits.max_documents, "lines"), source)
+        data = io.BytesIO(text.encode("utf-8", "surrogatepass"))   # the one JSON Lines reader reads bytes
+        yield from _jsonl_documents(data, source, limits, limits.max_documents, blocks=False)
 
 
 def _numbered(entries: Iterator[_Entry], source: str) -> Iterator[Loaded]:
@@ -277,16 +267,6 @@ def _numbered(entries: Iterator[_Entry], source: str) -> Iterator[Loaded]:
         return
     for entry in (first, second, *entries):
         yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem, entry.positions)
-
-
-def _jsonl_loaded(entries: Iterable[_Entry], source: str) -> Iterator[Loaded]:
-    """JSON Lines entries as Loaded, always `source:LINE`; the empty-document problem when none."""
-    seen = False
-    for entry in entries:
-        seen = True
-        yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem, entry.positions)
-    if not seen:
-        yield _empty(source)
 
 
 # ---------------------------------------------------------------- JSON and JSON Lines
@@ -331,20 +311,15 @@ def _json_value(text: str, first_line: int, limits: Limits = DEFAULT_LIMITS) -> 
         value = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_no_constant,
                            parse_float=_finite_float)
     except json.JSONDecodeError as e:
-        return None, _positioned("parse-error", first_line + e.lineno - 1, e.colno,
-                                 f"JSON syntax error: {e.msg}", f"JSON の構文エラーです: {e.msg}")
+        return None, messages.positioned("json-syntax", first_line + e.lineno - 1, e.colno, detail=e.msg)
     except _DuplicateKey as e:
         return None, _json_duplicate(text, e.key, first_line)
     except _Constant as e:
         line, column = _json_constant_position(text, first_line)
-        return None, _positioned("parse-error", line, column,
-                                 f"`{e.name}` is not a JSON value (NaN and Infinity are not allowed)",
-                                 f"`{e.name}` は JSON の値ではありません（NaN と Infinity は使えません）")
+        return None, messages.positioned("json-constant", line, column, name=e.name)
     except _Infinite as e:
         line, column = _json_number_position(text, e.text, first_line)
-        return None, _positioned("parse-error", line, column,
-                                 f"the number `{_brief(e.text)}` is too large to be read as a number",
-                                 f"数値 `{_brief(e.text)}` は大きすぎるため数値として読み込めません")
+        return None, messages.positioned("json-infinite", line, column, number=_brief(e.text))
     except RecursionError:
         return None, _too_deep(None, limits, "JSON")
     except ValueError as e:   # an integer of more than 4300 digits (Python's int-str limit), or worse
@@ -395,12 +370,8 @@ def _json_unreadable_number(text: str, error: ValueError, first_line: int) -> Fi
         if m.group(1):
             line, column = _line_column(text, m.start(1), first_line)
             digits = len(m.group(1).lstrip("-"))
-            return _positioned("parse-error", line, column,
-                               f"a number has {digits} digits, more than the 4300 a number may have",
-                               f"数値の桁数が {digits} 桁あり、上限の 4300 桁を超えています")
-    reason = _brief(str(error), 120)
-    return _positioned("parse-error", None, None, f"the JSON cannot be read: {reason}",
-                       f"JSON を読み込めません（{reason}）")
+            return messages.positioned("json-long-number", line, column, digits=digits)
+    return messages.positioned("json-unreadable", None, None, reason=_brief(str(error), 120))
 
 
 def _json_bounds(value: object, limits: Limits) -> Finding | None:
@@ -452,51 +423,24 @@ def _lone_surrogate(value: object, what: str) -> Finding | None:
             pointer = pointers.pointer(path) or "/"
             pointer = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", pointer)
             code = f"\\u{ord(found.group()):04x}"
-            return _positioned("parse-error", None, None,
-                               f"the {what} text at {pointer} holds {code}, half of a UTF-16 surrogate pair, "
-                               "which is not a character", f"{what} の {pointer} の文字列に {code}（UTF-16 サロゲート"
-                               "ペアの片方のみで、文字ではありません）が含まれています")
+            return messages.positioned("lone-surrogate", None, None, what=what, pointer=pointer, code=code)
     return None
 
 
 def _too_deep(mark: tuple[int, int] | None, limits: Limits, what: str) -> Finding:
     """`parse-error`: mappings and lists nested deeper than `limits.max_depth`."""
     line, column = mark if mark is not None else (None, None)
-    return _positioned("parse-error", line, column, *_depth_words(limits, what))
-
-
-def _depth_words(limits: Limits, what: str) -> tuple[str, str]:
-    return (f"the {what} is nested more than {limits.max_depth} levels deep (the limit), so it was not read",
-            f"{what} の入れ子が上限の {limits.max_depth} 段を超えるため、読み込みませんでした")
+    return messages.positioned("too-deep-to-read", line, column, what=what, max_depth=limits.max_depth)
 
 
 def _too_many_values(mark: tuple[int, int] | None, limits: Limits) -> Finding:
     """`parse-error`: more than `limits.max_values` values in one document."""
     line, column = mark if mark is not None else (None, None)
-    return _positioned("parse-error", line, column, *_values_words(limits))
-
-
-def _values_words(limits: Limits) -> tuple[str, str]:
-    return (f"the document holds more than {limits.max_values} values (the limit), so it was not read",
-            f"文書の値が上限の {limits.max_values} 個を超えるため、読み込みませんでした")
-
-
-def _capped(entries: Iterator[_Entry], cap: int, unit: str) -> Iterator[_Entry]:
-    """At most `cap` entries, then one `too-many-documents` entry where the next one starts (what
-    follows is not read: nothing is dropped without a result saying so)."""
-    for count, entry in enumerate(entries, 1):
-        if count > cap:
-            yield _Entry(entry.line, None, _too_many_documents(entry.line, cap, unit))
-            return
-        yield entry
+    return messages.positioned("too-many-values", line, column, max_values=limits.max_values)
 
 
 def _too_many_documents(line: int, n: int, unit: str) -> Finding:
-    ja_unit = "行" if unit == "lines" else "文書"
-    return _positioned("too-many-documents", line, 1,
-                       f"the file holds more than {n} documents ({unit}), the limit: this one and the rest "
-                       f"of the file were not read", f"ファイル内の文書（{ja_unit}）が上限の {n} を超えるため、"
-                       f"これ以降は読み込みませんでした")
+    return messages.positioned("too-many-documents", line, 1, n=n, unit=messages.WORDS[unit])
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]|(-?Infinity|NaN)', re.DOTALL)
@@ -507,12 +451,11 @@ def _json_duplicate(text: str, key: str, first_line: int) -> Finding:
     where = _json_duplicate_offsets(text)
     shown = json.dumps(key, ensure_ascii=False)[1:-1]
     if where is None:
-        return _positioned("duplicate-key", None, None, f"duplicate key `{shown}`", f"キー `{shown}` が重複しています")
+        return messages.positioned("duplicate-key", None, None, key=shown)
     offset, first = where
     line, column = _line_column(text, offset, first_line)
     first_at = _line_column(text, first, first_line)[0]
-    return _positioned("duplicate-key", line, column, f"duplicate key `{shown}` (first at line {first_at})",
-                       f"キー `{shown}` が重複しています（最初は {first_at} 行目）")
+    return messages.positioned("duplicate-key-at", line, column, key=shown, first=first_at)
 
 
 def _json_duplicate_offsets(text: str) -> tuple[int, int] | None:
@@ -556,155 +499,109 @@ def _line_column(text: str, offset: int, first_line: int = 1) -> tuple[int, int]
     return first_line + line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _jsonl_entry(line_text: str, line: int, limits: Limits = DEFAULT_LIMITS) -> _Entry | None:
-    """The document of one JSON Lines line, None for a blank line."""
-    line_text = line_text.rstrip("\r\n")
-    if not line_text.strip():
-        return None
-    if _too_long(line_text, limits):
-        return _Entry(line, None, _too_large("the line", limits, line))
-    doc, problem = _json_value(line_text, line, limits)
-    return _Entry(line, doc, problem, JsonPositions(line_text, line) if problem is None else None)
+# ---------------------------------------------------------------- JSON Lines: one reader, in blocks
 
-
-def _jsonl_text_entries(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry]:
-    for number, line_text in enumerate(text.split("\n"), 1):
-        entry = _jsonl_entry(line_text, number, limits)
-        if entry is not None:
-            yield entry
-
-
-def _jsonl_file(path: str, limits: Limits = DEFAULT_LIMITS,
-                entry_of: Callable[[str, int, Limits], _Entry | None] | None = None) -> Iterator[Loaded]:
-    """The documents of a .jsonl file, read line by line (never whole; a line over the byte limit is
-    skipped without being held in memory, with a `too-large` result); any number of lines."""
-    try:
-        handle = open(path, "rb")
-    except OSError as e:
-        yield Loaded(path, None, _unreadable(path, e))
-        return
-    with handle:
-        # streamed: memory stays flat however long the file, so its length is capped only on request
-        entries = _jsonl_file_entries(handle, path, limits, entry_of or _jsonl_entry)
-        if limits.max_lines is not None:
-            entries = _capped(entries, limits.max_lines, "lines")
-        yield from _jsonl_loaded(entries, path)
-
-
-@dataclass(frozen=True)
-class RawLine:
-    """A JSON Lines record read but not parsed yet (`iter_documents(raw_lines=True)`)."""
-
-    text: str
-    line: int
-
-
-def _raw_jsonl_entry(line_text: str, line: int, limits: Limits = DEFAULT_LIMITS) -> _Entry | None:
-    """What `_jsonl_entry` gives, the parsing left for `parse_raw` (None for the same blank lines)."""
-    line_text = line_text.rstrip("\r\n")
-    if not line_text.strip():
-        return None
-    return _Entry(line, RawLine(line_text, line))
-
-
-def parse_raw(loaded: Loaded, limits: Limits = DEFAULT_LIMITS) -> Loaded:
-    """A Loaded whose `doc` is a `RawLine`, parsed: exactly what `iter_documents` would have given;
-    any other Loaded as it is."""
-    raw = loaded.doc
-    if not isinstance(raw, RawLine):
-        return loaded
-    entry = _jsonl_entry(raw.text, raw.line, limits)
-    if entry is None:   # never: blank lines give no RawLine
-        return Loaded(loaded.source, None, _empty(loaded.source).problem)
-    return Loaded(loaded.source, entry.doc, entry.problem, entry.positions)
-
-
-def _jsonl_file_entries(handle: BinaryIO, path: str, limits: Limits = DEFAULT_LIMITS,
-                        entry_of: Callable[[str, int, Limits], _Entry | None] | None = None) -> Iterator[_Entry]:
-    """Entries of the lines of an open .jsonl file; a line that is not UTF-8 is an `unreadable-file` entry."""
-    entry_of = entry_of or _jsonl_entry
-    offset = 0
-    number = 0
-    try:
-        while raw := handle.readline(limits.max_bytes + 1):
-            number += 1
-            if len(raw) > limits.max_bytes and not raw.endswith(b"\n"):
-                skipped = _skip_line(handle)
-                entry: _Entry | None = _Entry(number, None, _too_large("the line", limits, number))
-                offset += len(raw) + skipped
-                yield entry
-                continue
-            entry = _line_entry(raw, number, offset, limits, entry_of)
-            offset += len(raw)
-            if entry is not None:
-                yield entry
-    except OSError as e:
-        yield _Entry(number + 1, None, _unreadable(path, e))
-
-
-def _line_entry(raw: bytes, number: int, offset: int, limits: Limits,
-                entry_of: Callable[[str, int, Limits], _Entry | None]) -> _Entry | None:
-    """The entry of one raw line of a .jsonl file (`offset`: where it starts in the file)."""
-    try:
-        return entry_of(_decode_utf8(raw, offset), number, limits)
-    except UnicodeDecodeError as e:
-        return _Entry(number, None, _line_not_utf8(raw, e, offset, number))
-
-
-# ---------------------------------------------------------------- JSON Lines in blocks (for -j)
-
-_BLOCK = 1 << 16
+_BLOCK = 1 << 16   # bytes read at a time; a block holds whole lines only
 
 
 @dataclass(frozen=True)
 class RawBlock:
-    """Whole consecutive lines of a .jsonl file, read but not split: what `-j` hands a worker
-    process, which turns it into the same documents with `expand_block`."""
+    """Whole consecutive lines of a JSON Lines file, read but not split: what `-j` hands a worker
+    process, which turns it into documents with `expand_block`."""
 
     data: bytes
     first_line: int
     offset: int
 
 
-def jsonl_blocks(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
-    """A .jsonl file as Loaded items whose `doc` is a `RawBlock` (problems as usual): reading costs
-    the reader a few C calls per 64 KiB instead of Python work per line."""
-    try:
-        handle = open(path, "rb")
-    except OSError as e:
-        yield Loaded(path, None, _unreadable(path, e))
-        return
+def jsonl_blocks(handle: BinaryIO, source: str, limits: Limits = DEFAULT_LIMITS,
+                 cap: int | None = None) -> Iterator[Loaded]:
+    """The lines of an open JSON Lines file as Loaded items whose `doc` is a `RawBlock`, and its
+    problems as usual: a line over `limits.max_bytes` (never held whole), a read error, and past
+    `cap` documents a `too-many-documents` problem where the next one starts (nothing after it is
+    read). Reading costs a few C calls per 64 KiB; `expand_block` does the per-line work."""
     line, offset, carry, content = 1, 0, b"", False
-    with handle:
-        try:
-            while chunk := handle.read(_BLOCK):
-                data = carry + chunk
-                cut = data.rfind(b"\n") + 1
-                if cut == 0 and len(data) > limits.max_bytes:  # one line over the limit: never held whole
-                    skipped = _skip_line(handle)
-                    yield Loaded(f"{path}:{line}", None, _too_large("the line", limits, line))
-                    line, offset, carry, content = line + 1, offset + len(data) + skipped, b"", True
-                    continue
-                block, carry = data[:cut], data[cut:]
-                if block:
-                    content = content or _has_content(block)
-                    yield Loaded(f"{path}:{line}", RawBlock(block, line, offset))
-                    line, offset = line + block.count(b"\n"), offset + len(block)
-        except OSError as e:
-            yield Loaded(f"{path}:{line}", None, _unreadable(path, e))
-            return
+    counted = 0   # documents so far; counted only under a cap
+    try:
+        while chunk := handle.read(_BLOCK):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) > limits.max_bytes:   # one line over the limit
+                skipped = _skip_line(handle)
+                if cap is not None and counted >= cap:
+                    yield _too_many_loaded(source, line, cap)
+                    return
+                counted += 1
+                yield Loaded(f"{source}:{line}", None, _too_large("the line", limits, line))
+                line, offset, carry, content = line + 1, offset + len(data) + skipped, b"", True
+                continue
+            block, carry = data[:cut], data[cut:]
+            if block:
+                for item in _capped_block(source, block, line, offset, limits, cap, counted):
+                    if isinstance(item, int):
+                        counted = item
+                    else:
+                        yield item
+                        if item.problem is not None and item.problem.rule == "too-many-documents":
+                            return
+                content = content or _has_content(block)
+                line, offset = line + block.count(b"\n"), offset + len(block)
+    except OSError as e:
+        yield Loaded(f"{source}:{line}", None, _unreadable(source, e))
+        return
     if carry:
+        for item in _capped_block(source, carry, line, offset, limits, cap, counted):
+            if not isinstance(item, int):
+                yield item
         content = content or _has_content(carry)
-        yield Loaded(f"{path}:{line}", RawBlock(carry, line, offset))
     if not content:
-        yield _empty(path)
+        yield _empty(source)
+
+
+def _capped_block(source: str, data: bytes, line: int, offset: int, limits: Limits, cap: int | None,
+                  counted: int) -> Iterator[Loaded | int]:
+    """The block of `data` (lines from `line` on), cut before the document past `cap` with the
+    `too-many-documents` problem there; then the number of documents counted so far."""
+    if cap is None:
+        yield Loaded(f"{source}:{line}", RawBlock(data, line, offset))
+        return
+    if counted + data.count(b"\n") + 1 <= cap:   # cannot pass the cap: counted exactly, cheaply
+        yield Loaded(f"{source}:{line}", RawBlock(data, line, offset))
+        yield counted + sum(1 for raw in _raw_lines(data) if _gives_document(raw, limits))
+        return
+    taken = 0
+    for number, raw in enumerate(_raw_lines(data), line):
+        if _gives_document(raw, limits):
+            if counted == cap:
+                if taken:
+                    yield Loaded(f"{source}:{line}", RawBlock(data[:taken], line, offset))
+                yield _too_many_loaded(source, number, cap)
+                return
+            counted += 1
+        taken += len(raw)
+    yield Loaded(f"{source}:{line}", RawBlock(data, line, offset))
+    yield counted
+
+
+def _too_many_loaded(source: str, line: int, cap: int) -> Loaded:
+    return Loaded(f"{source}:{line}", None, _too_many_documents(line, cap, "lines"))
 
 
 def _raw_lines(data: bytes) -> list[bytes]:
-    """`data` cut after each `\\n` (only there, as `readline` cuts), every line keeping its end."""
+    """`data` cut after each `\\n` (only there), every line keeping its end."""
     parts = data.split(b"\n")
     last = parts.pop()
     return [p + b"\n" for p in parts] + ([last] if last else [])
+
+
+def _over_limit(raw: bytes, limits: Limits) -> bool:
+    """True when a line (its `\\n` aside) is longer than `limits.max_bytes`."""
+    return len(raw) > limits.max_bytes and not (len(raw) == limits.max_bytes + 1 and raw.endswith(b"\n"))
+
+
+def _gives_document(raw: bytes, limits: Limits) -> bool:
+    """True when a line gives a result: it is over the limit, unreadable, or not blank."""
+    return _over_limit(raw, limits) or _has_content(raw)
 
 
 def _has_content(data: bytes) -> bool:
@@ -723,17 +620,38 @@ def _has_content(data: bytes) -> bool:
     return False
 
 
-def expand_block(path: str, block: RawBlock, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
-    """The documents of a `RawBlock`: exactly what reading its lines one by one gives."""
+def expand_block(source: str, block: RawBlock, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
+    """The documents of a `RawBlock`, one per line that is not blank, each `source:LINE`."""
     number, offset = block.first_line, block.offset
     for raw in _raw_lines(block.data):
-        if len(raw) > limits.max_bytes and not (len(raw) == limits.max_bytes + 1 and raw.endswith(b"\n")):
+        if _over_limit(raw, limits):
             entry: _Entry | None = _Entry(number, None, _too_large("the line", limits, number))
         else:
-            entry = _line_entry(raw, number, offset, limits, _jsonl_entry)
+            entry = _line_entry(raw, number, offset, limits)
         if entry is not None:
-            yield Loaded(f"{path}:{entry.line}", entry.doc, entry.problem, entry.positions)
+            yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem, entry.positions)
         number, offset = number + 1, offset + len(raw)
+
+
+def _jsonl_documents(handle: BinaryIO, source: str, limits: Limits, cap: int | None, blocks: bool) -> Iterator[Loaded]:
+    """The documents of an open JSON Lines file: as blocks for worker processes, or expanded here."""
+    for item in jsonl_blocks(handle, source, limits, cap):
+        if blocks or not isinstance(item.doc, RawBlock):
+            yield item
+        else:
+            yield from expand_block(source, item.doc, limits)
+
+
+def _line_entry(raw: bytes, number: int, offset: int, limits: Limits) -> _Entry | None:
+    """The entry of one raw line (`offset`: where it starts in the file), None for a blank line."""
+    try:
+        line_text = _decode_utf8(raw, offset).rstrip("\r\n")
+    except UnicodeDecodeError as e:
+        return _Entry(number, None, _line_not_utf8(raw, e, offset, number))
+    if not line_text.strip():
+        return None
+    doc, problem = _json_value(line_text, number, limits)
+    return _Entry(number, doc, problem, JsonPositions(line_text, number) if problem is None else None)
 
 
 def _skip_line(handle: BinaryIO) -> int:
@@ -750,9 +668,7 @@ def _line_not_utf8(raw: bytes, error: UnicodeDecodeError, offset: int, line: int
     """`unreadable-file` for a line of a .jsonl file that is not UTF-8 (`offset`: where the line starts)."""
     column = error.start - offset + 1
     byte = raw[column - 1:column].hex()
-    return _positioned("unreadable-file", line, column,
-                       f"the line is not UTF-8 text: invalid byte 0x{byte} at byte offset {error.start}",
-                       f"この行は UTF-8 のテキストではありません（バイトオフセット {error.start} に不正なバイト 0x{byte} があります）")
+    return messages.positioned("line-not-utf8", line, column, byte=byte, offset=error.start)
 
 
 # ---------------------------------------------------------------- YAML
@@ -779,7 +695,8 @@ class _SafeLoader(yaml.SafeLoader):
         """Counted: past `limits.max_values` nodes the document is refused before it is all read."""
         self.nodes += 1
         if self.nodes > self.limits.max_values:
-            raise _LimitReached(*_values_words(self.limits), self.peek_event().start_mark)
+            raise _LimitReached(messages.words("too-many-values", max_values=self.limits.max_values),
+                                self.peek_event().start_mark)
         return super().compose_node(parent, index)
 
     def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:
@@ -793,7 +710,7 @@ class _SafeLoader(yaml.SafeLoader):
         """One more level of nesting; refused past `limits.max_depth` (before the scanner goes deeper)."""
         self.depth += 1
         if self.depth > self.limits.max_depth:
-            raise _LimitReached(*_depth_words(self.limits, "YAML"), self.peek_event().start_mark)
+            raise _LimitReached(_yaml_too_deep(self.limits), self.peek_event().start_mark)
 
     def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
         """The mapping node, its first repeated key (compared as written, merge keys aside) recorded."""
@@ -848,9 +765,13 @@ class _NumberTooLong(yaml.constructor.ConstructorError):
 class _LimitReached(yaml.MarkedYAMLError):
     """A document beyond `Limits.max_depth` or `Limits.max_values`, found while composing it."""
 
-    def __init__(self, en: str, ja: str, mark: yaml.Mark) -> None:
-        super().__init__(None, None, en, mark)
-        self.en, self.ja = en, ja
+    def __init__(self, text: messages.Words, mark: yaml.Mark) -> None:
+        super().__init__(None, None, text.en, mark)
+        self.text = text
+
+
+def _yaml_too_deep(limits: Limits) -> messages.Words:
+    return messages.words("too-deep-to-read", what="YAML", max_depth=limits.max_depth)
 
 
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_lenient_timestamp)
@@ -925,10 +846,8 @@ def _yaml_document(loader: _SafeLoader, node: yaml.Node, start: int, text: str,
     if loader.duplicate is not None:
         key, mark, first = loader.duplicate
         loader.duplicate = None
-        return _Entry(start, None, _positioned(
-            "duplicate-key", mark.line + 1, mark.column + 1,
-            f"duplicate key `{key}` (first at line {first.line + 1})",
-            f"キー `{key}` が重複しています（最初は {first.line + 1} 行目）"))
+        return _Entry(start, None, messages.positioned("duplicate-key-at", mark.line + 1, mark.column + 1,
+                                                       key=key, first=first.line + 1))
     if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG and node.value == "" and not node.style:
         return None   # (libyaml's plain style is "", PyYAML's None)
     too_big = _too_big(node, limits)
@@ -949,17 +868,16 @@ def _too_big(node: yaml.Node, limits: Limits = DEFAULT_LIMITS) -> Finding | None
     try:
         _expanded_size(node, {}, set(), limits, 1)
     except _Unbounded as e:
-        return _positioned("parse-error", e.mark.line + 1, e.mark.column + 1, e.en, e.ja)
+        return messages.positioned_words("parse-error", e.mark.line + 1, e.mark.column + 1, e.text)
     except RecursionError:
-        return _positioned("parse-error", node.start_mark.line + 1, node.start_mark.column + 1,
-                           "the document is nested too deeply to read", "文書の入れ子が深すぎるため読み込めません")
+        return messages.positioned("nested-too-deeply", node.start_mark.line + 1, node.start_mark.column + 1)
     return None
 
 
 class _Unbounded(Exception):
-    def __init__(self, mark: yaml.Mark, en: str, ja: str) -> None:
-        super().__init__(en)
-        self.mark, self.en, self.ja = mark, en, ja
+    def __init__(self, mark: yaml.Mark, text: messages.Words) -> None:
+        super().__init__(text.en)
+        self.mark, self.text = mark, text
 
 
 def _expanded_size(node: yaml.Node, sizes: dict[int, tuple[int, int]], open_nodes: set[int],
@@ -969,13 +887,12 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, tuple[int, int]], open_node
     if id(node) in sizes:
         size, height = sizes[id(node)]
         if depth + height - 1 > limits.max_depth:
-            raise _Unbounded(node.start_mark, *_deep_alias(limits))
+            raise _Unbounded(node.start_mark, _deep_alias(limits))
         return size
     if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and depth > limits.max_depth:
-        raise _Unbounded(node.start_mark, *_deep_alias(limits))
+        raise _Unbounded(node.start_mark, _deep_alias(limits))
     if id(node) in open_nodes:
-        raise _Unbounded(node.start_mark, "a YAML alias refers to the value that contains it (a recursive "
-                         "document cannot be checked)", "YAML のエイリアスが自分を含む値を参照しています（再帰的な文書は検査できません）")
+        raise _Unbounded(node.start_mark, messages.words("alias-cycle"))
     open_nodes.add(id(node))
     children: list[yaml.Node] = []
     if isinstance(node, yaml.SequenceNode):
@@ -985,56 +902,50 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, tuple[int, int]], open_node
     size = 1 + sum(_expanded_size(child, sizes, open_nodes, limits, depth + 1) for child in children)
     open_nodes.discard(id(node))
     if size > limits.max_values:
-        raise _Unbounded(node.start_mark, f"the document holds more than {limits.max_values} values once its "
-                         "aliases are expanded (the limit)",
-                         f"エイリアスを展開すると文書の値が上限の {limits.max_values} 個を超えます")
+        raise _Unbounded(node.start_mark, messages.words("alias-too-many-values", max_values=limits.max_values))
     height = 0 if not isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) else 1 + max(
         (sizes[id(child)][1] for child in children), default=0)
     sizes[id(node)] = (size, height)
     return size
 
 
-def _deep_alias(limits: Limits) -> tuple[str, str]:
-    return (f"the document is nested more than {limits.max_depth} levels deep once its aliases are expanded "
-            "(the limit)", f"エイリアスを展開すると文書の入れ子が上限の {limits.max_depth} 段を超えます")
+def _deep_alias(limits: Limits) -> messages.Words:
+    return messages.words("alias-too-deep", max_depth=limits.max_depth)
 
 
 def _yaml_problem(error: BaseException, text: str, final: bool) -> Finding:
     """`parse-error` for a YAML error, at its position when known; `final` says the stream ends here."""
     line, column = _yaml_position(error, text)
     if isinstance(error, RecursionError):
-        en, ja = "the YAML is nested too deeply to read", "YAML の入れ子が深すぎるため読み込めません"
+        said = messages.words("yaml-too-deep")
     elif isinstance(error, _LimitReached):
-        en, ja = error.en, error.ja
+        said = error.text
     elif isinstance(error, _NumberTooLong):
-        en = f"a number has {error.size} characters, more than the {_MAX_INT_CHARS} a number may have"
-        ja = f"数値が {error.size} 文字あり、上限の {_MAX_INT_CHARS} 文字を超えています"
+        said = messages.words("yaml-long-number", size=error.size, max=_MAX_INT_CHARS)
     elif isinstance(error, _UnknownTag):
-        en = (f"the tag `{error.tag}` is not allowed: a document holds plain data only "
-              "(mappings, lists, text, numbers, true/false, dates)")
-        ja = (f"タグ `{error.tag}` は使えません。文書には通常のデータ（マッピング、リスト、文字列、数値、"
-              "真偽値、日付）のみを記述してください")
+        said = messages.words("yaml-tag", tag=error.tag)
     elif isinstance(error, yaml.constructor.ConstructorError):
-        en, ja = f"the YAML value cannot be built: {error.problem}", f"YAML の値を組み立てられません: {error.problem}"
+        said = messages.words("yaml-construct", problem=error.problem)
     elif isinstance(error, yaml.reader.ReaderError):
         character = error.character if isinstance(error.character, int) else ord(error.character[:1] or b"\0")
-        en = f"unacceptable character #x{character:04x}: {error.reason}"
-        ja = f"使用できない文字 #x{character:04x} があります（{error.reason}）"
+        said = messages.words("yaml-character", character=character, reason=error.reason)
     elif isinstance(error, yaml.MarkedYAMLError) and "nesting depth" in str(error.problem or ""):
         # PyYAML 6.0.4+ stops deep flow collections itself (at 1,000 levels, past our limit)
-        en, ja = _depth_words(DEFAULT_LIMITS, "YAML")
+        said = _yaml_too_deep(DEFAULT_LIMITS)
     elif isinstance(error, yaml.MarkedYAMLError):
         detail = "; ".join(str(p) for p in (error.context, error.problem) if p)
-        en, ja = f"YAML syntax error: {detail}", f"YAML の構文エラーです: {detail}"
-        if line is not None and column is not None and _char_at(text, line, column) == "\t" and "tab" not in en:
-            en += " (a tab: YAML indents with spaces only)"
-            ja += "（タブ文字です。YAML の字下げには空白のみを使えます）"
+        said = messages.words("yaml-syntax", detail=detail)
+        if line is not None and column is not None and _char_at(text, line, column) == "\t" and "tab" not in said.en:
+            said = _joined(said, messages.words("tab-hint"))
     else:
-        en, ja = f"the YAML cannot be read: {error}", f"YAML を読み込めません: {error}"
+        said = messages.words("yaml-unreadable", error=error)
     if final:
-        en += "; the rest of the file after this point cannot be read"
-        ja += "。この位置より後の内容は読み込めません"
-    return _positioned("parse-error", line, column, en, ja)
+        said = _joined(said, messages.words("rest-unread"))
+    return messages.positioned_words("parse-error", line, column, said)
+
+
+def _joined(first: messages.Words, then: messages.Words) -> messages.Words:
+    return messages.Words(first.en + then.en, first.ja + then.ja)
 
 
 def _char_at(text: str, line: int, column: int) -> str:

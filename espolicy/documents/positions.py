@@ -80,9 +80,6 @@ class Positions(Mapping[str, Position]):
                 return found
             pointer = pointer[:pointer.rfind("/")] if "/" in pointer else ""
 
-    def materialized(self) -> MapPositions:
-        return MapPositions(self._table())
-
 
 class MapPositions(Positions):
     """Positions already computed (what a YAML document's positions become when pickled)."""

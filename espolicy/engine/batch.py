@@ -1,15 +1,16 @@
 """Judging a batch of documents for `espolicy validate`: streamed, optionally over processes.
 
 The parent process walks the paths and loads the documents one at a time (a JSON Lines file is
-read line by line). With `jobs == 1` each document is judged as it is read. With more jobs the
+read in blocks of whole lines). With `jobs == 1` each document is judged as it is read. With more jobs the
 documents go in chunks to a pool of worker processes (each holding the policy, which is
 picklable) and the reports come back chunk by chunk in input order, with only a few chunks in
 flight, so memory stays flat however many documents there are and the output (and the exit code)
 is byte for byte what one process gives. A batch of at most one chunk never starts processes.
 
-Who does what with `-j N`: the parent reads JSON Lines records as text (`RawLine`, counted
-against the per-file limit as usual) and YAML/JSON files whole; a worker parses a record with
-the loader's own code (`parse_raw`), skips other kinds (`--kind`), judges, places the findings
+Who does what with `-j N`: the parent reads a JSON Lines file in blocks of whole lines
+(`RawBlock`, cut at the per-file cap, if any) and YAML/JSON files whole; a worker splits and
+parses a block with the loader's own code (`expand_block`), skips other kinds (`--kind`), judges,
+places the findings
 (a JSON document's positions travel with its text) and limits them (`--max-findings`). A YAML
 document's positions (its node tree) stay in the parent, which places its findings when the
 report comes back. When no format shows reports (`--quiet`, `--summary-only`), workers send
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from espolicy.effects import severity
 from espolicy.limits import DEFAULT_LIMITS, Limits
-from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents, parse_raw
+from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents
 from espolicy.documents.positions import JsonPositions, attach, evolve, placed
 from espolicy.report import Finding, Report, Summary, invalid_report
 
@@ -71,13 +72,13 @@ def cpu_count() -> int:
 # ---------------------------------------------------------------- documents
 
 def documents(files: Iterable[str], stdin: TextIO | None = None, progress: Progress | None = None,
-              limits: Limits = DEFAULT_LIMITS, raw_lines: bool = False) -> Iterator[tuple[str, Loaded]]:
-    """(file, document) of every document of `files`, in order (`raw_lines`: JSON Lines records
-    unparsed, for `judge` to parse, possibly in another process)."""
+              limits: Limits = DEFAULT_LIMITS, blocks: bool = False) -> Iterator[tuple[str, Loaded]]:
+    """(file, document) of every document of `files`, in order (`blocks`: a JSON Lines file as
+    blocks of lines, for worker processes to split and parse)."""
     for path in files:
         if progress is not None:
             progress.file(path)
-        for loaded in iter_documents(path, stdin=stdin, limits=limits, raw_lines=raw_lines):
+        for loaded in iter_documents(path, stdin=stdin, limits=limits, blocks=blocks):
             if progress is not None:
                 progress.read(loaded.source)
             yield path, loaded
@@ -140,9 +141,8 @@ class Verdict:
 
 
 def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Report | Verdict | None:
-    """Parse (a raw JSON Lines record), select (`--kind`), judge: the report, a Verdict when
-    reports are not wanted, None when the document is of another kind."""
-    loaded = parse_raw(loaded, options.limits)
+    """Select (`--kind`), judge: the report, a Verdict when reports are not wanted, None when the
+    document is of another kind."""
     if options.kinds and loaded.problem is None and _other_kind(loaded.doc, options.kinds, policy.schemas.kinds):
         return None
     if not options.reports:
@@ -196,7 +196,7 @@ def _init_worker(policy: Policy) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
 
 
-_Payload = list[tuple[str, str, Any, Any, Any, bool]]   # (file, source, doc or RawLine, problem, positions, render)
+_Payload = list[tuple[str, str, Any, Any, Any, bool]]   # (file, source, doc or RawBlock, problem, positions, render)
 
 
 def _expand(file: str, loaded: Loaded, limits: Limits) -> Iterable[Loaded]:
@@ -212,10 +212,14 @@ def _weight(loaded: Loaded) -> int:
 
 
 def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[list[Any]]:
-    """Judge a chunk in a worker: the results of each item (a block of JSON Lines has many); with a
-    renderer, documents placed here come back as their text (the parent only writes it)."""
-    policy = _worker_policy
-    assert policy is not None
+    """Judge a chunk in a worker process (`_judge_payload` with the worker's policy)."""
+    assert _worker_policy is not None
+    return _judge_payload(_worker_policy, payload, options)
+
+
+def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> list[list[Any]]:
+    """The results of each item of a chunk (a block of JSON Lines has many); with a renderer,
+    documents placed here come back as their text (the parent only writes it)."""
     out: list[list[Any]] = []
     for file, source, doc, problem, positions, render in payload:
         results: list[Any] = []
@@ -269,6 +273,8 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
     pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy,))
     try:
         pending: deque[tuple[Any, list[tuple[int, Any]]]] = deque()
+        limit = options.jobs * _IN_FLIGHT_PER_JOB   # chunks at the workers before the parent helps
+        most = 4 * limit                             # chunks held at most (bounds memory)
         for chunk in itertools.chain(head, chunks):
             payload: _Payload = []
             deferred: list[tuple[int, Any]] = []    # (index in chunk, positions kept here)
@@ -280,8 +286,13 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
                     positions = None
                 render = loaded.positions is None or isinstance(loaded.positions, JsonPositions)
                 payload.append((file, loaded.source, loaded.doc, loaded.problem, positions, render))
-            pending.append((pool.apply_async(_judge_chunk, (payload, options)), deferred))
-            while len(pending) >= options.jobs * _IN_FLIGHT_PER_JOB:
+            if limit <= len(pending) < most and not pending[0][0].ready():
+                # the workers are behind (a busy machine): the parent judges this chunk itself rather
+                # than wait, so that -j N is never much slower than -j 1, whatever else runs
+                pending.append((_Judged(_judge_payload(policy, payload, options)), deferred))
+            else:
+                pending.append((pool.apply_async(_judge_chunk, (payload, options)), deferred))
+            while pending and (pending[0][0].ready() or len(pending) >= most):
                 yield from _collect(*pending.popleft())
         while pending:
             yield from _collect(*pending.popleft())
@@ -289,6 +300,18 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
         pool.join()
     finally:
         pool.terminate()
+
+
+class _Judged(NamedTuple):
+    """A chunk the parent judged itself: a result that is ready, like a worker's."""
+
+    results: list[list[Any]]
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self) -> list[list[Any]]:
+        return self.results
 
 
 def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:

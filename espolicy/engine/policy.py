@@ -4,16 +4,18 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import replace
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Iterable
 
-from espolicy import cache
+from espolicy import cache, effects, messages
 from espolicy.lang import ast
 from espolicy.engine.datafiles import is_rule_file, load as load_data, module_data, with_data_files
 from espolicy.jpcalendar import japan_today
 from espolicy.lang.compile import KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
-from espolicy.report import Finding, Report, error_finding, fact_value, invalid_report, outcome_of
-from espolicy.documents.schema import SchemaSet, normalize
+from espolicy.report import Finding, Rendering, Report, fact_value, invalid_report
+from espolicy.documents.normalize import normalize
+from espolicy.documents.schema import SchemaSet
 from espolicy.lang.typecheck import CheckedPolicy
 
 class Policy:
@@ -64,32 +66,36 @@ class Policy:
         try:
             return self._validate(doc, source, day)
         except RecursionError:
-            return _dated(day, invalid_report([error_finding("too-deep", "the document is nested too deeply to check",
-                                                 "文書の入れ子が深すぎるため検査できません。")], None, source))
+            return _dated(day, invalid_report([messages.finding("too-deep")], None, source))
         except Exception as e:  # a bug or an impossible value must still give a report, never a crash
-            return _dated(day, invalid_report([error_finding(
-                "evaluation-error", f"the document could not be evaluated: {type(e).__name__}: {e}",
-                f"文書を評価できませんでした（{type(e).__name__}: {e}）。")], doc, source))
+            return _dated(day, invalid_report([messages.finding("evaluation-error", error=f"{type(e).__name__}: {e}")],
+                                              doc, source))
 
     def _validate(self, doc: Any, source: str | None, today: _dt.date) -> Report:
         errors, typed = self.schemas.check_and_decode(doc)
-        if typed is None:
-            return _dated(today, invalid_report(errors, normalize(doc), source))
+        if typed is None:   # (the id and kind a report shows are strings, a YAML date id included)
+            head = {k: normalize(doc.get(k)) for k in ("id", "kind")} if isinstance(doc, Mapping) else None
+            return _dated(today, invalid_report(errors, head, source))
         program = self.programs[typed["kind"]]
         try:
             values, fired = program.run(typed, today)
         except (ValueError, OverflowError) as e:
-            return _dated(today, invalid_report([error_finding(
-                "evaluation-error", f"a date in this document is out of range: {e}",
-                f"この文書の日付が扱える範囲を超えています（{e}）。")], doc, source))
+            return _dated(today, invalid_report([messages.finding("date-out-of-range", error=e)], doc, source))
         findings = []
         for index, each_index, item in fired:
             rp = program.rules[index]
-            message, advice = rp.render(typed, values, item, each_index, today)
             r = rp.rule
+            message: Mapping[str, str]
+            advice: Mapping[str, str] | None
+            if rp.deferrable:   # rendered when first read: callers reading only the outcome never pay
+                texts = Rendering(rp.render, typed, values, item, each_index, today)
+                message, advice = texts.message, (texts.advice if r.advice else None)
+            else:
+                message, advice = rp.render(typed, values, item, each_index, today)
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
+        outcome = effects.decision_of([f.effect for f in findings]) if findings else "allow"
         facts = {n: fact_value(values[n]) for n in program.exported if values.get(n) is not None}
-        return Report(outcome_of(findings), findings, facts, typed.get("id"), typed["kind"], source,
+        return Report(outcome, findings, facts, typed.get("id"), typed["kind"], source,
                       today=today.isoformat())
 
 

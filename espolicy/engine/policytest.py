@@ -360,11 +360,15 @@ def compare(expect: dict[str, Any], report: Report) -> list[str]:
 
 
 def _same(want: Any, have: Any) -> bool:
+    """A fact as computed (dates are ISO strings) against the value a test file gives (YAML reads
+    an unquoted date as a date)."""
     if isinstance(want, _dt.datetime) and isinstance(have, str):
         try:
             return _dt.datetime.fromisoformat(have) == want
         except ValueError:
             return False
+    if isinstance(want, _dt.date) and isinstance(have, str):
+        return have == want.isoformat()
     return have == want
 
 

@@ -445,11 +445,6 @@ class Rule:
             return ()
         return (self.each[0],) + ((self.each_index,) if self.each_index else ())
 
-    @property
-    def data_rule(self) -> bool:
-        """A pure data-consistency rule (`faq none`)."""
-        return not self.faq
-
 
 Decl = Union[PolicyName, Const, Table, Value, Rule, Reference, Data]
 

@@ -105,6 +105,7 @@ class RuleProgram:
     rule: ast.Rule
     render: Callable[[dict, dict, Any, int | None, Any], tuple[dict[str, str], dict[str, str] | None]]
     pointer: Callable[[int | None], str]
+    deferrable: bool = False   # `render` cannot raise, so the texts may be rendered when first read
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,22 @@ class _Emitter(ast.Visitor[str, frozenset[str]]):
         if n == TODAY_NAME:
             return "t_today"
         raise CompileError(f"unresolved name {n!r}")
+
+    def never_raises(self, e: ast.Expr, local: frozenset[str]) -> bool:
+        """True when the code of `e` cannot raise: a literal, a name, or a field of a record that
+        is always there (absent fields read as None, which renders as `—`)."""
+        if isinstance(e, (ast.Literal, ast.Name)):
+            return True
+        return isinstance(e, ast.Attr) and self._a_record(e.obj, local)
+
+    def _a_record(self, e: ast.Expr, local: frozenset[str]) -> bool:
+        """True when `e` is never None: a bound variable, a constant, a field always present."""
+        if isinstance(e, ast.Name):
+            if e.name in local or (e.name in self.consts and e.name not in self.values):
+                return True
+            return e.name in self.fields and e.name not in self.values and self._always_present(self.shape, e.name)
+        return (isinstance(e, ast.Attr) and self._a_record(e.obj, local)
+                and self._always_present(self.static_type(e.obj, local), e.name))
 
     def visit_attr(self, e: ast.Attr, local: frozenset[str]) -> str:
         if self._always_present(self.static_type(e.obj, local), e.name):
@@ -382,7 +399,8 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             "too-complex", f"the rules for `{kind}` are too complex to compile ({type(e).__name__}: {e})",
             None, None)]) from None
     exec(code, ns)
-    programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked)) for i, r in enumerate(ordered))
+    programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked), _deferrable(r, msg_e))
+                     for i, r in enumerate(ordered))
     exported = tuple(v.decl.name for v in values if v.decl.exported)
     return KindProgram(kind, ns["run"], programs, exported, source)
 
@@ -391,6 +409,15 @@ def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str], lang: str) 
     render = _ident("_render_", lang)
     pieces = [repr(p) if isinstance(p, str) else f"{render}({e.expr(p, local)})" for p in text.parts]
     return " + ".join(pieces) if pieces else "''"
+
+
+def _deferrable(rule: ast.Rule, e: _Emitter) -> bool:
+    """True when no interpolation of the rule's message or advice can raise."""
+    local = frozenset(rule.each_names)
+    if rule.each:
+        e.bind(rule.each[0], rule.each[1], frozenset())
+    texts = (*rule.message.values(), *rule.advice.values())
+    return all(e.never_raises(p, local) for t in texts for p in t.parts if not isinstance(p, str))
 
 
 def _render_source(i: int, rule: ast.Rule, e: _Emitter) -> list[str]:

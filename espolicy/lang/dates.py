@@ -31,8 +31,12 @@ def date_text(d: _dt.date, lang: str) -> str:
 
 
 def moment_text(m: _dt.datetime, lang: str) -> str:
-    """`Mon 11 May 2026, 08:30` / `2026年5月11日（月）8:30`, in Japan time."""
-    j = to_japan(m)
+    """`Mon 11 May 2026, 08:30` / `2026年5月11日（月）8:30`, in Japan time (ISO 8601 for a moment that
+    has no date in Japan time, at the very ends of the calendar: rendering never raises)."""
+    try:
+        j = to_japan(m)
+    except ValueError:
+        return m.isoformat(timespec="seconds")
     if lang == "ja":
         return f"{date_text(j.date(), lang)}{j.hour}:{j.minute:02d}"
     return f"{date_text(j.date(), lang)}, {j.hour:02d}:{j.minute:02d}"

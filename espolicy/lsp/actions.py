@@ -37,13 +37,11 @@ def _fix(d: Diagnostic, lines: list[str]) -> Fix | None:
     if m is None or d.span is None:
         return None
     suggestion = m.group(1)
-    quoted = [a or b for a, b in _QUOTED.findall(d.message)]
-    candidates = [q for q in quoted if q != suggestion and re.fullmatch(r"[\w.-]+", q)]
+    quoted = [a or b for a, b in _QUOTED.findall(d.message)]  # `at a.b.c`: each name is a candidate
+    candidates = [w for q in quoted for w in re.findall(r"[\w-]+", q) if w != suggestion]
     if not candidates:
         return None
     wrong = max(candidates, key=lambda q: difflib.SequenceMatcher(None, q, suggestion).ratio())
-    if "." in wrong:  # `at a.b.c`: the last name is the misspelled one
-        wrong = wrong.rsplit(".", 1)[1]
     s = d.span
     pattern = re.compile(r"(?<![\w-])" + re.escape(wrong) + r"(?![\w-])")
     found = []

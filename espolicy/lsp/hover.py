@@ -58,7 +58,10 @@ def _describe(k: Knowledge, r: Resolved) -> str:
         b = BUILTINS[r.name]
         return f"```espolicy\n{b.signature()}\n```\n\n{b.doc}"
     if r.what == "kind":
-        return f"document kind `{r.name}`: {len(k.shapes[r.name].fields)} fields in its schema"
+        root = k.schemas.schemas.field_schema(r.name, []) or {}
+        about = " ".join(str(root[key]) for key in ("title", "description") if isinstance(root.get(key), str))
+        fields = ", ".join(sorted(k.shapes[r.name].fields))
+        return f"document kind `{r.name}`" + (f": {about}" if about else "") + f"\n\nfields: {fields}"
     out = [f"```espolicy\n{_source_of(k, d)}\n```" for d in r.decls]
     if r.type is not None:
         out.append(f"type: {r.type.describe()}" + (f" (for {r.kind} documents)" if r.kind else ""))

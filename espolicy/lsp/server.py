@@ -153,11 +153,15 @@ class PolicyServer(LanguageServer):
         return p.line, p.character
 
     def to_lsp(self, d: Diagnostic, file: str) -> lsp.Diagnostic:
-        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        """A diagnostic as the protocol has it: the `help:` line in the message, secondary places
+        (labels) as related information."""
+        message = d.message + (f"\nhelp: {d.hint}" if d.hint else "")
+        related = [lsp.DiagnosticRelatedInformation(self.location(label.span), label.message)
+                   for label in getattr(d, "labels", ())]
         return lsp.Diagnostic(
             range=self.range_of(d.span if d.span is not None and d.span.file == file else None, file),
             message=message, severity=lsp.DiagnosticSeverity.Error if d.severity == "error"
-            else lsp.DiagnosticSeverity.Warning, code=d.code, source="espolicy")
+            else lsp.DiagnosticSeverity.Warning, code=d.code, source="espolicy", related_information=related or None)
 
     def location(self, span: Span) -> lsp.Location:
         return lsp.Location(uri=self.uri_of(span.file), range=self.range_of(span, span.file))

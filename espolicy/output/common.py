@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
 
-from espolicy import effects
+from espolicy import effects, messages
 from espolicy.report import Finding, Report
 
 if TYPE_CHECKING:
@@ -86,18 +86,6 @@ def uri(path: str | None) -> str:
 
 # ---------------------------------------------------------------- rule metadata
 
-_BUILTIN = {
-    "parse-error": "The document cannot be parsed: a YAML or JSON syntax error",
-    "duplicate-key": "A key appears twice in one mapping",
-    "unreadable-file": "The file cannot be read, or is not UTF-8 text",
-    "empty-document": "The file holds no document",
-    "not-a-mapping": "The document is not a mapping (key: value)",
-    "missing-kind": "The document has no kind, or one that has no schema",
-    "too-deep": "The document is nested too deeply to check",
-    "evaluation-error": "The document could not be evaluated",
-}
-
-
 @dataclass(frozen=True)
 class RuleInfo:
     """What a format says about a rule: from the policy, or for a built-in error (schema check,
@@ -123,20 +111,8 @@ def title(rule_id: str) -> str:
 
 def builtin_rule(rule_id: str) -> RuleInfo:
     """Metadata of an error finding's rule (schema checks and unreadable documents)."""
-    text = _BUILTIN.get(rule_id)
-    if text is None and rule_id.startswith("schema-"):
-        text = f"The document does not match its schema ({rule_id[len('schema-'):].replace('-', ' ')})"
-    if text is None:
-        text = f"The document is invalid ({rule_id})"
-    if rule_id.startswith("schema-") or rule_id in ("not-a-mapping", "missing-kind"):
-        advice = "Correct the document so that it matches the schema of its kind; the finding's message names the field."
-    elif rule_id in ("parse-error", "duplicate-key"):
-        advice = "Correct the YAML or JSON at the line and column the finding gives."
-    elif rule_id in ("unreadable-file", "empty-document"):
-        advice = "Make sure the file holds a document as UTF-8 text and can be read."
-    else:
-        advice = "See the finding's message."
-    return RuleInfo(rule_id, "error", (), (), title(rule_id), {"en": text + "."}, {"en": advice})
+    text = messages.rule_text(rule_id)
+    return RuleInfo(rule_id, "error", (), (), title(rule_id), {"en": text.description + "."}, {"en": text.advice})
 
 
 def policy_rules(policy: Policy | None) -> Iterator[RuleInfo]:

@@ -1,0 +1,68 @@
+"""The `espolicy serve` process: load the policy, build the application, run uvicorn.
+
+With `--workers N` (N > 1) uvicorn starts N processes, each building the application from the
+settings passed in the environment; each has its own metrics and decision-log file.
+SIGTERM (or Ctrl-C): uvicorn stops accepting, finishes the requests in flight, then the
+application's shutdown writes and closes the decision log.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+
+from espolicy.serve.config import Masking, ServeConfig
+from espolicy.serve.state import Served, now
+
+_ENV = "ESPOLICY_SERVE_CONFIG"
+
+
+def application(config: ServeConfig, served: Served | None = None) -> Starlette:
+    """The application for `config` (loading its policy unless given)."""
+    from espolicy import load_policy
+    from espolicy.serve.app import build
+    return build(config, served or Served(load_policy(config.policy_dir), now()))
+
+
+def _to_env(config: ServeConfig) -> str:
+    d = dataclasses.asdict(config)
+    d["policy_dir"] = str(config.policy_dir) if config.policy_dir is not None else None
+    d["masking"]["salt"] = config.masking.salt.hex()
+    return json.dumps(d)
+
+
+def _from_env(text: str) -> ServeConfig:
+    d: dict[str, Any] = json.loads(text)
+    m = d.pop("masking")
+    masking = Masking(tuple(m["drop"]), tuple(m["hash"]), bytes.fromhex(m["salt"]))
+    policy_dir = Path(d.pop("policy_dir")) if d.get("policy_dir") else None
+    d.pop("policy_dir", None)
+    log = d.pop("decision_log")
+    if log not in (None, "-"):   # each worker process writes a file of its own
+        stem, dot, suffix = log.rpartition(".")
+        log = f"{stem}.{os.getpid()}.{suffix}" if dot and "/" not in suffix else f"{log}.{os.getpid()}"
+    return ServeConfig(policy_dir=policy_dir, masking=masking, decision_log=log, **d)
+
+
+def worker_application() -> Starlette:
+    """The application of one worker process (uvicorn's factory with `--workers N`)."""
+    return application(_from_env(os.environ[_ENV]))
+
+
+def run(config: ServeConfig, served: Served, host: str, port: int, workers: int, access_log: bool) -> None:
+    """Serve until SIGTERM or Ctrl-C."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": access_log,
+                               "lifespan": "on", "server_header": False, "timeout_graceful_shutdown": 30}
+    if workers > 1:
+        os.environ[_ENV] = _to_env(config)
+        uvicorn.run("espolicy.serve.server:worker_application", factory=True, workers=workers, **options)
+        return
+    uvicorn.Server(uvicorn.Config(application(config, served), **options)).run()
