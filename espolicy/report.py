@@ -210,13 +210,15 @@ class Summary:
                 "review": self.counts["review"], "invalid": self.counts["invalid"]}
 
 
-def invalid_report(findings: list[Finding], doc: Any = None, source: str | None = None) -> Report:
-    """An `invalid` report: the document could not be read or failed its schema."""
+def invalid_report(findings: list[Finding], doc: Any = None, source: str | None = None,
+                   today: str | None = None) -> Report:
+    """An `invalid` report: the document could not be read or failed its schema (`today`: the
+    evaluation date it records, when it was judged)."""
     ident = kind = None
     if isinstance(doc, Mapping):
         ident = doc.get("id") if isinstance(doc.get("id"), str) else None
         kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
-    return Report("invalid", findings, {}, ident, kind, source)
+    return Report("invalid", findings, {}, ident, kind, source, today=today)
 
 
 def error_finding(rule: str, en: str, ja: str, path: str = "", line: int | None = None,

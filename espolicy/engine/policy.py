@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import replace
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any, Iterable
@@ -63,24 +62,25 @@ class Policy:
         """Judge one document on the date `today` (default: the current date in Japan); never raises for a
         bad document: that is an `invalid` report. The report records the date it used."""
         day = today if today is not None else japan_today()
+        iso = _iso(day)
         try:
-            return self._validate(doc, source, day)
+            return self._validate(doc, source, day, iso)
         except RecursionError:
-            return _dated(day, invalid_report([messages.finding("too-deep")], None, source))
+            return invalid_report([messages.finding("too-deep")], None, source, iso)
         except Exception as e:  # a bug or an impossible value must still give a report, never a crash
-            return _dated(day, invalid_report([messages.finding("evaluation-error", error=f"{type(e).__name__}: {e}")],
-                                              doc, source))
+            return invalid_report([messages.finding("evaluation-error", error=f"{type(e).__name__}: {e}")], doc,
+                                  source, iso)
 
-    def _validate(self, doc: Any, source: str | None, today: _dt.date) -> Report:
+    def _validate(self, doc: Any, source: str | None, today: _dt.date, iso: str) -> Report:
         errors, typed = self.schemas.check_and_decode(doc)
         if typed is None:   # (the id and kind a report shows are strings, a YAML date id included)
             head = {k: normalize(doc.get(k)) for k in ("id", "kind")} if isinstance(doc, Mapping) else None
-            return _dated(today, invalid_report(errors, head, source))
+            return invalid_report(errors, head, source, iso)
         program = self.programs[typed["kind"]]
         try:
             values, fired = program.run(typed, today)
         except (ValueError, OverflowError) as e:
-            return _dated(today, invalid_report([messages.finding("date-out-of-range", error=e)], doc, source))
+            return invalid_report([messages.finding("date-out-of-range", error=e)], doc, source, iso)
         findings = []
         for index, each_index, item in fired:
             rp = program.rules[index]
@@ -95,12 +95,18 @@ class Policy:
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
         outcome = effects.decision_of([f.effect for f in findings]) if findings else "allow"
         facts = {n: fact_value(values[n]) for n in program.exported if values.get(n) is not None}
-        return Report(outcome, findings, facts, typed.get("id"), typed["kind"], source,
-                      today=today.isoformat())
+        return Report(outcome, findings, facts, typed.get("id"), typed["kind"], source, today=iso)
 
 
-def _dated(today: _dt.date, report: Report) -> Report:
-    return replace(report, today=today.isoformat())
+_last_iso: tuple[_dt.date, str] = (_dt.date.min, _dt.date.min.isoformat())
+
+
+def _iso(day: _dt.date) -> str:
+    """`day` in ISO 8601, remembered for the next document (a run judges many on one date)."""
+    global _last_iso
+    if _last_iso[0] != day:
+        _last_iso = (day, day.isoformat())
+    return _last_iso[1]
 
 
 def _rebuild(sources: tuple[tuple[str, str], ...], schema_dir: Path | None, name: str) -> Policy:

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import Any, Callable
 
-import re2  # type: ignore[import-untyped]
+import re2
 
 from espolicy.limits import MAX_PATTERN_LENGTH, MAX_PATTERN_MEMORY
 
