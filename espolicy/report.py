@@ -123,6 +123,46 @@ class LazyTexts(Mapping[str, str]):
 
 
 @dataclass(frozen=True)
+class Waived:
+    """The waiver that matched a finding: its reason, owner, expiry and place in the waivers file.
+    `applied` is False for an `error` finding (an invalid document is never waived)."""
+
+    reason: str
+    owner: str
+    expires: str
+    file: str
+    line: int
+    ticket: str | None = None
+    applied: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"reason": self.reason, "owner": self.owner, "expires": self.expires,
+                             "file": self.file, "line": self.line}
+        if self.ticket is not None:
+            d["ticket"] = self.ticket
+        if not self.applied:
+            d["note"] = NOT_WAIVABLE
+        return d
+
+    def note(self, lang: str = "en") -> str:
+        """One line for people: `waived: REASON (owner …, expires …, ticket …, FILE:LINE)`, or,
+        for an invalid document, that the waiver does not apply."""
+        where = f"{self.file}:{self.line}"
+        if lang == "ja":
+            if not self.applied:
+                return f"免除されません: 無効な文書（error）は免除できません。文書を修正してください（{where} の免除に該当）"
+            ticket = f"、チケット {self.ticket}" if self.ticket else ""
+            return f"免除: {self.reason}（承認者 {self.owner}、{self.expires} に失効{ticket}、{where}）"
+        if not self.applied:
+            return f"not waived: {NOT_WAIVABLE} (waiver at {where})"
+        ticket = f", ticket {self.ticket}" if self.ticket else ""
+        return f"waived: {self.reason} (owner {self.owner}, expires {self.expires}{ticket}, {where})"
+
+
+NOT_WAIVABLE = "an invalid document (effect `error`) is never waived: correct the document"
+
+
+@dataclass(frozen=True)
 class Finding:
     """One rule that fired (or one schema error) on one document."""
 
@@ -134,6 +174,12 @@ class Finding:
     path: str
     line: int | None = None
     column: int | None = None
+    waiver: Waived | None = None   # the waiver that matched it, if any (see `waived`)
+
+    @property
+    def waived(self) -> bool:
+        """True when a waiver applies: the finding is reported but changes no outcome."""
+        return self.waiver is not None and self.waiver.applied
 
     def text(self, part: str, lang: str) -> str:
         """The message or advice in `lang`, falling back to English."""
@@ -152,6 +198,8 @@ class Finding:
         if self.line is not None:
             d["line"] = self.line
             d["column"] = self.column
+        if self.waiver is not None:   # `waived`, or `not_waivable` for an invalid document's error
+            d["waived" if self.waiver.applied else "not_waivable"] = self.waiver.to_dict()
         return d
 
 
@@ -175,6 +223,10 @@ class Report:
     file: str | None = field(default=None, compare=False)
     # the evaluation date (`today` in the rules), ISO 8601, so that a decision can be reproduced
     today: str | None = None
+    # the index in the waivers file of the waiver of each waived finding, and of each waiver that
+    # matched an `error` finding (not applied): what the summary counts, kept when findings are cut
+    waived: tuple[int, ...] = field(default=(), compare=False)
+    refused: tuple[int, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -191,23 +243,35 @@ class Report:
 
     def fails(self, fail_on: str) -> bool:
         """True when this report is at or above the `--fail-on` level."""
-        return effects.outcome_fails(self.outcome, (f.effect for f in self.findings), fail_on)
+        return effects.outcome_fails(self.outcome, (f.effect for f in self.findings if not f.waived), fail_on)
 
 
 @dataclass
 class Summary:
-    """Counts of a batch, filled as results stream by."""
+    """Counts of a batch, filled as results stream by. With `waivers` (a waivers file is in use)
+    it also counts waived findings and notes which waivers matched something."""
 
     documents: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {o: 0 for o in OUTCOMES})
+    waivers: bool = False
+    waived: int = 0
+    used: set[int] = field(default_factory=set)
 
-    def add(self, report: Report) -> None:
+    def add(self, report: Any) -> None:
+        """Count a Report (or what the batch keeps of one: it has `outcome`, `waived`, `refused`)."""
         self.documents += 1
         self.counts[report.outcome] += 1
+        if report.waived or report.refused:
+            self.waived += len(report.waived)
+            self.used.update(report.waived)
+            self.used.update(report.refused)
 
     def to_dict(self) -> dict[str, int]:
-        return {"documents": self.documents, "allow": self.counts["allow"], "deny": self.counts["deny"],
-                "review": self.counts["review"], "invalid": self.counts["invalid"]}
+        d = {"documents": self.documents, "allow": self.counts["allow"], "deny": self.counts["deny"],
+             "review": self.counts["review"], "invalid": self.counts["invalid"]}
+        if self.waivers:
+            d["waived"] = self.waived
+        return d
 
 
 def invalid_report(findings: list[Finding], doc: Any = None, source: str | None = None,

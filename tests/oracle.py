@@ -1,28 +1,43 @@
 """An independent oracle: the FAQ rules written a second time, as plain Python.
 
-Written from /work/shared/spec/rules.md (the rule catalogue) and contract.md (§1 documents, §2
-dates, §3 outcomes and facts) only. It shares no code with espolicy: it imports nothing from it,
-has its own shape check, its own date arithmetic and its own reading of every rule; the national
-holiday calendar comes straight from the `holidays` package. `tests/test_oracle.py` requires the
-compiled policy and this oracle to agree, on generated documents, on the outcome, the FAQ questions
-cited, the (effect, FAQ questions) of the findings, and the facts of contract §3.
+Written from docs/rules.md (the rule catalogue) and docs/contract.md (§1 documents, §2 dates,
+§3 outcomes and facts, §6 clarifications) only. It shares no code with espolicy: it imports
+nothing from it, has its own shape check, its own date arithmetic and its own reading of every
+rule (term texts and part names included); the national holiday calendar comes straight from
+the `holidays` package. `tests/test_oracle.py` requires the compiled policy and this oracle to
+agree, on generated documents, on the outcome, the FAQ questions cited, the (effect, FAQ
+questions) of the findings, and the facts of contract §3.
 
-Where rules.md leaves room, the oracle follows the readings the project documents (README, "Where
-the spec and the FAQ differ"), each noted where it is used:
+Where rules.md leaves room, the oracle follows the readings the project documents
+(docs/faq-readings.md), each noted here:
 - Q3 findings ("covered", "accepted; handled from …") and `covered_now` concern an active pack:
   they need `route` to be `pack` (no service before registration completes or after the service
   last day, Q5/Q14).
-- Q6 for a term change reads the new term from `change.to`: a whole number, or a text that starts
-  with a number ("6", "6 years", "６年"); a text without one asks for no particular term.
 - A service request is covered by the pack (`route` `pack`) on the days of the service period
-  (§2: from `warranty_start`, both ends included) on and after the registration day.
+  (§2: from `warranty_start`, both ends included) on and after the registration day, and never
+  after the last day of 5 years from the warranty start (contract §6, A6).
+- Term texts (contract §6): read after NFKC and case folding; years ("6", "6 years", "6年",
+  "6年間", "6ヶ年", decimals), months ("18 months", "18ヶ月", "か月", "カ月", "ヵ月", "ケ月",
+  "箇月", with or without 間), years then months ("5年6ヶ月", "1 year and 6 months"), an end date
+  ("2029-03-31", "2029/3/31", "2029年3月31日"), or parts joined by an arrow ("->", "=>", "→",
+  "⇒", "➔", "➡") where every part must read and the last one is the new term (a bare number takes
+  the unit written before it). A number with more than 18 digits after the point, a sign, or
+  anything else makes the text unreadable: no Q6.
+- UPS batteries (contract §6, A16): the part, in NFKC, case-folded, with runs of blanks, `_` and
+  `-` as one space and none at the ends, is "ups battery", "ups batteries", "upsbattery",
+  "upsbatteries", or "ups", an optional space, an optional "用" or "の" (each with an optional
+  space after it), then "バッテリ" or "バッテリー".
+- No window after the end (A5): the "accepted; handled from …" finding (Q3) needs a window on a
+  day the pack still serves; otherwise the pack's warn cites Q5. Both concern an active pack.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -270,6 +285,8 @@ def _check_change(doc: dict[str, Any]) -> None:
     _date(doc["request_date"], "/request_date")
     change = _mapping(doc["change"], "/change", {"type"}, {"to", "reason"})
     _one_of(change["type"], "/change/type", CHANGE_TYPES)
+    if change["type"] != "reissue" and "to" not in change:
+        _fail("/change", "`to` is required unless the change is a reissue")
     if "to" in change and (isinstance(change["to"], bool) or not isinstance(change["to"], (str, int))):
         _fail("/change/to", "neither text nor a whole number")
     if "reason" in change:
@@ -352,8 +369,8 @@ def _registration(doc: dict[str, Any]) -> _Judgement:
     requests = doc.get("requests", {})
     if any(entry["generation"] != pack["generation"] for entry in history):
         j.add("deny", "Q10", "Q11")
-    if pack["term_years"] > MAX_YEARS:
-        j.add("deny", "Q6")
+    if pack["term_years"] > MAX_YEARS:   # A10 for the first generation, A6 for G2
+        j.add("deny", *(("Q6", "Q10") if pack["generation"] == "ESP" else ("Q6",)))
     if pack["generation"] == "ESP_G2" and pack["term_years"] not in G2_TERMS:
         j.add("deny", "Q8", "Q11")
     if registered > service_last:
@@ -377,20 +394,116 @@ def _registration(doc: dict[str, Any]) -> _Judgement:
     return j
 
 
-def requested_term(to: Any) -> int | None:
-    """The term (years) a term change asks for: `to` as a whole number, or the number a text
-    starts with (after blanks; any script's decimal digits); None when there is none."""
+YEAR_WORDS = {"year", "years", "yr", "yrs", "年", "年間"} | {c + "年" + m for c in "かカヵヶケ箇" for m in ("", "間")}
+MONTH_WORDS = {"month", "months"} | {c + "月" + m for c in "かカヵヶケ箇" for m in ("", "間")}
+ARROWS = ("->", "=>", "→", "⇒", "➔", "➡")
+
+
+def _number(text: str, i: int) -> tuple[Fraction, int] | None:
+    """A number (decimal digits of any script, an optional point and more digits) at `text[i:]`:
+    its exact value and the index after it; None when there is none or too many digits after the point."""
+    j = i
+    while j < len(text) and unicodedata.category(text[j]) == "Nd":
+        j += 1
+    if j == i:
+        return None
+    whole = int("".join(str(unicodedata.decimal(c)) for c in text[i:j]))
+    if j < len(text) and text[j] == "." and j + 1 < len(text) and unicodedata.category(text[j + 1]) == "Nd":
+        k = j + 1
+        while k < len(text) and unicodedata.category(text[k]) == "Nd":
+            k += 1
+        decimals = "".join(str(unicodedata.decimal(c)) for c in text[j + 1:k]).rstrip("0")
+        if len(decimals) > 18:
+            return None
+        return whole + (Fraction(int(decimals), 10 ** len(decimals)) if decimals else 0), k
+    return Fraction(whole), j
+
+
+def _skip_blanks(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
+def _unit(text: str, i: int) -> tuple[str | None, int]:
+    """The longest unit word at `text[i:]`: ("years" | "months", end) or (None, i)."""
+    for length in range(6, 0, -1):   # the longest word, "months", has 6 characters
+        word = text[i:i + length]
+        if len(word) == length and word in YEAR_WORDS:
+            return "years", i + length
+        if len(word) == length and word in MONTH_WORDS:
+            return "months", i + length
+    return None, i
+
+
+def _end_date(part: str) -> dt.date | None | bool:
+    """The end date a part writes, False when it is not written as a date, None when it is not a day."""
+    for pattern in (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})", r"(\d{4})年(\d{1,2})月(\d{1,2})日"):
+        m = re.fullmatch(pattern, part, re.ASCII)
+        if m:
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                return None
+    return False
+
+
+def _term_part(part: str, unit: str) -> tuple[Fraction | dt.date, str] | None:
+    """One part of a term text: (months or end date, the unit it was written in) or None."""
+    end = _end_date(part)
+    if end is None:
+        return None
+    if end is not False:
+        return end, unit
+    first = _number(part, 0)
+    if first is None:
+        return None
+    value, i = first
+    i = _skip_blanks(part, i)
+    written, i = _unit(part, i)
+    if written is None:
+        return (value * 12 if unit == "years" else value, unit) if i == len(part) else None
+    if i == len(part):
+        return (value * 12 if written == "years" else value), written
+    if written != "years":
+        return None
+    i = _skip_blanks(part, i)   # years, then months: "5年6ヶ月", "1 year and 6 months"
+    for joiner in ("and", "と"):
+        if part.startswith(joiner, i):
+            i = _skip_blanks(part, i + len(joiner))
+            break
+    second = _number(part, i)
+    if second is None:
+        return None
+    months, i = second
+    then, i = _unit(part, _skip_blanks(part, i))
+    if then != "months" or i != len(part):
+        return None
+    return value * 12 + months, "months"
+
+
+def requested_term(to: Any) -> Fraction | dt.date | None:
+    """What a term change asks for: months (exact) or an end date; None when it cannot be read."""
     if isinstance(to, int) and not isinstance(to, bool):
-        return to
+        return Fraction(to * 12)
     if not isinstance(to, str):
         return None
-    text = to.lstrip()
-    digits = ""
-    for ch in text:
-        if unicodedata.category(ch) != "Nd":
-            break
-        digits += str(unicodedata.decimal(ch))
-    return int(digits) if digits else None
+    text = unicodedata.normalize("NFKC", to).casefold().strip()
+    unit, term = "years", None
+    for part in re.split("|".join(map(re.escape, ARROWS)), text):
+        read = _term_part(part.strip(), unit)
+        if read is None:
+            return None
+        term, unit = read
+    return term
+
+
+def term_past_five_years(to: Any, warranty_start: dt.date) -> bool:
+    """Q6 for a term change: the service period asked for ends after the last day of year 5."""
+    term = requested_term(to)
+    if isinstance(term, dt.date):
+        return term > last_day(warranty_start, MAX_YEARS)
+    return term is not None and term > MAX_YEARS * 12
 
 
 def _change(doc: dict[str, Any]) -> _Judgement:
@@ -410,11 +523,22 @@ def _change(doc: dict[str, Any]) -> _Judgement:
         j.add("deny", *deny[kind])
     if kind == "express_notification_hours" and registration is not None:
         j.add("deny" if registration["coverage"] == "weekday" else "info", "Q12")
-    if kind == "term":
-        years = requested_term(change.get("to"))
-        if years is not None and years > MAX_YEARS:   # the new period would run past 5 years (Q6)
-            j.add("deny", "Q6")
+    if kind == "term" and registration is not None and term_past_five_years(
+            change["to"], _date(registration["warranty_start"], "")):
+        j.add("deny", "Q6")
+    if registration is not None and registration["term_years"] > MAX_YEARS:   # the record itself (A6)
+        j.add("deny", "Q6")
     return j
+
+
+UPS_BATTERY = re.compile(r"ups batter(?:y|ies)|upsbatter(?:y|ies)|ups ?(?:[用の] ?)?バッテリー?")
+
+
+def names_a_ups_battery(part: str) -> bool:
+    """A16: the part is a UPS battery however it is written (module docstring)."""
+    text = unicodedata.normalize("NFKC", part).casefold()
+    text = re.sub(r"[\s_-]+", " ", text).strip(" ")
+    return UPS_BATTERY.fullmatch(text) is not None
 
 
 def _service(doc: dict[str, Any]) -> _Judgement:
@@ -424,22 +548,25 @@ def _service(doc: dict[str, Any]) -> _Judgement:
     server, registration, service = doc["server"], doc.get("registration"), doc["service"]
     start = _date(server["warranty_start"], "")
     warranty_last = last_day(start, server["warranty_years"])
+    five_years_last = last_day(start, MAX_YEARS)   # nothing is served after it (A6)
     j.facts["warranty_last_day"] = warranty_last.isoformat()
     in_warranty = start <= day <= warranty_last
-    registered_on = service_last = None
+    registered_on = service_last = served_until = None
     if registration is not None:
         registered_on = _date(registration["registered_on"], "")
         service_last = last_day(start, registration["term_years"])
+        served_until = min(service_last, five_years_last)
         j.facts["service_last_day"] = service_last.isoformat()
     registered = registered_on is not None and day >= registered_on
-    pack_active = registered and service_last is not None and start <= day <= service_last
+    pack_active = registered and served_until is not None and start <= day <= served_until
     route = "pack" if pack_active else "warranty" if in_warranty else "spot"
     j.facts["route"] = route
     in_hours = in_service_hours(moment)
     weekday_plan = registration is not None and registration["coverage"] == "weekday"
     j.facts["covered_now"] = pack_active and (registration["coverage"] == "24x365" or in_hours)
-    if weekday_plan and not in_hours:
-        j.facts["next_service_window"] = next_service_window(moment).isoformat()
+    window = next_service_window(moment) if weekday_plan and not in_hours else None
+    if window is not None and served_until is not None and window.date() <= served_until:
+        j.facts["next_service_window"] = window.isoformat()
     name = holiday(day)
     if name is not None:
         j.facts["holiday"] = name
@@ -447,13 +574,19 @@ def _service(doc: dict[str, Any]) -> _Judgement:
         j.add("deny", "Q14")
     if service_last is not None and day > service_last:
         j.add("deny", "Q5")
+    if day > five_years_last:
+        j.add("deny", "Q6")
     if service["type"] == "periodic_maintenance":
         j.add("deny", "Q2")
-    if service.get("part") == "ups_battery":
+    if "part" in service and names_a_ups_battery(service["part"]):
         j.add("deny", "Q16")
-    if weekday_plan and route == "pack":   # Q3 concerns an active pack (module docstring)
+    if registered_on is not None and registered_on < start:
+        j.add("deny")   # data consistency: registered before the server was bought
+    if weekday_plan and route == "pack":   # Q3 and the end of the pack concern an active pack
         if in_hours and name is not None:
             j.add("info", "Q3")
-        elif not in_hours:
+        elif not in_hours and "next_service_window" in j.facts:
             j.add("warn", "Q3")
+        elif not in_hours:
+            j.add("warn", "Q5")   # the pack ends before the next service window (A5)
     return j

@@ -126,8 +126,8 @@ def test_rule_filter_keeps_the_facts_and_lets_the_rule_reads(capsys):
 def test_let_with_false_when_is_absent(capsys):
     code, out, _ = run(capsys, "explain", str(EXAMPLES / "change-site.yaml"))
     assert code == 0
-    assert "let  requested_years = absent" in out
-    assert 'when change.type == "term" and change.to is present   — false: absent' in out
+    assert "let  term_asked = absent" in out
+    assert 'when change.type == "term" and change.to is text   — false: absent' in out
 
 
 def test_unknown_rule_is_exit_2_with_did_you_mean(capsys):

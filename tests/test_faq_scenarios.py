@@ -8,6 +8,7 @@ advice, and the contract §3 facts with exact values.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -149,7 +150,11 @@ def test_q6_term_over_five_years_denied():
 def test_q6_term_over_five_years_denied_for_first_generation_too():
     doc = registration(pack={"generation": "ESP", "term_years": 10},
                        history=[{"generation": "ESP", "term_years": 3, "registered_on": "2025-04-02"}])
-    expect(run(doc), "deny", {"term-beyond-five-years": ("deny", ["Q6"], "/pack/term_years")})
+    report = run(doc)
+    expect(report, "deny", {"first-generation-term-beyond-five-years": ("deny", ["Q6", "Q10"], "/pack/term_years")})
+    message = finding(report, "first-generation-term-beyond-five-years").message
+    assert "ExpressSupportPack (the first generation, ESP)" in message["en"] and "G2" not in message["en"]
+    assert "ExpressSupportPack（第1世代、ESP）" in message["ja"] and "G2" not in message["ja"]
 
 
 def test_q6_term_of_exactly_five_years_allowed():
@@ -395,16 +400,36 @@ def test_q6_term_change_to_five_years_not_q6():
 
 
 @pytest.mark.parametrize("to, past_five", [
-    ("6", True), ("6 years", True), ("\uff16\u5e74", True), (" 7", True),
-    ("5", False), ("five", False), ("", False), ("5.5", False),
+    ("6", True), ("6 years", True), ("\uff16\u5e74", True), (" 7", True), ("6年間", True), ("5.5 years", True),
+    ("5.5", True), ("3年→6年", True), ("3 -> 6 years", True), ("61ヶ月", True), ("2030-04-01", True),
+    ("5", False), ("5年間", False), ("4.5 years", False), ("18 months", False), ("18ヶ月", False),
+    ("18か月", False), ("18カ月", False), ("18箇月", False), ("60 months", False), ("2029-03-31", False),
+    ("2030-03-31", False), ("6年→5年", False), ("six", False), ("", False),
 ])
 def test_q6_term_change_written_as_text(to, past_five):
-    """`change.to` may be text: a term written "6 years" (or full-width "６年") runs past 5 years too."""
+    """contract §6: a term text is read with its unit (warranty start 2025-04-01: year 5 ends on
+    2030-03-31); the resulting period past that day cites Q6, and the message quotes the text."""
     report = run(change_request(change={"type": "term", "to": to}))
     assert ("term-change-beyond-five-years" in {f.rule for f in report.findings}) is past_five
+    assert finding(report, "term-change-not-possible").faq == ["Q8"]
     if past_five:
         q6 = finding(report, "term-change-beyond-five-years")
-        assert q6.message["en"].startswith(f"A term of {int(to.strip()[0]) if to.strip()[0].isascii() else 6} years")
+        assert f'"{to}"' in q6.message["en"] and f"「{to}」" in q6.message["ja"]
+        assert "2030-03-31" in q6.message["en"]
+
+
+@pytest.mark.parametrize("to", ["18 months", "6ヶ月", "2029-03-31", "six years", "お任せ"])
+def test_a_term_text_is_never_read_as_a_number_of_years(to):
+    """"18 months" is not 18 years: no Q6, and no message invents a number of years; an unreadable
+    text is quoted as given in the Q8 message."""
+    report = run(change_request(change={"type": "term", "to": to}))
+    assert report.outcome == "deny" and {q for f in report.findings for q in f.faq} == {"Q8"}
+    q8 = finding(report, "term-change-not-possible")
+    assert f'"{to}"' in q8.message["en"] and f"「{to}」" in q8.message["ja"]
+    texts = q8.message["en"] + q8.message["ja"]
+    for example in ("a 3-year to a 5-year", "3年間パックから5年間パック"):   # the message's fixed example
+        texts = texts.replace(example, "")
+    assert re.search(r"\d+ years|\d+年", texts) is None
 
 
 def test_q9_server_change_denied():
@@ -620,3 +645,112 @@ def test_24x365_plan_covered_at_any_time():
         "route": "pack",
         "covered_now": True,
     }
+
+
+# ---- Q6: nothing is served from year 6 on (contract §6)
+
+def test_q6_service_request_in_year_six_denied_whatever_the_term():
+    """A6: 「6年目以降の保守については、対応しておりません。」 A 10-year registration changes nothing."""
+    doc = service_request(registration={"term_years": 10}, requested_at="2031-05-13T10:00:00+09:00")
+    report = run(doc)
+    expect(report, "deny", {"nothing-served-from-year-six": ("deny", ["Q6"], "/requested_at")})
+    assert report.facts == {"warranty_last_day": "2026-03-31", "service_last_day": "2035-03-31",
+                            "route": "spot", "covered_now": False}
+    assert "2030-03-31" in finding(report, "nothing-served-from-year-six").message["en"]
+
+
+def test_q6_service_request_in_year_six_outside_hours_has_no_next_window():
+    doc = service_request(registration={"term_years": 10}, requested_at="2031-05-17T10:00:00+09:00")  # Saturday
+    report = run(doc)
+    assert report.outcome == "deny" and "next_service_window" not in report.facts
+    assert {f.rule for f in report.findings} == {"nothing-served-from-year-six"}
+
+
+def test_q6_service_request_on_the_last_day_of_year_five_is_served():
+    doc = service_request(registration={"term_years": 10}, requested_at="2030-03-29T10:00:00+09:00")  # Friday
+    report = run(doc)
+    expect(report, "allow", {})
+    assert report.facts["route"] == "pack" and report.facts["covered_now"] is True
+
+
+def test_q6_year_six_is_judged_in_japan_time():
+    # 2030-03-31T15:30Z is 2030-04-01 00:30 in Japan: year 6
+    doc = service_request(registration={"term_years": 10, "coverage": "24x365"},
+                          requested_at="2030-03-31T15:30:00Z")
+    assert {f.rule for f in run(doc).findings} == {"nothing-served-from-year-six"}
+    doc["requested_at"] = "2030-03-31T14:59:59Z"   # 23:59:59 on the last day of year 5
+    report = run(doc)
+    assert report.outcome == "allow" and report.facts["covered_now"] is True
+
+
+def test_q6_service_request_in_year_six_without_a_registration_cites_q14_and_q6():
+    doc = service_request(registration=DROP, requested_at="2031-05-13T10:00:00+09:00")
+    report = run(doc)
+    assert {(f.rule, tuple(f.faq)) for f in report.findings} == {
+        ("no-registration-yet", ("Q14",)), ("nothing-served-from-year-six", ("Q6",))}
+
+
+def test_q6_change_request_with_a_registration_past_five_years_denied():
+    report = run(change_request(registration={"term_years": 6}, change={"type": "site", "to": "Osaka"}))
+    expect(report, "deny", {"registered-details-change": ("info", ["Q4"], "/change/type"),
+                            "registered-term-beyond-five-years": ("deny", ["Q6"], "/registration/term_years")})
+    assert "2030-03-31" in finding(report, "registered-term-beyond-five-years").message["en"]
+
+
+def test_q6_change_request_with_a_five_year_registration_allowed():
+    report = run(change_request(registration={"term_years": 5}, change={"type": "site", "to": "Osaka"}))
+    expect(report, "allow", {"registered-details-change": ("info", ["Q4"], "/change/type")})
+
+
+# ---- Q16: a UPS battery however it is written (contract §6)
+
+@pytest.mark.parametrize("part", ["ups_battery", "UPS_Battery", "ups battery", "UPS-battery", "ＵＰＳ＿ＢＡＴＴＥＲＹ",
+                                  "UPSバッテリ", "UPSバッテリー", "UPS用バッテリ", "ＵＰＳ ﾊﾞｯﾃﾘｰ", "  ups -_ battery ",
+                                  "UPS Batteries", "UPSのバッテリ"])
+def test_q16_ups_battery_written_any_way_denied(part):
+    report = run(service_request(service={"type": "part_replacement", "part": part}))
+    expect(report, "deny", {"ups-battery-is-consumable": ("deny", ["Q16"], "/service/part")})
+
+
+@pytest.mark.parametrize("part", ["UPS battery cable", "UPSバッテリケーブル", "battery", "バッテリ", "UPS", "UP S battery",
+                                  "ups batt"])
+def test_q16_near_misses_are_not_a_ups_battery(part):
+    expect(run(service_request(service={"type": "part_replacement", "part": part})), "allow", {})
+
+
+# ---- Q5: no window after the pack has ended (contract §6)
+
+def test_q5_no_next_window_after_the_last_day():
+    """A5: 「自動的にサービス終了となります。」 Friday 2028-03-31 18:00, the pack's last day."""
+    report = run(service_request(requested_at="2028-03-31T18:00:00+09:00"))
+    expect(report, "allow", {"pack-ends-before-next-window": ("warn", ["Q5"], "/requested_at")})
+    assert "next_service_window" not in report.facts
+    assert report.facts["route"] == "pack" and report.facts["covered_now"] is False
+    f = finding(report, "pack-ends-before-next-window")
+    assert "2028-03-31" in f.message["en"] and "2028-04-03" not in f.message["en"] + f.advice["en"]
+    assert "2028-03-31" in f.message["ja"]
+
+
+def test_q5_a_window_on_the_last_day_is_still_offered():
+    report = run(service_request(requested_at="2028-03-31T07:00:00+09:00"))   # before 08:30 on the last day
+    expect(report, "allow", {"outside-weekday-hours": ("warn", ["Q3"], "/requested_at")})
+    assert report.facts["next_service_window"] == "2028-03-31T08:30:00+09:00"
+
+
+def test_q5_no_next_window_past_year_five():
+    # a 10-year registration, Friday 2030-03-29 18:00: the next window (Monday 2030-04-01) is in year 6
+    report = run(service_request(registration={"term_years": 10}, requested_at="2030-03-29T18:00:00+09:00"))
+    expect(report, "allow", {"pack-ends-before-next-window": ("warn", ["Q5"], "/requested_at")})
+    assert "next_service_window" not in report.facts
+    assert "2030-03-31" in finding(report, "pack-ends-before-next-window").message["en"]
+
+
+# ---- data consistency: registered before the server was bought
+
+def test_service_request_registered_before_warranty_start_denied():
+    report = run(service_request(registration={"registered_on": "2025-03-31"}))
+    expect(report, "deny", {"registered-before-warranty-start": ("deny", [], "/registration/registered_on")})
+
+
+def test_service_request_registered_on_warranty_start_allowed():
+    expect(run(service_request(registration={"registered_on": "2025-04-01"})), "allow", {})

@@ -576,3 +576,34 @@ def test_every_output_format_survives_hostile_files(tmp_path: Path) -> None:
                               capture_output=True, timeout=60, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
         assert (done.returncode, done.stderr) == (1, b""), (fmt, done.stderr.decode(errors="replace")[-2000:])
         assert done.stdout.decode("utf-8")
+
+
+
+HUGE_TERM_TEXTS = """
+import resource
+import espolicy
+M = 1024 * 1024
+CHANGE = {"kind": "change_request", "id": "CHG-1", "request_date": "2026-06-01",
+          "registration": {"generation": "ESP_G2", "coverage": "weekday", "term_years": 3,
+                           "server_serial": "4300123", "warranty_start": "2025-04-01", "registered_on": "2025-04-20"}}
+resource.setrlimit(resource.RLIMIT_CPU, (120, 120))
+resource.setrlimit(resource.RLIMIT_AS, (2048 * M, 2048 * M))
+for to in ["9" * (4 * M) + "x", "1" * (4 * M) + " years", "5." + "0" * (4 * M) + "1年", "3年→" * M + "6年",
+           "0" * (4 * M) + "7ヶ月", "٦" * M + " years", "6" + " " * (4 * M) + "years", "-> " * M, "6" + " " * (4 * M) + "x"]:
+    report = espolicy.validate(dict(CHANGE, change={"type": "term", "to": to}))
+    print(report.outcome, ",".join(sorted({q for f in report.findings for q in f.faq})))
+"""
+
+
+def test_huge_term_texts_are_read_in_linear_time() -> None:
+    """Term texts are read by anchored patterns with possessive repetition, linear in their length:
+    nine texts of 1-4 MiB (digits, blanks, a million arrows) are judged under a CPU-time limit."""
+    import subprocess
+    import sys
+    safe = ["-P"] if sys.flags.safe_path else []   # as the tests run: the installed package in CI
+    done = subprocess.run([sys.executable, *safe, "-c", HUGE_TERM_TEXTS], capture_output=True, text=True,
+                          check=False, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines == ["deny Q8", "deny Q6,Q8", "deny Q8", "deny Q6,Q8", "deny Q8", "deny Q6,Q8", "deny Q6,Q8",
+                     "deny Q8", "deny Q8"]

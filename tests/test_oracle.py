@@ -149,7 +149,7 @@ EDGE_SHIFTS = [-61, -1, 0, 0, 1, 59, 60, -3600, 3600]
 def japan_moment(draw: st.DrawFn, day: dt.date) -> dt.datetime:
     """A moment in Japan time on `day`, often within seconds of 08:30, 17:30 or midnight."""
     mode = draw(st.integers(0, 3))
-    if mode == 3:
+    if mode in (3, 9):
         return dt.datetime.combine(day, dt.time(0), tzinfo=JST) + dt.timedelta(
             microseconds=draw(st.integers(0, 86_400 * 10 ** 6 - 1)))
     moment = dt.datetime.combine(day, pick(draw, EDGES), tzinfo=JST) + dt.timedelta(seconds=pick(draw, EDGE_SHIFTS))
@@ -173,6 +173,13 @@ def written(moment: dt.datetime, offset: str) -> str:
     return text + offset
 
 
+# UPS batteries however written (contract §6), and parts that are not one
+UPS_PARTS = ["ups_battery", "UPS_Battery", "ups battery", "UPS-battery", "ＵＰＳ＿ｂａｔｔｅｒｙ", "UPSバッテリ",
+             "UPSバッテリー", "UPS用バッテリ", "ｕｐｓ ﾊﾞｯﾃﾘｰ", " UPS  battery ", "ups--batteries", "UPSBattery",
+             "UPS の バッテリー", "Ups_Battery\t", "ups_battery_cable", "ups", "battery", "UPS battery controller board",
+             "UPSバッテリケーブル", "ups用", "UP S battery", "ups batt", "バッテリ", "ups-bat-tery", "UPSバッテリーー"]
+
+
 @st.composite
 def service_requests(draw: st.DrawFn) -> dict[str, Any]:
     start = start_date(draw)
@@ -181,12 +188,14 @@ def service_requests(draw: st.DrawFn) -> dict[str, Any]:
     doc: dict[str, Any] = {"kind": "service_request", "id": "SRV-1",
                            "server": {"serial": "4300123", "warranty_start": iso(start),
                                       "warranty_years": warranty_years}}
-    anchors = [warranty_last, warranty_last + dt.timedelta(days=1), start]
+    five_years_last = last_day(start, 5)
+    anchors = [warranty_last, warranty_last + dt.timedelta(days=1), start, five_years_last,
+               five_years_last + dt.timedelta(days=1)]
     if draw(st.integers(0, 6)):
         years = term(draw)
         service_last = last_day(start, years)
         if draw(st.booleans()):
-            registered = near(draw, [start], 5)
+            registered = near(draw, [start], 5)   # sometimes before the warranty start
         else:
             registered = day_in(draw, start - dt.timedelta(days=10), service_last + dt.timedelta(days=30))
         doc["registration"] = {"generation": pick(draw, ["ESP", "ESP_G2"]),
@@ -202,23 +211,55 @@ def service_requests(draw: st.DrawFn) -> dict[str, Any]:
         day = day_in(draw, start - dt.timedelta(days=30), last_day(start, 10) + dt.timedelta(days=60))
     doc["requested_at"] = written(japan_moment(draw, day), pick(draw, OFFSETS))
     service = {"type": pick(draw, ["repair", "repair", "part_replacement", "periodic_maintenance"])}
-    part = pick(draw, [None, None, "ups_battery", "fan", "UPS_battery", ""])
+    part = pick(draw, [None, None, "fan", "", None, pick(draw, UPS_PARTS)])
     if part is not None:
         service["part"] = part
     doc["service"] = service
     return doc
 
 
-FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 TERM_TEXTS = ["six", "", "   ", "five years", "-6", "+6", "6.0", "0006", "٦", "9" * 12, "12345678901 years",
-              "0" * 25 + "7", "1" + "0" * 30]
+              "0" * 25 + "7", "1" + "0" * 30, "6.", ".5", "5.5", "5.0000000000000000001 years", "5.000000000000000001",
+              "5,5年", "6 years!", "6年以上", "3年→", "→6年", "3年→six", "about 6 years", "2029-02-30", "2029-13-01",
+              "2029/3/31", "2029年3月31日", "2029年3月31", "20290331", "5年6ヶ月", "5 years 1 month", "4年12ヶ月",
+              "1 year and 6 months", "5年と0か月", "6ヶ月5年", "18ヶ月→24", "18 months -> 72", "3 => 5.5", "3⇒6",
+              "5 years→60 months", "61か月間", "60カ月", "６０ヵ月", "61ケ月", "60箇月間", "5ヶ年", "6ヵ年間", "6 YRS",
+              "6yr", "6 Year", "6  years", "6\tyears", "6 years 6", "1" + "0" * 25 + " months", "5." + "0" * 30 + "1",
+              "١٢ months", "7 y"]
+MONTH_UNITS = [" months", "ヶ月", "か月", "カ月", "箇月", "ヵ月", "ケ月", " month", "ヶ月間"]
+YEAR_UNITS = ["", " years", "年", "年間", " year", " yrs", "ヶ年"]
+ARROW_FORMS = ["{a}年→{b}年", "{a} -> {b} years", "{a}→{b}", "{a} => {b}", "{a}年 ⇒ {b}年間"]
 
 
-def requested_to(draw: st.DrawFn) -> Any:
-    """`change.to` of a term change: a number, a text that starts with one, or other text."""
+def requested_to(draw: st.DrawFn, start: dt.date) -> Any:
+    """`change.to` of a term change: a number of years; a text of years (whole, decimal, full
+    width), of months, of years and months, an end date near the last day of year 5, a change
+    written with an arrow; or a text that cannot be read."""
     n = draw(st.integers(1, 12))
-    return pick(draw, [n, draw(st.integers(-3, 100)), str(n), f"{n} years", f"  {n}年間",
-                       str(n).translate(FULL_WIDTH) + "年", pick(draw, TERM_TEXTS), None])
+    months = pick(draw, [draw(st.integers(1, 130)), 59, 60, 61, 66, 72])
+    five = last_day(start, 5)
+    end = pick(draw, [five, five, five + dt.timedelta(days=1), five - dt.timedelta(days=1),
+                      near(draw, [last_day(start, 3), last_day(start, 6)], 2)])
+    mode = draw(st.integers(0, 9))
+    if mode == 0:
+        return pick(draw, [n, draw(st.integers(-3, 100))])
+    if mode == 1:
+        text = pick(draw, [str(n), f"{n}.{draw(st.integers(0, 99))}", f"4.{draw(st.integers(0, 99))}",
+                           f"5.{draw(st.integers(0, 99))}"])
+        text += pick(draw, YEAR_UNITS)
+        return pick(draw, [text, text.translate(FULL_WIDTH), f"  {text} ", text.upper()])
+    if mode == 2:
+        text = f"{months}{pick(draw, MONTH_UNITS)}"
+        return pick(draw, [text, text.translate(FULL_WIDTH)])
+    if mode in (3, 9):
+        return pick(draw, [end.isoformat(), f"{end.year}/{end.month}/{end.day}", f"{end.year}年{end.month}月{end.day}日"])
+    if mode == 4:
+        return pick(draw, ARROW_FORMS).format(a=draw(st.integers(1, 5)), b=pick(draw, [n, f"{n}.5", f"{months}ヶ月"]))
+    if mode == 5:
+        return pick(draw, [f"{draw(st.integers(0, 6))}年{draw(st.integers(0, 13))}ヶ月",
+                           f"{draw(st.integers(0, 6))} years {draw(st.integers(0, 13))} months"])
+    return pick(draw, TERM_TEXTS)
 
 
 @st.composite
@@ -233,9 +274,13 @@ def change_requests(draw: st.DrawFn) -> dict[str, Any]:
                                "term_years": term(draw), "server_serial": "4300123",
                                "warranty_start": iso(start), "registered_on": iso(near(draw, [start], 20))}
     if kind == "term":
-        to = requested_to(draw)
+        to = requested_to(draw, start)
     else:
-        to = pick(draw, [None, None, "2-3-4 Shiba, Minato-ku", "24x365", 5, "Hanako Suzuki"])
+        to = pick(draw, ["2-3-4 Shiba, Minato-ku", "24x365", 5, "Hanako Suzuki", ""])
+    if kind == "reissue" and draw(st.booleans()):
+        to = None   # `to` is required for every change but a reissue (contract §6)
+    elif kind != "reissue" and draw(st.integers(0, 19)) == 0:
+        to = None   # invalid
     if to is not None:
         doc["change"]["to"] = to
     if draw(st.integers(0, 3)) == 0:
@@ -356,7 +401,17 @@ SEEDED_BUGS = [   # (rule file, text, replaced by, documents that can show it)
      "deny when registration_date >= service_last_day", "registration"),
     ("registration.esp", "days_between(registration_date, service_last_day) + 1",
      "days_between(registration_date, service_last_day)", "registration"),
-    ("change_request.esp", "requested_years > MAX_YEARS", "requested_years >= MAX_YEARS", "change"),
+    ("change_request.esp", "term_asked.months > MAX_YEARS * 12", "term_asked.months >= MAX_YEARS * 12", "change"),
+    ("change_request.esp", "term_asked.end > five_year_last_day", "term_asked.end >= five_year_last_day", "change"),
+    ("change_request.esp", "registration.term_years > MAX_YEARS", "registration.term_years >= MAX_YEARS", "change"),
+    ("service_request.esp", "request_day > five_year_last_day", "request_day >= five_year_last_day", "service"),
+    ("service_request.esp", "japan_date(next_window_at) <= served_until", "japan_date(next_window_at) < served_until",
+     "service"),
+    ("service_request.esp", "registration.registered_on < server.warranty_start",
+     "registration.registered_on <= server.warranty_start", "service"),
+    ("policy.esp", '"ups用バッテリ", ', "", "service"),
+    ("registration.esp", 'deny when pack.generation == "ESP" and pack.term_years > MAX_YEARS',
+     'deny when pack.generation == "ESP" and pack.term_years >= MAX_YEARS', "registration"),
     ("policy.esp", "const G2_TERMS = {3, 4, 5}", "const G2_TERMS = {3, 4, 5, 6}", "registration"),
 ]
 STRATEGIES = {"service": service_requests(), "registration": registrations(), "change": change_requests()}

@@ -14,12 +14,9 @@ GOOD = bundled_dir("policy")
 
 CASES = {
     # name: (replace this, by that, where in `that` the error points, words in the message)
-    "syntax": ("deny when pack.term_years > MAX_YEARS", "deny when pack.term_years >", len("deny when pack.term_years >"),
-               "error[syntax]"),
-    "unknown-field": ("deny when pack.term_years > MAX_YEARS", "deny when pack.term_yaers > MAX_YEARS",
-                      len("deny when "), "has no field `term_yaers`"),
-    "type": ("deny when pack.term_years > MAX_YEARS", "deny when pack.term_years > registration_date",
-             len("deny when "), "orders two numbers"),
+    "syntax": ("pack.term_years > MAX_YEARS", "pack.term_years >", len("pack.term_years >"), "error[syntax]"),
+    "unknown-field": ("pack.term_years > MAX_YEARS", "pack.term_yaers > MAX_YEARS", 0, "has no field `term_yaers`"),
+    "type": ("pack.term_years > MAX_YEARS", "pack.term_years > registration_date", 0, "orders two numbers"),
 }
 
 

@@ -4,6 +4,7 @@ and the fuzzers. Each test names what was wrong and where it was fixed.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 
@@ -72,7 +73,8 @@ def test_a_term_change_to_a_number_of_many_digits_is_past_five_years(to: str) ->
                             "warranty_start": "2000-02-29", "registered_on": "2000-02-29"}}
     report = agree(doc)
     faqs = {q for f in report.findings for q in f.faq}
-    assert "Q8" in faqs and ("Q6" in faqs) == (oracle.requested_term(to) > 5)
+    assert "Q8" in faqs and "Q6" in faqs
+    assert oracle.term_past_five_years(to, dt.date(2000, 2, 29))
 
 
 def test_a_serial_with_a_trailing_newline_is_invalid() -> None:

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from espolicy.commands import waiving
 from espolicy.engine.lint import Analysis, analyse
 
 def register(sub: Any) -> None:
     c = sub.add_parser("check", help="parse, type-check and lint the policy against the schemas",
-                       description="Parse and type-check every rule file against the schemas, then lint. "
+                       description="Parse and type-check every rule file against the schemas, then lint; "
+                                   "with --waivers FILE, check and lint that waivers file instead. "
                                    "Exit 0 when clean, 1 on warnings, 2 on errors.")
     c.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="text for people, json (a list of diagnostics) for editors")
+    c.add_argument("--waivers", metavar="FILE",
+                   help="check a waivers file against the policy (schema, rule ids, expired and repeated entries)")
+    waiving.add_today(c)
     c.set_defaults(func=run)
 
 
@@ -19,6 +24,8 @@ def run(args: Any) -> int:
     import json
     import sys
 
+    if args.waivers:
+        return run_waivers(args)
     result = analyse(args.policy)
     if args.format == "json":
         json.dump([d.to_dict() for d in result.diagnostics], sys.stdout, ensure_ascii=False, indent=2)
@@ -51,3 +58,44 @@ def _info(result: Analysis) -> dict[str, str]:
     name = (result.checked.name if result.checked else None) or default
     from espolicy.engine.datafiles import with_data_files
     return {"name": name, "digest": "sha256:" + source_digest(with_data_files(result.sources))}
+
+
+def run_waivers(args: Any) -> int:
+    """`check --waivers FILE`: the file's mistakes (exit 2) or warnings (exit 1), else a line
+    saying how many entries it has, how many are in force, and its digest."""
+    import json
+    import sys
+
+    from espolicy.commands.loading import load_for_command
+    from espolicy.engine.waiverfile import lint_waivers
+    from espolicy.engine.waivers import WaiverError
+    from espolicy.errors import Diagnostic
+
+    policy = load_for_command(args.policy, "espolicy check")
+    if policy is None:
+        return 2
+    diagnostics: list[Diagnostic]
+    try:
+        waivers = policy.load_waivers(args.waivers, args.today)
+        with open(args.waivers, encoding="utf-8") as f:
+            diagnostics = lint_waivers(waivers, f.read())
+    except WaiverError as e:
+        waivers, diagnostics = None, e.diagnostics
+    except OSError as e:
+        print(f"espolicy check: error: cannot read the waivers file `{args.waivers}`: {e.strerror or e}\n"
+              f"  help: give the path of an existing waivers file", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        json.dump([d.to_dict() for d in diagnostics], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for d in diagnostics:
+            print(d.render() + "\n", file=sys.stderr)
+    if waivers is None:
+        return 2
+    if args.format == "text":
+        n, active = len(waivers.entries), len(waivers.active)
+        status = "ok" if not diagnostics else f"{len(diagnostics)} warning{'' if len(diagnostics) == 1 else 's'}"
+        print(f"{status}: {n} waiver{'' if n == 1 else 's'} in {waivers.file}, {active} in force on "
+              f"{waivers.today.isoformat()} ({waivers.digest})")
+    return 1 if diagnostics else 0

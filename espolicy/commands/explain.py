@@ -6,8 +6,8 @@ from typing import Any
 
 import json
 
-from espolicy.engine.explain import render_text, to_json
-from espolicy.commands.validate import add_today
+from espolicy.commands import waiving
+from espolicy.engine.explain import render_text, to_json, waiver_lines, waivers_json
 from espolicy.lang.trace import Evaluator, trace_document
 
 def register(sub: Any) -> None:
@@ -21,7 +21,7 @@ def register(sub: Any) -> None:
     x.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     x.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
     x.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
-    add_today(x)
+    waiving.add_arguments(x)
     x.set_defaults(func=run)
 
 
@@ -29,6 +29,7 @@ def run(args: Any) -> int:
     from espolicy.fuzzy import did_you_mean
     from espolicy.documents.loader import iter_documents, iter_paths
     from espolicy.documents.normalize import normalize
+    from espolicy.engine.waivers import apply_waivers
 
     try:
         paths = list(iter_paths([args.doc]))
@@ -39,6 +40,10 @@ def run(args: Any) -> int:
     policy = load_for_command(args.policy, "espolicy explain")
     if policy is None:
         return 2
+    waivers = waiving.load(args, policy, "espolicy explain")
+    if waivers is False:
+        return 2
+    assert waivers is not True
     ids = [r.id for r in policy.rules]
     if args.rule is not None and args.rule not in ids:
         hint = did_you_mean(args.rule, ids)
@@ -77,14 +82,22 @@ def run(args: Any) -> int:
                       f"{report.outcome}", file=sys.stderr)
                 status = 2
             header = f"{loaded.source}  {report.id or ''}  {dt.kind}".replace("    ", "  ")
+            waived = apply_waivers(report, waivers) if waivers is not None else None
             if args.format == "json":
                 results.append({"source": loaded.source, "id": report.id, **to_json(dt, pointers[dt.kind], args.rule)})
+                if waived is not None and waivers is not None:
+                    results[-1]["waivers"] = waivers_json(waived, waivers.file)
             else:
                 if not first:
                     sys.stdout.write("\n" + "─" * 72 + "\n\n")
                 render_text(dt, header, pointers[dt.kind], args.lang, args.rule, sys.stdout)
+                if waived is not None and waivers is not None:
+                    sys.stdout.write("\n" + "\n".join(waiver_lines(report.outcome, waived, waivers.file, args.lang)) + "\n")
             first = False
     if args.format == "json":
-        json.dump({"policy": policy.info(), "documents": results}, sys.stdout, ensure_ascii=False, indent=2)
+        head: dict[str, Any] = {"policy": policy.info()}
+        if waivers is not None:
+            head["waivers"] = waivers.info()
+        json.dump({**head, "documents": results}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     return status

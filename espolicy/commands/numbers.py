@@ -1,8 +1,7 @@
-"""Number and date options shared by subcommands (argparse types)."""
+"""Whole-number options shared by subcommands (argparse types)."""
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 from typing import Callable
 
 
@@ -33,13 +32,3 @@ def jobs(value: str) -> int:
     except argparse.ArgumentTypeError as e:
         raise argparse.ArgumentTypeError(f"{e} (or `auto`, one per processor)") from None
 
-
-def date(value: str) -> _dt.date:
-    """`--today`: a calendar date written YYYY-MM-DD."""
-    text = value.strip()
-    try:
-        if len(text) != 10:  # fromisoformat would also take 20260511
-            raise ValueError(text)
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date written YYYY-MM-DD, not {value!r}") from None

@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from espolicy import __version__
-from espolicy.commands import numbers
+from espolicy.commands import numbers, waiving
 from espolicy.commands.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
 from espolicy.commands.loading import load_for_command
 from espolicy.output import FORMATS
@@ -42,22 +42,17 @@ def register(sub: Any) -> None:
     v.add_argument("--max-documents", type=numbers.positive, metavar="N",
                    help="documents read from one file at most: a YAML stream (default 100,000) or a JSON Lines "
                         "file (streamed: no cap by default)")
-    add_today(v)
     v.add_argument("--skip-tool-configs", action="store_true",
                    help="leave out well-known configuration files of other tools (.pre-commit-config.yaml, "
                         ".github/, .gitlab-ci.yml, mkdocs.yml, docker-compose.yml, …), saying so on stderr")
     v.add_argument("--summary-md", metavar="FILE",
                    help="append a Markdown job summary (verdict and counts) to FILE, e.g. $GITHUB_STEP_SUMMARY")
+    waiving.add_arguments(v)
+    v.add_argument("--strict-waivers", action="store_true",
+                   help="fail the run (exit 1) when a waiver has expired or matched no finding")
     from espolicy.commands.validate_dask import register_options
     register_options(v)
     v.set_defaults(func=run)
-
-
-def add_today(parser: Any) -> None:
-    """`--today`: the evaluation date the rules read as `today`."""
-    parser.add_argument("--today", type=numbers.date, metavar="YYYY-MM-DD",
-                        help="the evaluation date the rules read as `today` (default: the current date in Japan, "
-                             "read once for the whole run); every report records it")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,20 +94,28 @@ def run(args: argparse.Namespace) -> int:
         err(f"espolicy validate: error: unknown --kind {', '.join(sorted(kinds - set(policy.schemas.kinds)))} "
              f"(the policy knows: {', '.join(sorted(policy.schemas.kinds))})")
         return EXIT_USAGE
+    waivers = waiving.load(args, policy, "espolicy validate")
+    if waivers is False:
+        return EXIT_USAGE
+    assert waivers is not True
+    if args.dask and waivers is not None:   # never ignored in silence
+        err(f"espolicy validate: error: waivers ({waivers.file}) cannot be used with --dask yet\n"
+            "  help: run without --dask to apply them, or give --no-waivers to judge without them")
+        return EXIT_USAGE
 
     results_shown = not (args.quiet or args.summary_only)
     limits = DEFAULT_LIMITS
     if args.max_documents is not None:
         limits = dataclasses.replace(limits, max_documents=args.max_documents, max_lines=args.max_documents)
-    out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__))
+    out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__, waivers))
     from espolicy.jpcalendar import japan_today
     options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
                            reports=results_shown, limits=limits, render=getattr(out, "renderer", None),
-                           today=args.today or japan_today())
+                           waivers=waivers, today=args.today or japan_today())
     progress = None  # on a terminal's stderr, unless results scroll on the same terminal
     if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):
         progress = Progress(sys.stderr, files)
-    summary = Summary()
+    summary = Summary(waivers=waivers is not None)
     failed = False
     status = EXIT_OK
     out.start(policy.info())
@@ -133,6 +136,13 @@ def run(args: argparse.Namespace) -> int:
     out.end(summary)
     if status:
         return status
+    if waivers is not None:
+        unused = waivers.unused(summary.used)
+        waiving.warn_unused(waivers, unused, "espolicy validate")
+        if args.strict_waivers and (unused or waivers.expired):
+            err(f"espolicy validate: error: --strict-waivers: {len(waivers.expired)} expired, {len(unused)} unused "
+                f"in {waivers.file}\n  help: remove or renew these entries of the waivers file")
+            failed = True
     if args.summary_md and not _append_summary(args.summary_md, summary, policy.info(), args.fail_on, failed):
         return EXIT_USAGE
     return EXIT_FAIL if failed else EXIT_OK

@@ -64,8 +64,14 @@ def _where(path: Iterable[object]) -> str:
 
 
 def _required(v: Violation) -> list[Finding]:
+    """A missing member points at itself; one that a sibling's value requires (a `then` without
+    `properties` inside a mapping, as `change.to` unless the change is a reissue) points at that
+    mapping, where either member may be the one to correct. At the document's top level the member's
+    own pointer is kept: the empty pointer would name no place."""
     where = _where(v.path)
-    return [messages.finding("required", pointer([*v.path, name]), name=name, where=where)
+    conditional = "properties" not in v.schema and bool(v.path)
+    return [messages.finding("required", pointer(v.path) if conditional else pointer([*v.path, name]),
+                             name=name, where=where)
             for name in v.expected if name not in v.instance]
 
 

@@ -18,6 +18,7 @@ back only a `Verdict` (outcome, fails) and no positions are computed.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import itertools
 import multiprocessing
@@ -34,6 +35,7 @@ from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents
 from espolicy.documents.positions import JsonPositions, attach, evolve, placed
 from espolicy.report import Finding, Report, Summary, invalid_report
+from espolicy.engine.waivers import Waivers, apply_waivers
 
 if TYPE_CHECKING:
     from espolicy.engine.policy import Policy
@@ -58,6 +60,7 @@ class BatchOptions:
     reports: bool = True
     chunk: int = CHUNK
     render: Callable[[Report], str] | None = None  # the format's picklable renderer, for `-j` workers
+    waivers: Waivers | None = None
     today: _dt.date | None = None  # the evaluation date (None: the current date in Japan, per document)
 
 
@@ -97,20 +100,27 @@ def _other_kind(doc: object, kinds: frozenset[str], known: Iterable[str]) -> boo
 # ---------------------------------------------------------------- one document
 
 def limit(findings: list[Finding], count: int | None) -> list[Finding]:
-    """At most `count` findings, the most severe first (error, deny, review, warn, info; in
-    their order within an effect); all of them, in their order, when there are not more."""
+    """At most `count` findings, the most severe first (error, deny, review, warn, info, then
+    the waived ones; in their order within an effect); all of them, in their order, when there
+    are not more."""
     if count is None or len(findings) <= count:
         return findings
-    return sorted(findings, key=lambda f: severity(f.effect))[:count]
+    return sorted(findings, key=lambda f: (f.waived, severity(f.effect)))[:count]
+
+
+def _report(policy: Policy, loaded: Loaded, waivers: Waivers | None, today: _dt.date | None = None) -> Report:
+    """The report of a loaded document on the date `today` (an unreadable one is `invalid`), waivers applied."""
+    if loaded.problem is None:
+        return policy.validate(loaded.doc, loaded.source, waivers, today)
+    report = invalid_report([loaded.problem], None, loaded.source)
+    return report if waivers is None else apply_waivers(report, waivers)
 
 
 def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None,
-          today: _dt.date | None = None) -> Report:
-    """The report of one loaded document on the date `today`: judged, findings placed in the file, limited."""
-    if loaded.problem is not None:
-        report = invalid_report([loaded.problem], None, loaded.source)
-    else:
-        report = policy.validate(loaded.doc, source=loaded.source, today=today)
+          waivers: Waivers | None = None, today: _dt.date | None = None) -> Report:
+    """The report of one loaded document: judged on `today`, waivers applied, findings placed in the file,
+    limited."""
+    report = _report(policy, loaded, waivers, today)
     findings = limit(placed(report.findings, loaded.positions, loaded.doc), max_findings)
     if findings is report.findings:
         return evolve(report, file=file)
@@ -124,6 +134,8 @@ class Rendered(NamedTuple):
     text: str
     outcome: str
     failing: bool
+    waived: tuple[int, ...] = ()
+    refused: tuple[int, ...] = ()
 
     def fails(self, fail_on: str) -> bool:
         return self.failing
@@ -135,6 +147,8 @@ class Verdict:
 
     outcome: str
     failing: bool
+    waived: tuple[int, ...] = ()
+    refused: tuple[int, ...] = ()
 
     def fails(self, fail_on: str) -> bool:
         return self.failing
@@ -146,10 +160,9 @@ def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Re
     if options.kinds and loaded.problem is None and _other_kind(loaded.doc, options.kinds, policy.schemas.kinds):
         return None
     if not options.reports:
-        report = (invalid_report([loaded.problem], None, loaded.source) if loaded.problem is not None
-                  else policy.validate(loaded.doc, source=loaded.source, today=options.today))
-        return Verdict(report.outcome, report.fails(options.fail_on))
-    return judge(policy, file, loaded, options.max_findings, options.today)
+        report = _report(policy, loaded, options.waivers, options.today)
+        return Verdict(report.outcome, report.fails(options.fail_on), report.waived, report.refused)
+    return judge(policy, file, loaded, options.max_findings, options.waivers, options.today)
 
 
 # ---------------------------------------------------------------- the batch
@@ -188,11 +201,13 @@ def run(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptio
 # ---------------------------------------------------------------- processes
 
 _worker_policy: Policy | None = None
+_worker_waivers: Waivers | None = None   # sent once, like the policy, not with every chunk
 
 
-def _init_worker(policy: Policy) -> None:
-    global _worker_policy
+def _init_worker(policy: Policy, waivers: Waivers | None = None) -> None:
+    global _worker_policy, _worker_waivers
     _worker_policy = policy
+    _worker_waivers = waivers
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
 
 
@@ -212,8 +227,10 @@ def _weight(loaded: Loaded) -> int:
 
 
 def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[list[Any]]:
-    """Judge a chunk in a worker process (`_judge_payload` with the worker's policy)."""
+    """Judge a chunk in a worker process (`_judge_payload` with the worker's policy and waivers)."""
     assert _worker_policy is not None
+    if _worker_waivers is not None:
+        options = dataclasses.replace(options, waivers=_worker_waivers)
     return _judge_payload(_worker_policy, payload, options)
 
 
@@ -226,8 +243,10 @@ def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> 
         for loaded in _expand(file, Loaded(source, doc, problem, positions), options.limits):
             done = _one(policy, file, loaded, options)
             if render and isinstance(done, Report) and options.render is not None:
-                done = (options.render(done), done.outcome, done.fails(options.fail_on))  # a Rendered
-            results.append(done)
+                results.append((options.render(done), done.outcome, done.fails(options.fail_on),  # a Rendered
+                                done.waived, done.refused))
+            else:
+                results.append(done)
         out.append(results)
     return out
 
@@ -270,7 +289,8 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy,))
+    pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy, options.waivers))
+    to_workers = dataclasses.replace(options, waivers=None)   # the workers have them already
     try:
         pending: deque[tuple[Any, list[tuple[int, Any]]]] = deque()
         limit = options.jobs * _IN_FLIGHT_PER_JOB   # chunks at the workers before the parent helps
@@ -291,7 +311,7 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
                 # than wait, so that -j N is never much slower than -j 1, whatever else runs
                 pending.append((_Judged(_judge_payload(policy, payload, options)), deferred))
             else:
-                pending.append((pool.apply_async(_judge_chunk, (payload, options)), deferred))
+                pending.append((pool.apply_async(_judge_chunk, (payload, to_workers)), deferred))
             while pending and (pending[0][0].ready() or len(pending) >= most):
                 yield from _collect(*pending.popleft())
         while pending:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from espolicy.report import Report
+
 from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.ast import free_names, rule_names
@@ -221,3 +223,25 @@ def to_json(dt: DocumentTrace, pointers: dict[str, Any], rule: str | None) -> di
 
 
 # ---------------------------------------------------------------- the command
+
+
+# ---------------------------------------------------------------- waivers
+
+def waiver_lines(before: str, report: Report, file: str, lang: str) -> list[str]:
+    """What the waivers file did to a judged document: each finding a waiver matched, with the
+    waiver, and the outcome with the waivers beside the outcome the rules gave."""
+    lines = [f"waivers ({file})"]
+    matched = [f for f in report.findings if f.waiver is not None]
+    for f in matched:
+        lines.append(f"  {'WAIVED' if f.waived else 'NOT WAIVED'}  {f.effect}  {f.rule}  {f.path}")
+        lines.append(f"      {f.waiver.note(lang) if f.waiver is not None else ''}")
+    if not matched:
+        lines.append("  no waiver matches a finding of this document")
+    lines.append(f"outcome with waivers: {report.outcome}" + (f" (the rules gave {before})" if before != report.outcome else ""))
+    return lines
+
+
+def waivers_json(report: Report, file: str) -> dict[str, Any]:
+    """The same for `--format json`: the file, the outcome with the waivers, the matched findings."""
+    return {"file": file, "outcome": report.outcome,
+            "findings": [f.to_dict() for f in report.findings if f.waiver is not None]}

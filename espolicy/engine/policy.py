@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any, Iterable
@@ -16,6 +17,7 @@ from espolicy.report import Finding, Rendering, Report, fact_value, invalid_repo
 from espolicy.documents.normalize import normalize
 from espolicy.documents.schema import SchemaSet
 from espolicy.lang.typecheck import CheckedPolicy
+from espolicy.engine.waivers import Waivers, apply_waivers
 
 class Policy:
     """A compiled policy. Immutable after loading, so `validate` is safe from many threads at once;
@@ -58,10 +60,22 @@ class Policy:
     def info(self) -> dict[str, str]:
         return {"name": self.name, "digest": self.digest}
 
-    def validate(self, doc: Any, source: str | None = None, today: _dt.date | None = None) -> Report:
+    def load_waivers(self, path: str | os.PathLike[str], today: _dt.date | None = None) -> Waivers:
+        """A waivers file checked against this policy's rule ids, read against `today` (default:
+        today in Japan); WaiverError (a PolicyError) names every mistake at its line and column."""
+        from espolicy.engine.waiverfile import load_waivers   # YAML is read only when there is a file
+        return load_waivers(path, (r.id for r in self.rules), today)
+
+    def validate(self, doc: Any, source: str | None = None,
+                 waivers: Waivers | str | os.PathLike[str] | None = None, today: _dt.date | None = None) -> Report:
         """Judge one document on the date `today` (default: the current date in Japan); never raises for a
-        bad document: that is an `invalid` report. The report records the date it used."""
+        bad document: that is an `invalid` report. The report records the date it used. `waivers`
+        (loaded with `load_waivers`, or a file's path) marks the findings it covers."""
         day = today if today is not None else japan_today()
+        if waivers is not None:
+            if not isinstance(waivers, Waivers):
+                waivers = self.load_waivers(waivers, day)
+            return apply_waivers(self.validate(doc, source, today=day), waivers)
         iso = _iso(day)
         try:
             return self._validate(doc, source, day, iso)

@@ -9,8 +9,9 @@ from typing import Any, Callable
 
 from espolicy import jpcalendar as cal
 from espolicy.lang import dates, strings
-from espolicy.lang.types import (ANY, BOOL, DATE, DATETIME, INT, STR, TIME, TList, TOptional, TSet, TStr, TUnion,
-                                 Type)
+from espolicy.lang.types import (ANY, BOOL, DATE, DATETIME, INT, STR, TIME, Field, TList, TOptional, TRecord, TSet,
+                                 TStr, TUnion, Type)
+from espolicy.termtext import read_term
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -54,6 +55,9 @@ def _number_in(text: str) -> int | None:
     return int(digits[-18:])
 
 
+# what read_term gives: exactly one of the two fields
+TERM = TRecord({"months": Field(INT, required=False), "end": Field(DATE, required=False)})
+
 BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("last_day", (DATE, INT), DATE, cal.period_last_day,
             "last day of a period of N years from a start date (contract §2, Civil Code art. 143)"),
@@ -91,4 +95,7 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("matches", (STR, STR), BOOL, strings.matches,
             "true when the pattern (RE2 syntax, a quoted text in the call) occurs in the text; "
             "anchor it with ^…$ to match the whole text"),
+    Builtin("read_term", (STR,), TOptional(TERM), read_term,
+            "a requested term written as text: `.months` (years, months, \"3年→6年\") or `.end` (an end date), "
+            "or absent when the text cannot be read"),
 )}

@@ -13,6 +13,7 @@ from espolicy.report import Finding, Report
 if TYPE_CHECKING:
     from espolicy.lang import ast
     from espolicy.engine.policy import Policy
+    from espolicy.engine.waivers import Waivers
 
 # SARIF / annotation level of each effect: deny and schema errors are errors; review and warn
 # need a person's attention (warning); info is a note. Info findings are not reported as SARIF
@@ -22,17 +23,19 @@ LEVELS = {"error": "error", "deny": "error", "review": "warning", "warn": "warni
 
 @dataclass(frozen=True)
 class RunContext:
-    """What a format may need beyond the reports: the policy (rule metadata), the fail level and
-    the tool's version. Every field has a default, so a format also works without one."""
+    """What a format may need beyond the reports: the policy (rule metadata), the fail level,
+    the tool's version and the waivers file in use. Every field has a default, so a format also
+    works without one."""
 
     policy: Policy | None = None
     fail_on: str = "deny"
     version: str = ""
+    waivers: Waivers | None = None
 
 
 def fails(finding: Finding, fail_on: str) -> bool:
-    """True when this finding alone is at or above the `--fail-on` level."""
-    return effects.fails(finding.effect, fail_on)
+    """True when this finding alone is at or above the `--fail-on` level (a waived one never is)."""
+    return effects.fails(finding.effect, fail_on) and not finding.waived
 
 
 def display_file(report: Report) -> str | None:
@@ -152,3 +155,20 @@ class _SourceLines:
 
     def template(self, text: ast.Text) -> str:
         return "".join(p if isinstance(p, str) else "{" + self.expression(p) + "}" for p in text.parts)
+
+
+def waivers_start(waivers: Waivers) -> dict[str, Any]:
+    """What a report says of its waivers file before the results: file and digest (beside the
+    policy's), the date expiries were read against, the number of entries and the expired ones."""
+    return {**waivers.info(), "today": waivers.today.isoformat(), "entries": len(waivers.entries),
+            "expired": [w.to_dict() for w in waivers.expired]}
+
+
+def unused_waivers(waivers: Waivers, summary: Any) -> list[dict[str, Any]]:
+    """The entries in force that matched no finding in the run."""
+    return [w.to_dict() for w in waivers.unused(summary.used)]
+
+
+def waivers_report(waivers: Waivers, summary: Any) -> dict[str, Any]:
+    """Everything a report says of its waivers file, at the end of a run."""
+    return {**waivers_start(waivers), "unused": unused_waivers(waivers, summary)}

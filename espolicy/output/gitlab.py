@@ -3,7 +3,8 @@ GitLab reads (an array of issues: `description`, `check_name`, `fingerprint`, `s
 `location.path`, `location.lines.begin`), for `artifacts:reports:codequality`.
 
 One issue per deny, review or warn finding and per schema error (info findings are for people and
-are left out, as in SARIF). The fingerprint names the finding, not its line, so the same finding
+are left out, as in SARIF). A waived finding is an `info` issue whose description starts with
+`waived` and ends with the waiver's reason, owner and expiry. The fingerprint names the finding, not its line, so the same finding
 has the same fingerprint in every run and GitLab shows only what a merge request changed.
 """
 from __future__ import annotations
@@ -35,12 +36,14 @@ class GitlabRenderer:
         faq = f" [{','.join(f.faq)}]" if f.faq else ""
         subject = " ".join(x for x in (report.id, f.path) if x)
         text = f.text("message", self.lang)
+        waived = "waived " if f.waived else ""
+        note = f" ({f.waiver.note(self.lang)})" if f.waiver is not None else ""
         return {
             "type": "issue",
-            "description": f"{f.effect} {f.rule}{faq}: {subject + ': ' if subject else ''}{text}",
+            "description": f"{waived}{f.effect} {f.rule}{faq}: {subject + ': ' if subject else ''}{text}{note}",
             "check_name": f.rule,
             "fingerprint": finding_identity(f.rule, file, document, f.path or ""),
-            "severity": SEVERITIES.get(f.effect, "major"),
+            "severity": "info" if f.waived else SEVERITIES.get(f.effect, "major"),
             "location": {"path": file, "lines": {"begin": f.line or 1}},
         }
 

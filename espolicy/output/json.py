@@ -10,7 +10,7 @@ import json
 from typing import Any, TextIO
 
 from espolicy.report import Report, Summary
-from espolicy.output.common import RunContext
+from espolicy.output.common import RunContext, unused_waivers, waivers_start
 
 
 def _dump(value: Any, indent: str) -> str:
@@ -32,9 +32,13 @@ class JsonFormatter:
         self.lang = lang  # the JSON report carries both languages
         self._count = 0
         self.renderer = render_result
+        self.waivers = context.waivers if context is not None else None
 
     def start(self, policy_info: dict[str, str]) -> None:
-        self.stream.write('{\n  "policy": ' + _dump(policy_info, "  ") + ',\n  "results": [')
+        waivers = ""   # the waivers file beside the policy: file, digest, today, entries, expired ones
+        if self.waivers is not None:
+            waivers = ',\n  "waivers": ' + _dump(waivers_start(self.waivers), "  ")
+        self.stream.write('{\n  "policy": ' + _dump(policy_info, "  ") + waivers + ',\n  "results": [')
 
     def result(self, report: Report) -> None:
         self.emit(render_result(report))
@@ -45,5 +49,8 @@ class JsonFormatter:
 
     def end(self, summary: Summary) -> None:
         close = "\n  ]" if self._count else "]"
-        self.stream.write(close + ',\n  "summary": ' + _dump(summary.to_dict(), "  ") + "\n}\n")
+        unused = ""
+        if self.waivers is not None:
+            unused = ',\n  "unused_waivers": ' + _dump(unused_waivers(self.waivers, summary), "  ")
+        self.stream.write(close + ',\n  "summary": ' + _dump(summary.to_dict(), "  ") + unused + "\n}\n")
         self.stream.flush()

@@ -1,5 +1,6 @@
 """`--format jsonl`: one result per line as it is judged (the `results[]` entry of contract.md §3,
-findings with `line`/`column` when known), then one last line `{"summary": {…}}`.
+findings with `line`/`column` when known), then one last line `{"summary": {…}}` (with a
+waivers file, also `"waivers": {…}`: its file, digest, and the expired and unused entries).
 
 Nothing is held: a pipeline can read results while a million-document batch is still running
 (`jq -c 'select(.outcome == "deny")'`).
@@ -10,7 +11,7 @@ import json
 from typing import TextIO
 
 from espolicy.report import Report, Summary
-from espolicy.output.common import RunContext
+from espolicy.output.common import RunContext, waivers_report
 
 
 def render_line(report: Report) -> str:
@@ -25,6 +26,7 @@ class JsonlFormatter:
         self.stream = stream
         self.lang = lang   # results carry both languages
         self.renderer = render_line
+        self.waivers = context.waivers if context is not None else None
 
     def start(self, policy_info: dict[str, str]) -> None:
         pass
@@ -36,5 +38,8 @@ class JsonlFormatter:
         self.stream.write(text)
 
     def end(self, summary: Summary) -> None:
-        self.stream.write(json.dumps({"summary": summary.to_dict()}, ensure_ascii=False) + "\n")
+        last: dict[str, object] = {"summary": summary.to_dict()}
+        if self.waivers is not None:
+            last["waivers"] = waivers_report(self.waivers, summary)
+        self.stream.write(json.dumps(last, ensure_ascii=False) + "\n")
         self.stream.flush()

@@ -5,7 +5,8 @@ as test results: a `testsuite` per file, a `testcase` per document.
 - a document that fails the run at `--fail-on` (deny by default; review and warn when asked) is a
   `<failure>` whose text lists each failing finding as `file:line:col: effect [FAQ] rule /path`,
   its message and advice;
-- other documents pass; their review/warn findings below the fail level go to `<system-out>`.
+- other documents pass; their review/warn findings below the fail level go to `<system-out>`,
+  and so do waived findings (`WAIVED`, with the waiver's reason, owner, expiry and line).
 
 A testsuite's counts come before its testcases in XML, so the testcases of the current file and
 the finished suites are spooled (in memory up to a few MB, then to a temporary file) and the
@@ -61,7 +62,7 @@ class JunitFormatter:
         self.policy = policy_info
 
     def _finding(self, report: Report, f: Finding) -> str:
-        head = [where(report, f) or display_file(report) or "-", f.effect]
+        head = [where(report, f) or display_file(report) or "-", *(["WAIVED"] if f.waived else []), f.effect]
         if f.faq:
             head.append("[" + ",".join(f.faq) + "]")
         head.append(f.rule)
@@ -70,6 +71,9 @@ class JunitFormatter:
         lines = [" ".join(head[:1]) + ": " + " ".join(head[1:]), "  " + f.text("message", self.lang)]
         if f.advice:
             lines.append("  → " + f.text("advice", self.lang))
+        note = f.waiver.note(self.lang) if f.waiver is not None else None
+        if note:
+            lines.append("  " + note)
         return "\n".join(lines)
 
     def _close_suite(self) -> None:

@@ -18,6 +18,13 @@ startColumn, endLine, endColumn — line 1, column 1 when a document has no posi
 unreadable file), and `partialFingerprints.primaryLocationLineHash`: a hash of rule, file,
 document id and JSON Pointer, stable when lines move, so re-uploads do not duplicate alerts.
 
+A waived finding is still a result, with one `suppressions` entry (`kind: external`,
+`status: accepted`, `justification`: the waiver's reason, `location`: its line in the waivers
+file, and owner, expiry and ticket as properties), which code scanning shows as dismissed. An
+invalid document's error that a waiver matched is not suppressed (property `notWaivable`). With
+a waivers file, `invocations` carries a warning for each expired or unused waiver, and the run's
+properties carry the file's digest beside the policy's.
+
 Results are streamed: `results` is written before `tool` inside the run (JSON objects are
 unordered), so the rules that only the batch reveals can be listed at the end.
 """
@@ -28,7 +35,8 @@ from typing import Any, TextIO
 
 from espolicy.report import Finding, Report, Summary
 from espolicy.effects import REPORTED_EFFECTS
-from espolicy.output.common import finding_identity, LEVELS, RuleInfo, RunContext, builtin_rule, display_file, policy_rules, uri
+from espolicy.output.common import (finding_identity, LEVELS, RuleInfo, RunContext, builtin_rule, display_file,
+                                    policy_rules, uri, waivers_report)
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SEVERITY = {"error": "error", "deny": "error", "review": "warning", "warn": "warning", "info": "recommendation"}
@@ -129,6 +137,15 @@ class SarifFormatter:
             self.rules.append(builtin_rule(rule_id))
         return index
 
+    def _suppression(self, f: Finding) -> dict[str, Any]:
+        w = f.waiver
+        assert w is not None
+        properties: dict[str, Any] = {"owner": w.owner, "expires": w.expires}
+        if w.ticket is not None:
+            properties["ticket"] = w.ticket
+        return {"kind": "external", "status": "accepted", "justification": w.reason,
+                "location": _place(w.file, w.line, f"waiver for {f.rule}"), "properties": properties}
+
     def _result(self, report: Report, f: Finding) -> dict[str, Any]:
         artifact = uri(display_file(report))
         line = f.line if f.line is not None and f.line >= 1 else 1
@@ -163,7 +180,12 @@ class SarifFormatter:
         parts = []
         for f in report.findings:
             if f.effect in REPORTED_EFFECTS:
-                parts.append(("," if self.count else "") + "\n        " + _dump(self._result(report, f), "        "))
+                result = self._result(report, f)
+                if f.waiver is not None and f.waiver.applied:
+                    result["suppressions"] = [self._suppression(f)]
+                elif f.waiver is not None:
+                    result["properties"]["notWaivable"] = f.waiver.to_dict()
+                parts.append(("," if self.count else "") + "\n        " + _dump(result, "        "))
                 self.count += 1
         if parts:
             self.stream.write("".join(parts))
@@ -177,8 +199,32 @@ class SarifFormatter:
         driver["rules"] = [descriptor(r) for r in self.rules]
         tool = {"driver": driver}
         close = "\n      ]" if self.count else "]"
-        self.stream.write(close + ',\n      "tool": ' + _dump(tool, "      ")
+        properties: dict[str, Any] = {"policy": self.policy_info, "summary": summary.to_dict()}
+        invocations = ""
+        waivers = self.context.waivers
+        if waivers is not None:
+            properties["waivers"] = hygiene = waivers_report(waivers, summary)
+            invocations = ',\n      "invocations": ' + _dump([_invocation(waivers.file, hygiene)], "      ")
+        self.stream.write(close + ',\n      "tool": ' + _dump(tool, "      ") + invocations
                           + ',\n      "columnKind": "unicodeCodePoints"'
-                          + ',\n      "properties": ' + _dump({"policy": self.policy_info, "summary": summary.to_dict()}, "      ")
+                          + ',\n      "properties": ' + _dump(properties, "      ")
                           + "\n    }\n  ]\n}\n")
         self.stream.flush()
+
+
+def _place(file: str, line: int, name: str) -> dict[str, Any]:
+    """A SARIF location: a line of a file (the waivers file)."""
+    return {"physicalLocation": {"artifactLocation": {"uri": uri(file)}, "region": {"startLine": line}},
+            "message": {"text": name}}
+
+
+def _invocation(file: str, hygiene: dict[str, Any]) -> dict[str, Any]:
+    """The run's invocation, with a warning for each waiver that expired or matched nothing."""
+    notes = []
+    for key, code, text in (("expired", "waiver-expired", "expired on {expires}: it no longer applies"),
+                            ("unused", "waiver-unused", "matched no finding: it is unused")):
+        for w in hygiene[key]:
+            notes.append({"level": "warning", "descriptor": {"id": code},
+                          "message": {"text": f"the waiver at {file}:{w['line']} (`{w['rule']}`) " + text.format(**w)},
+                          "locations": [_place(file, w["line"], f"waiver for {w['rule']}")]})
+    return {"executionSuccessful": True, "toolExecutionNotifications": notes}

@@ -19,5 +19,7 @@ def markdown_summary(summary: Summary, policy_info: dict[str, str], fail_on: str
     lines = [f"### espolicy: {summary.documents} document{'' if summary.documents == 1 else 's'}, {verdict}",
              "", "| outcome | documents |", "|---|---:|"]
     lines += [f"| {outcome} | {summary.counts.get(outcome, 0)} |" for outcome in OUTCOMES]
+    if summary.waivers:
+        lines += ["", f"{summary.waived} finding{'' if summary.waived == 1 else 's'} waived (see the report)"]
     lines += ["", f"Policy {_literal(policy_info.get('name', ''))} (`{policy_info.get('digest', '')}`)", "", ""]
     return "\n".join(lines)

@@ -54,9 +54,18 @@ def summary_line(summary: Summary, lang: str) -> str:
     counts = [(o, summary.counts.get(o, 0)) for o in OUTCOMES if summary.counts.get(o, 0)]
     if lang == "ja":
         head = f"{summary.documents} 件"
-        return head + (": " + "、".join(f"{labels[o]} {n}" for o, n in counts) if counts else "")
+        return head + (": " + "、".join(f"{labels[o]} {n}" for o, n in counts) if counts else "") + _waived(summary, lang)
     head = f"{summary.documents} document{'' if summary.documents == 1 else 's'}"
-    return head + (": " + ", ".join(f"{n} {labels[o]}" for o, n in counts) if counts else "")
+    return head + (": " + ", ".join(f"{n} {labels[o]}" for o, n in counts) if counts else "") + _waived(summary, lang)
+
+
+def _waived(summary: Summary, lang: str) -> str:
+    """`; 2 findings waived` when a waivers file is in use."""
+    if not summary.waivers:
+        return ""
+    if lang == "ja":
+        return f"（免除 {summary.waived} 件）"
+    return f"; {summary.waived} finding{'' if summary.waived == 1 else 's'} waived"
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ class TextRenderer:
         return word
 
     def _finding(self, f: Finding, report: Report | None = None) -> list[str]:
-        head = [f.effect]
+        head = ["WAIVED", f.effect] if f.waived else [f.effect]
         if f.faq:
             head.append("[" + ",".join(f.faq) + "]")
         head.append(f.rule)
@@ -91,6 +100,9 @@ class TextRenderer:
         advice = f.text("advice", self.lang) if f.advice else ""
         if advice:
             lines.append("      → " + advice.replace("\n", "\n        "))
+        note = f.waiver.note(self.lang) if f.waiver is not None else None
+        if note:
+            lines.append("      " + note.replace("\n", " "))
         return lines
 
     def __call__(self, report: Report) -> str:

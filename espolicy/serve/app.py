@@ -407,7 +407,10 @@ async def _watch(holder: PolicyHolder) -> None:
     def rule_file(change: watchfiles.Change, path: str) -> bool:
         return path.endswith(".esp")
 
-    async for _ in watchfiles.awatch(folder, watch_filter=rule_file, debounce=300, step=50):
-        await anyio.to_thread.run_sync(holder.reload)
+    try:
+        async for _ in watchfiles.awatch(folder, watch_filter=rule_file, debounce=300, step=50):
+            await anyio.to_thread.run_sync(holder.reload)
+    except (OSError, RuntimeError) as e:   # the folder went away: keep serving, say that watching stopped
+        log.error("espolicy serve: stopped watching `%s`: %s", folder, e)
 
 

@@ -91,7 +91,7 @@ class PolicyHolder:
         with self._lock:
             try:
                 served = Served(load_policy(self.policy_dir), now())
-            except (PolicyError, OSError, UnicodeError, ValueError) as e:
+            except Exception as e:   # whatever stops the new policy, the old one goes on serving
                 self.error = load_error(e)
                 log.error("espolicy serve: the changed policy does not load; still serving %s\n%s",
                           self.current.digest, self.error.message)
