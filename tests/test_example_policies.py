@@ -1,4 +1,4 @@
-"""The example policies under examples/policies/ check clean, are formatted, pass their own tests at
+"""The example policies under example-policies/ check clean, are formatted, pass their own tests at
 100 % coverage, and are explained and documented like the bundled policy."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 from espolicy.commands import main as cli
 from espolicy.engine.policy import load_policy
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "policies"
+EXAMPLES = Path(__file__).resolve().parent.parent / "example-policies"
 OWNER = EXAMPLES / "owner-rules"
 
 

@@ -196,7 +196,7 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
             hint = (f"write `Q{m.group(1)}`" if m else
                     "FAQ references look like Q1, Q10; a data-consistency rule says `faq none`")
             return at(f"`{value}` is not an FAQ reference", hint)
-        if {"STRING", "TEXT"} & expected and "NAME" not in expected:
+        if {"STRING", "TEXT"} & expected and "NAME" not in expected and not did_you_mean(value, candidates):
             return at(f"unexpected `{value}`; expected a text in double quotes",
                       "texts are written in double quotes: `message en \"…\"`")
         if "LANG" in expected:
