@@ -135,6 +135,12 @@ def find(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
     return line, at - (text.rfind("\n", 0, at) + 1)
 
 
+def swap(text: str, old: str, new: str) -> str:
+    """`text` with the first `old` replaced by `new` (`old` must be there: a test edits what it means to)."""
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
 def apply(text: str, edits: list[lsp.TextEdit]) -> str:
     """`text` with LSP text edits applied (positions in code points: the tests' texts are BMP-only)."""
     lines = text.split("\n")

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import espolicy
+from espolicy.documents import loader
 from espolicy.engine import batch
 from espolicy.commands import main as cli
 from espolicy.engine.batch import BatchOptions, Verdict, documents, limit, reports
@@ -125,6 +126,36 @@ def test_parallel_reports_in_input_order_with_tiny_chunks(big) -> None:
     verdicts = list(reports(policy, documents(big, blocks=True), BatchOptions(jobs=2, chunk=50, reports=False)))
     assert all(isinstance(v, Verdict) for v in verdicts)
     assert [v.outcome for v in verdicts] == [r.outcome for r in serial]
+
+
+_JUDGE_CHUNK = batch._judge_chunk
+
+
+def _slow_worker(payload: Any, options: BatchOptions) -> Any:
+    """A worker's judging, slowed down (module level: the pool pickles it by name)."""
+    import time
+    time.sleep(0.2)
+    return _JUDGE_CHUNK(payload, options)
+
+
+def test_the_parent_judges_when_the_workers_are_behind(big, monkeypatch) -> None:
+    """Workers slowed down (as on a busy machine): the parent judges chunks itself, and the reports
+    are still every report, in input order."""
+    policy = espolicy.default_policy()
+    serial = list(reports(policy, documents(big), BatchOptions(jobs=1)))
+    in_parent = batch._judge_payload
+    parent_chunks = []
+
+    def counted(policy, payload, options):   # the parent's own judging
+        parent_chunks.append(len(payload))
+        return in_parent(policy, payload, options)
+
+    monkeypatch.setattr(batch, "_judge_chunk", _slow_worker)
+    monkeypatch.setattr(loader, "_BLOCK", 512)   # many small blocks: many chunks in flight
+    monkeypatch.setattr(batch, "_judge_payload", counted)
+    parallel = list(reports(policy, documents(big, blocks=True), BatchOptions(jobs=2, chunk=7)))
+    assert parent_chunks, "the parent never helped"
+    assert [r.to_dict() for r in parallel] == [r.to_dict() for r in serial]
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "many", ""])

@@ -172,7 +172,7 @@ def test_empty_policy_folder_is_exit_2(tmp_path, capsys):
 def test_check_bundled_policy(capsys):
     code, out, err = run(capsys, "check")
     assert code == 0, err
-    assert re.fullmatch(r"ok: \d+ rules? in \d+ files? \(policy .+, sha256:[0-9a-f]{64}\)\n", out), out
+    assert re.fullmatch(r"ok: \d+ rules? in \d+ files? \(policy .+ from .+, sha256:[0-9a-f]{64}\)\n", out), out
 
 
 # ---- inputs ----

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 import espolicy
-from docgen import documents
+from strategies import documents
 from espolicy.commands import main as cli
 from espolicy.documents.normalize import normalize
 from espolicy.lang.trace import trace_document

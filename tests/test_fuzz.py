@@ -30,7 +30,7 @@ from espolicy.lang.parser import parse
 from espolicy.effects import OUTCOMES
 from espolicy.documents.schema import SchemaSet
 
-import test_oracle
+import strategies
 
 # ESPOLICY_FUZZ_SCALE=50 runs fifty times as many examples (a longer campaign by hand; CI runs 1).
 SCALE = max(1, int(os.environ.get("ESPOLICY_FUZZ_SCALE", "1")))
@@ -191,10 +191,10 @@ JSON_VALUES = st.recursive(
 @st.composite
 def near_valid(draw: st.DrawFn) -> dict[str, Any]:
     """A valid document of any kind with one value (or key) replaced by a random JSON value."""
-    doc = draw(st.sampled_from([test_oracle.registrations(), test_oracle.service_requests(),
-                                test_oracle.change_requests()]).flatmap(lambda s: s))
+    doc = draw(st.sampled_from([strategies.registrations(), strategies.service_requests(),
+                                strategies.change_requests()]).flatmap(lambda s: s))
     doc = json.loads(json.dumps(doc))
-    path = draw(st.sampled_from(test_oracle.paths(doc)))
+    path = draw(st.sampled_from(strategies.paths(doc)))
     parent = doc
     for key in path[:-1]:
         parent = parent[key]

@@ -208,7 +208,7 @@ def test_warnings_exit_1_with_caret_and_hint(tmp_path, capsys):
     assert code == 1
     assert "f0.esp:12:7: warning[unused-constant]: constant `UNUSED` is never used" in err
     assert "   12 | const UNUSED = 3\n      |       ^^^^^^" in err
-    assert "hint: " in err
+    assert "help: " in err
     assert out.startswith("0 errors, 1 warning: 1 rule in 2 files")
 
 

@@ -15,7 +15,7 @@ from lsprotocol import types as lsp
 
 from espolicy.lang.fmt import format_source
 from espolicy.sources import bundled_dir
-from lspsession import Session, apply, find
+from lspsession import Session, apply, find, swap
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_diagnostics_on_open_and_change_match_check(session: Session, folder: Pa
                                                       registration: tuple[str, str]) -> None:
     uri, text = registration
     assert session.diagnostics(uri) == []
-    broken = text.replace("pack.term_years > MAX_YEARS", "pack.term_yeras > MAX_YEARS", 1)
+    broken = swap(text, "pack.term_years > MAX_YEARS", "pack.term_yeras > MAX_YEARS")
     session.change(uri, broken)
     found = session.diagnostics(uri)
     assert [d.code for d in found] == ["unknown-field"]
@@ -90,7 +90,7 @@ def test_diagnostics_cover_the_whole_folder_and_lints(session: Session, folder: 
     uri = session.open(path)
     other = (folder / "registration.esp").as_uri()
     try:
-        session.change(uri, text.replace("const MAX_YEARS = 5\n", ""))
+        session.change(uri, swap(text, "const MAX_YEARS = 5\n", ""))
         session.diagnostics(uri)
         errors = session.client.diagnostics.get(other, [])
         assert errors and {d.code for d in errors} == {"unknown-name"}
@@ -106,13 +106,26 @@ def test_diagnostics_cover_the_whole_folder_and_lints(session: Session, folder: 
 
 def test_a_syntax_error_is_a_diagnostic_at_its_place(session: Session, registration: tuple[str, str]) -> None:
     uri, text = registration
-    broken = text.replace("deny when pack.term_years > MAX_YEARS", "deny when pack.term_years = MAX_YEARS", 1)
+    broken = swap(text, "pack.term_years > MAX_YEARS", "pack.term_years = MAX_YEARS")
     session.change(uri, broken)
     found = session.diagnostics(uri)
     assert len(found) == 1 and found[0].code == "syntax"
     line, col = find(broken, "= MAX_YEARS")
     assert found[0].range.start.line == line
     assert "==" in found[0].message
+
+
+def test_a_diagnostic_points_at_its_second_place(session: Session, registration: tuple[str, str]) -> None:
+    """An unclosed `(`: the error where the `)` belongs, the `(` as related information, the help line."""
+    uri, text = registration
+    broken = swap(text, "pack.term_years > MAX_YEARS", "(pack.term_years > MAX_YEARS")
+    session.change(uri, broken)
+    [d] = session.diagnostics(uri)
+    assert d.code == "syntax" and "\nhelp: add `)`" in d.message
+    [related] = d.related_information or []
+    line, col = find(broken, "(pack.term_years")
+    assert related.location.uri == uri and related.message == "`(` opened here"
+    assert (related.location.range.start.line, related.location.range.start.character) == (line, col)
 
 
 def test_hover_field_function_constant_fact_reference(session: Session, registration: tuple[str, str]) -> None:
@@ -250,7 +263,7 @@ def test_document_and_workspace_symbols(session: Session, registration: tuple[st
 
 def test_formatting_is_fmt(session: Session, registration: tuple[str, str]) -> None:
     uri, text = registration
-    messy = text.replace("pack.term_years > MAX_YEARS", "pack.term_years>MAX_YEARS", 1).replace("\n\n", "\n\n\n\n", 3)
+    messy = swap(swap(text, "pack.term_years > MAX_YEARS", "pack.term_years>MAX_YEARS"), "\n\n", "\n\n\n\n")
     session.change(uri, messy)
     edits = session.format(uri)
     assert edits
@@ -266,11 +279,10 @@ def test_code_action_applies_did_you_mean(session: Session, registration: tuple[
     for wrong, right in (("pack.term_years > MAX_YEARS", "pack.term_yeras > MAX_YEARS"),
                          ("pack.term_years > MAX_YEARS", "pack.term_years > MAX_YEAR"),
                          ("last_day(", "lastday("),
-                         ("  deny when pack.term_years > MAX_YEARS", "  deni when pack.term_years > MAX_YEARS"),
-                         ("for registration\n  deny when pack.term_years > MAX",
-                          "for registraton\n  deny when pack.term_years > MAX"),
+                         ("  deny when pack.generation", "  deni when pack.generation"),
+                         ("for registration\n  deny when pack.generation", "for registraton\n  deny when pack.generation"),
                          ('pack.coverage == "weekday"', 'pack.coverage == "wekday"')):
-        broken = text.replace(wrong, right, 1)
+        broken = swap(text, wrong, right)
         session.change(uri, broken)
         [d] = session.diagnostics(uri)
         [action] = session.code_actions(uri, d.range, [d])

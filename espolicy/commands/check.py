@@ -11,7 +11,7 @@ def register(sub: Any) -> None:
                        description="Parse and type-check every rule file against the schemas, then lint; "
                                    "with --waivers FILE, check and lint that waivers file instead. "
                                    "Exit 0 when clean, 1 on warnings, 2 on errors.")
-    c.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    c.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="text for people, json (a list of diagnostics) for editors")
     c.add_argument("--waivers", metavar="FILE",
@@ -26,7 +26,10 @@ def run(args: Any) -> int:
 
     if args.waivers:
         return run_waivers(args)
-    result = analyse(args.policy)
+    from espolicy.commands.loading import choose_policy
+
+    choice = choose_policy(args.policy)
+    result = analyse(choice.folder)
     if args.format == "json":
         json.dump([d.to_dict() for d in result.diagnostics], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -35,15 +38,14 @@ def run(args: Any) -> int:
             print(d.render() + "\n", file=sys.stderr)
     if result.errors:
         if args.format == "text":
-            print(_count(result), file=sys.stderr)
+            print(f"{_count(result)} ({_about(result, choice)})", file=sys.stderr)
         return 2
     if args.format == "text":
         rules = len(result.checked.rules) if result.checked else 0
         files = len(result.sources)
-        info = _info(result)
         status = "ok" if not result.warnings else _count(result)
         print(f"{status}: {rules} rule{'' if rules == 1 else 's'} in {files} file{'' if files == 1 else 's'} "
-              f"(policy {info['name']}, {info['digest']})")
+              f"({_about(result, choice)})")
     return 1 if result.warnings else 0
 
 
@@ -52,12 +54,12 @@ def _count(result: Analysis) -> str:
     return f"{e} error{'' if e == 1 else 's'}, {w} warning{'' if w == 1 else 's'}"
 
 
-def _info(result: Analysis) -> dict[str, str]:
-    from espolicy.sources import source_digest
-    default = result.directory.resolve().name if result.directory else "policy"
-    name = (result.checked.name if result.checked else None) or default
-    from espolicy.engine.datafiles import with_data_files
-    return {"name": name, "digest": "sha256:" + source_digest(with_data_files(result.sources))}
+def _about(result: Analysis, choice: Any) -> str:
+    """`policy NAME from FOLDER (sha256:…)`, the digest only when the rule files could be read."""
+    from espolicy.commands.loading import describe, folder_digest
+    from espolicy.sources import declared_name
+    name = result.checked.name if result.checked else declared_name(result.sources)
+    return describe(choice, name, folder_digest(result.sources) if result.sources else None)
 
 
 def run_waivers(args: Any) -> int:

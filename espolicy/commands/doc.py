@@ -13,7 +13,7 @@ def register(sub: Any) -> None:
                                    "effect, kinds, FAQ questions, condition, messages and advice in English "
                                    "and Japanese; then facts and constants.")
     d.add_argument("--format", choices=("md", "html"), default="md", help="output format (default md)")
-    d.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    d.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
     d.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     d.set_defaults(func=run)
 

@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
     x.add_argument("--rule", metavar="ID", help="explain only this rule (and the facts and lets it reads)")
     x.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     x.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
-    x.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    x.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
     waiving.add_arguments(x)
     x.set_defaults(func=run)
 

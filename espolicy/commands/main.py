@@ -16,7 +16,7 @@ from espolicy.commands.exits import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_U
 
 # Every subcommand is a module of this package with `register(subparsers)`; only the one named on
 # the command line is imported, so that `validate` starts without the tools.
-COMMANDS = ("validate", "check", "test", "fmt", "explain", "doc", "lsp", "serve")
+COMMANDS = ("validate", "check", "test", "fmt", "explain", "doc", "lsp", "serve", "eval")
 
 
 def _tools_needed(argv: Sequence[str] | None) -> list[str]:
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else (EXIT_OK if e.code is None else EXIT_USAGE)
     if args.command is None:
         parser.print_usage(sys.stderr)
-        err("espolicy: error: a command is required (validate, check, test, fmt, explain, doc, lsp, serve)")
+        err("espolicy: error: a command is required (validate, check, test, fmt, explain, doc, lsp, serve, eval)")
         return EXIT_USAGE
     try:
         return args.func(args)

@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
     v.add_argument("paths", nargs="+", metavar="PATH", help="a .yaml/.yml/.json/.jsonl file, a folder, or -")
     v.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
     v.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
-    v.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    v.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
     v.add_argument("--fail-on", choices=("deny", "review", "warn"), default="deny",
                    help="lowest level that fails the run (default deny)")
     v.add_argument("-j", "--jobs", type=numbers.jobs, default=1, metavar="N",
@@ -86,7 +86,10 @@ def run(args: argparse.Namespace) -> int:
     if not files and not args.dask:  # a folder with no documents is not an error, but a pipeline should hear of it
         err("espolicy validate: warning: no .yaml, .yml, .json or .jsonl files under "
              + ", ".join(args.paths))
-    policy = load_for_command(args.policy, "espolicy validate")
+    # which policy: on a terminal's stderr (a pipeline reads it from the report: name and digest)
+    from espolicy.engine.progress import is_terminal
+    policy = load_for_command(args.policy, "espolicy validate",
+                              quiet=args.quiet or args.format != "text" or not is_terminal(sys.stderr))
     if policy is None:
         return EXIT_USAGE
     kinds = frozenset(args.kind or ())

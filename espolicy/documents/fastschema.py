@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 from espolicy.cache import compile_cached
 from espolicy.documents.explanations import Violation
+from espolicy.documents.normalize import is_plain_json
 from espolicy.documents.formats import FORMATS, FormatProblem, is_email, parse_date, parse_datetime, pattern_regex
 
 # Keywords the generator understands; annotations are ignored. Any other keyword disables the fast path.
@@ -369,22 +370,6 @@ class _Collector:
 
 
 _CLASS_OF = {"object": dict, "array": list, "string": str, "integer": int, "boolean": bool}
-_PLAIN_CLASSES = frozenset({dict, list, str, int, float, bool, type(None)})
-_MAX_DEPTH = 32      # as `saferepr.plain`: deeper values are the full checker's
-_MAX_BITS = 10_000   # a larger int shows differently once the full checker copies it
-
-
-def _plain_json(value: Any, depth: int = 0) -> bool:
-    """True when `value` holds exact JSON types only (str keys, ints of sane size), nested at most
-    `_MAX_DEPTH` deep: then the collector and jsonschema see the same values."""
-    cls = value.__class__
-    if cls is dict:
-        return depth < _MAX_DEPTH and all(k.__class__ is str and _plain_json(v, depth + 1) for k, v in value.items())
-    if cls is list:
-        return depth < _MAX_DEPTH and all(_plain_json(v, depth + 1) for v in value)
-    if cls is int:
-        return value.bit_length() <= _MAX_BITS
-    return cls in _PLAIN_CLASSES
 
 
 class FastPath:
@@ -403,10 +388,11 @@ class FastPath:
         except Exception:  # _Bad, _Unsure, a format problem, anything unusual: the full checker decides
             return None
 
-    def explain(self, doc: Any) -> list[Violation] | None:
+    def explain(self, doc: Any, plain: bool | None = None) -> list[Violation] | None:
         """Every violation of a normalized document; None when the full checker must decide (a
-        value that is not plain JSON, a keyword only jsonschema explains, or no violation found)."""
-        if self._collect is None or not _plain_json(doc):
+        value that is not plain JSON, a keyword only jsonschema explains, or no violation found).
+        `plain`: whether `doc` is plain JSON (`is_plain_json`), when the caller knows."""
+        if self._collect is None or not (is_plain_json(doc) if plain is None else plain):
             return None
         found: list[tuple[Any, ...]] = []
         try:

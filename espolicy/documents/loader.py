@@ -520,35 +520,43 @@ def jsonl_blocks(handle: BinaryIO, source: str, limits: Limits = DEFAULT_LIMITS,
     problems as usual: a line over `limits.max_bytes` (never held whole), a read error, and past
     `cap` documents a `too-many-documents` problem where the next one starts (nothing after it is
     read). Reading costs a few C calls per 64 KiB; `expand_block` does the per-line work."""
-    line, offset, carry, content = 1, 0, b"", False
+    line, offset, content = 1, 0, False
+    parts: list[bytes] = []   # the line being read, not ended yet (joined once: never copied per chunk)
+    held = 0
     counted = 0   # documents so far; counted only under a cap
     try:
         while chunk := handle.read(_BLOCK):
-            data = carry + chunk
-            cut = data.rfind(b"\n") + 1
-            if cut == 0 and len(data) > limits.max_bytes:   # one line over the limit
-                skipped = _skip_line(handle)
-                if cap is not None and counted >= cap:
-                    yield _too_many_loaded(source, line, cap)
-                    return
-                counted += 1
-                yield Loaded(f"{source}:{line}", None, _too_large("the line", limits, line))
-                line, offset, carry, content = line + 1, offset + len(data) + skipped, b"", True
+            cut = chunk.rfind(b"\n") + 1
+            if cut == 0:
+                parts.append(chunk)
+                held += len(chunk)
+                if held > limits.max_bytes:   # one line over the limit: never held whole
+                    skipped = _skip_line(handle)
+                    if cap is not None and counted >= cap:
+                        yield _too_many_loaded(source, line, cap)
+                        return
+                    counted += 1
+                    yield Loaded(f"{source}:{line}", None, _too_large("the line", limits, line))
+                    line, offset, content = line + 1, offset + held + skipped, True
+                    parts, held = [], 0
                 continue
-            block, carry = data[:cut], data[cut:]
-            if block:
-                for item in _capped_block(source, block, line, offset, limits, cap, counted):
-                    if isinstance(item, int):
-                        counted = item
-                    else:
-                        yield item
-                        if item.problem is not None and item.problem.rule == "too-many-documents":
-                            return
-                content = content or _has_content(block)
-                line, offset = line + block.count(b"\n"), offset + len(block)
+            parts.append(chunk[:cut])
+            block = b"".join(parts)
+            rest = chunk[cut:]
+            parts, held = ([rest], len(rest)) if rest else ([], 0)
+            for item in _capped_block(source, block, line, offset, limits, cap, counted):
+                if isinstance(item, int):
+                    counted = item
+                else:
+                    yield item
+                    if item.problem is not None and item.problem.rule == "too-many-documents":
+                        return
+            content = content or _has_content(block)
+            line, offset = line + block.count(b"\n"), offset + len(block)
     except OSError as e:
         yield Loaded(f"{source}:{line}", None, _unreadable(source, e))
         return
+    carry = b"".join(parts)
     if carry:
         for item in _capped_block(source, carry, line, offset, limits, cap, counted):
             if not isinstance(item, int):

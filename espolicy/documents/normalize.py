@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["normalize"]
+__all__ = ["normalize", "is_plain_json"]
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_PLAIN_CLASSES = _SCALARS | {dict, list}
+_MAX_DEPTH = 32      # as `saferepr.plain`: deeper values are the full checker's
+_MAX_BITS = 10_000   # a larger int shows differently once the full checker copies it
 
 
 def normalize(value: object) -> object:
@@ -44,3 +48,16 @@ def _normalized_shell(value: object, memo: dict[int, object], pending: list[tupl
     memo[id(value)] = copied
     pending.append((value, copied))
     return copied
+
+
+def is_plain_json(value: Any, depth: int = 0) -> bool:
+    """True when `value` holds exact JSON types only (str keys, ints of sane size), nested at most
+    `_MAX_DEPTH` deep: `normalize` would change nothing, and every checker sees the same values."""
+    cls = value.__class__
+    if cls is dict:
+        return depth < _MAX_DEPTH and all(k.__class__ is str and is_plain_json(v, depth + 1) for k, v in value.items())
+    if cls is list:
+        return depth < _MAX_DEPTH and all(is_plain_json(v, depth + 1) for v in value)
+    if cls is int:
+        return value.bit_length() <= _MAX_BITS
+    return cls in _PLAIN_CLASSES

@@ -28,7 +28,7 @@ from espolicy.documents.decode import decode
 from espolicy.documents.explanations import Violation, findings, value_words
 from espolicy.documents.fastschema import FastPath, Unsupported, compile_schema
 from espolicy.documents.formats import FORMATS, FormatProblem, pattern_regex
-from espolicy.documents.normalize import normalize
+from espolicy.documents.normalize import is_plain_json, normalize
 from espolicy.documents.refs import inline_refs
 from espolicy.documents.saferepr import plain, show
 from espolicy.documents.schemafiles import SchemaFileError, read_schemas
@@ -114,10 +114,11 @@ class SchemaSet:
             node = node.get("items") if step is None else (node.get("properties") or {}).get(step)
         return node if isinstance(node, dict) else None
 
-    def check(self, doc: object) -> list[Finding]:
-        """Every shape error of a normalized document, sorted; [] when valid. Never raises."""
+    def check(self, doc: object, plain_json: bool | None = None) -> list[Finding]:
+        """Every shape error of a normalized document, sorted; [] when valid. Never raises.
+        `plain_json`: whether `doc` is plain JSON (`is_plain_json`), when the caller knows."""
         try:
-            return self._check(doc)
+            return self._check(doc, plain_json=plain_json)
         except Exception:  # repr of a huge int or a too deep value, a hostile __eq__...: check a plain copy
             pass
         try:
@@ -134,8 +135,10 @@ class SchemaSet:
                 decoded = fast.decode(doc)
                 if decoded is not None:
                     return [], decoded
-        doc = normalize(doc)
-        errors = self.check(doc)
+        unchanged = is_plain_json(doc)   # then normalize would copy it unchanged
+        if not unchanged:
+            doc = normalize(doc)
+        errors = self.check(doc, True if unchanged else None)   # (a normalized copy may be plain)
         if errors:
             return errors, None
         return [], self.decode(doc)  # type: ignore[arg-type]
@@ -149,7 +152,7 @@ class SchemaSet:
         compiled explanations are tested against)."""
         return self._check(doc, fast=False)
 
-    def _check(self, doc: object, fast: bool = True) -> list[Finding]:
+    def _check(self, doc: object, fast: bool = True, plain_json: bool | None = None) -> list[Finding]:
         if not isinstance(doc, dict):
             return [messages.finding("not-a-mapping", got=value_words(doc))]
         if "kind" not in doc:
@@ -158,7 +161,7 @@ class SchemaSet:
         if not isinstance(kind, str) or kind not in self._inlined:
             return [self._unknown_kind(kind)]
         compiled = self._fast[kind] if fast else None
-        violations = compiled.explain(doc) if compiled is not None else None
+        violations = compiled.explain(doc, plain_json) if compiled is not None else None
         if violations is not None:   # the compiled explanation: jsonschema's violations, found faster
             return findings(violations)
         validator = self._validator(kind)

@@ -167,7 +167,7 @@ def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Re
 
 # ---------------------------------------------------------------- the batch
 
-def reports(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
+def reports(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict | Rendered]:
     """The report (or Verdict) of every (file, document) that is not skipped, in input order,
     over `options.jobs` processes."""
     if options.jobs <= 1:
@@ -273,7 +273,7 @@ def _context() -> Any:
         return multiprocessing.get_context()
 
 
-def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
+def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict | Rendered]:
     chunks = _chunks(iter(items), options.chunk)
     head = list(itertools.islice(chunks, 2))
     if len(head) < 2:   # one chunk at most: starting processes would cost more than it saves
@@ -334,7 +334,7 @@ class _Judged(NamedTuple):
         return self.results
 
 
-def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:
+def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict | Rendered]:
     done = result.get()
     for index, positions in deferred:   # YAML documents (one result each): placed here, with their node trees
         if done[index] and done[index][0] is not None:

@@ -28,7 +28,7 @@ from espolicy.engine.datafiles import load as load_data, module_data, with_data_
 from espolicy.lang.ast import free_names, rule_names
 from espolicy.lang import unparse
 from espolicy.lang.names import name_span
-from espolicy.errors import Diagnostic, PolicyError, diagnostic
+from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.lang.trace import Evaluator, Unknown, show
 from espolicy.lang.typecheck import CheckedPolicy, Checker, path_key, reference_order
 
@@ -54,9 +54,9 @@ class Analysis:
 
 
 def analyse(directory: str | Path | None = None, schema_dir: str | Path | None = None) -> Analysis:
-    """Parse every file (collecting the first syntax error of each), type-check, then lint."""
+    """Parse every file (every syntax error of each, as `PolicyError` holds them), type-check, then lint."""
     from espolicy.sources import bundled_dir, read_sources
-    from espolicy.lang.parser import parse
+    from espolicy.lang.parser import parse_sources
     from espolicy.documents.schema import SchemaFileError, SchemaSet
 
     result = Analysis()
@@ -71,13 +71,10 @@ def analyse(directory: str | Path | None = None, schema_dir: str | Path | None =
     except (SchemaFileError, OSError) as e:
         result.diagnostics = [diagnostic("schema", f"the schemas cannot be loaded: {e}", None, None)]
         return result
-    modules = []
-    for file, text in result.sources:
-        try:
-            modules.append(parse(text, file))
-        except PolicyError as e:
-            result.diagnostics += e.diagnostics
-    if result.diagnostics:
+    try:
+        modules = parse_sources(result.sources)
+    except PolicyError as e:
+        result.diagnostics = list(e.diagnostics)
         return result
     try:
         data = load_data(module_data(modules), with_data_files(result.sources), {m.file: m.source for m in modules})
@@ -99,8 +96,7 @@ def judge(checker: Checker) -> tuple[CheckedPolicy | None, list[Diagnostic]]:
 
 
 def _sorted(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
-    return sorted(diags, key=lambda d: (d.severity != "error", d.span.file if d.span else "",
-                                        d.span.line if d.span else 0, d.span.column if d.span else 0))
+    return in_order(diags)
 
 
 # ---------------------------------------------------------------- the lints

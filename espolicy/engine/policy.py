@@ -39,11 +39,11 @@ class Policy:
         cached = cache.load(entry)
         if isinstance(cached, CheckedPolicy):
             return cached
-        from espolicy.lang.parser import parse  # Lark is needed only when the cache misses
+        from espolicy.lang.parser import parse_sources  # Lark is needed only when the cache misses
         from espolicy.lang.typecheck import check
         if not self.schemas.verify:
             self.schemas.verify_schemas()
-        modules = [parse(text, file) for file, text in self._sources if is_rule_file(file)]
+        modules = parse_sources([(f, t) for f, t in self._sources if is_rule_file(f)])
         data = load_data(module_data(modules), self._sources, {m.file: m.source for m in modules})
         checked = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds}, data)
         cache.store(entry, checked)

@@ -1,17 +1,18 @@
 """Rule-file text → AST (`ast.Module`). Syntax errors become `PolicyError`s with file:line:column."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import threading
 from importlib import resources
-from typing import Any
+from typing import Any, Iterable
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from espolicy.lang import ast
-from espolicy.errors import Diagnostic, PolicyError, diagnostic
+from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.limits import MAX_EXPRESSION_DEPTH
 
 AGGREGATES = ("count", "sum", "min", "max")
@@ -80,34 +81,111 @@ def _hint_for(token: Token | None, expected: set[str]) -> str | None:
     return None
 
 
+_MAX_SYNTAX_ERRORS = 50
+
+
 def parse(source: str, file: str = "<policy>") -> ast.Module:
-    """Parse one rule file; raises PolicyError on any syntax or literal error."""
-    try:
-        tree = _lark().parse(source, start="start")
-    except UnexpectedInput as e:
-        raise PolicyError([_syntax_diagnostic(e, source, file)]) from None
-    except RecursionError:
-        raise PolicyError([diagnostic("too-deep", "the rule file is nested too deeply to read",
-                                      ast.Span(file, 1, 1, 1, 2), source)]) from None
+    """Parse one rule file; raises PolicyError with every syntax and literal error it can find: after
+    a syntax error the parser reads on from the next declaration."""
+    errors: list[Diagnostic] = []
+    text = source
+    while True:
+        try:
+            tree = _lark().parse(text, start="start")
+            break
+        except UnexpectedInput as e:
+            from espolicy.lang.syntaxhints import blank, declaration_bounds, error_offset
+            errors.append(_syntax_diagnostic(e, source, file) if text == source else
+                          _syntax_diagnostic(e, text, file, source))
+            offset = error_offset(e, text)
+            start, end = declaration_bounds(text, offset)
+            if end <= start or len(errors) >= _MAX_SYNTAX_ERRORS:
+                raise PolicyError(errors) from None
+            text = blank(text, start, end)
+        except RecursionError:
+            raise PolicyError(errors + [diagnostic("too-deep", "the rule file is nested too deeply to read",
+                                                   ast.Span(file, 1, 1, 1, 2), source)]) from None
     deep = _too_deep(tree, file, 0, 0)
     if deep is not None:
-        raise PolicyError([diagnostic(deep.code, deep.message, deep.span, source, deep.hint)])
+        raise PolicyError(errors + [diagnostic(deep.code, deep.message, deep.span, source, deep.hint)])
+    from espolicy.lang.syntaxhints import glued_keywords
+    errors += glued_keywords(text, _tokens(tree), file)
+    builder = _Builder(file, source)
+    decls = []
+    for child in tree.children:
+        if not isinstance(child, Tree):
+            continue
+        try:
+            decls.append(builder.transform(child))
+        except VisitError as e:
+            inner = e.orig_exc
+            if isinstance(inner, _Failure):
+                errors.append(diagnostic(inner.code, inner.message, inner.span, source, inner.hint))
+            elif isinstance(inner, PolicyError):
+                errors += inner.diagnostics
+            elif isinstance(inner, RecursionError):
+                errors.append(diagnostic("too-deep", "an expression is nested too deeply",
+                                         ast.Span(file, 1, 1, 1, 2), source))
+            else:
+                raise
+        except RecursionError:
+            errors.append(diagnostic("too-deep", "an expression is nested too deeply",
+                                     ast.Span(file, 1, 1, 1, 2), source))
+    if errors:
+        raise PolicyError(in_order(errors))
+    return ast.Module(file, source, tuple(decls))
+
+
+def parse_expression(text: str, file: str = "<expr>") -> ast.Expr:
+    """Parse one expression of the language (for `espolicy eval`); PolicyError when it cannot be read."""
     try:
-        decls = _Builder(file, source).transform(tree)
+        tree = _lark().parse(text, start="expr")
+    except UnexpectedInput as e:
+        raise PolicyError([_syntax_diagnostic(e, text, file)]) from None
+    except RecursionError:
+        raise PolicyError([diagnostic("too-deep", "the expression is nested too deeply to read",
+                                      ast.Span(file, 1, 1, 1, 2), text)]) from None
+    deep = _too_deep(tree, file, 0, 0)
+    if deep is not None:
+        raise PolicyError([diagnostic(deep.code, deep.message, deep.span, text, deep.hint)])
+    from espolicy.lang.syntaxhints import glued_keywords
+    glued = glued_keywords(text, _tokens(tree), file)
+    if glued:
+        raise PolicyError(glued)
+    try:
+        expr: ast.Expr = _Builder(file, text).transform(tree)
     except VisitError as e:
         inner = e.orig_exc
         if isinstance(inner, _Failure):
-            raise PolicyError([diagnostic(inner.code, inner.message, inner.span, source, inner.hint)]) from None
-        if isinstance(inner, PolicyError):
-            raise inner from None
-        if isinstance(inner, RecursionError):
-            raise PolicyError([diagnostic("too-deep", "an expression is nested too deeply",
-                                          ast.Span(file, 1, 1, 1, 2), source)]) from None
+            raise PolicyError([diagnostic(inner.code, inner.message, inner.span, text, inner.hint)]) from None
         raise
-    except RecursionError:
-        raise PolicyError([diagnostic("too-deep", "an expression is nested too deeply",
-                                      ast.Span(file, 1, 1, 1, 2), source)]) from None
-    return ast.Module(file, source, tuple(decls))
+    return expr
+
+
+def _tokens(tree: Tree) -> list[Token]:
+    """The tokens the tree keeps, found without recursion."""
+    out, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append(child)
+            elif isinstance(child, Token):
+                out.append(child)
+    return out
+
+
+def parse_sources(sources: Iterable[tuple[str, str]]) -> list[ast.Module]:
+    """Parse every (file, text); PolicyError with the errors of all the files, in order."""
+    modules, errors = [], []
+    for file, text in sources:
+        try:
+            modules.append(parse(text, file))
+        except PolicyError as e:
+            errors += e.diagnostics
+    if errors:
+        raise PolicyError(in_order(errors))
+    return modules
 
 
 # Rules of the grammar that are not expressions: they do not count towards an expression's depth.
@@ -137,7 +215,18 @@ def _too_deep(tree: Tree, file: str, line: int, shift: int) -> _Failure | None:
     return None
 
 
-def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
+def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str, original: str | None = None) -> Diagnostic:
+    """The diagnostic of a Lark error in `source` (the text as read, or with broken declarations
+    blanked: then `original` is the text as written, whose lines the excerpt shows)."""
+    d = _read_error(e, source, file)
+    if original is None or d.span is None:
+        return d
+    from espolicy.errors import Label, source_line
+    return dataclasses.replace(d, source_line=source_line(original, d.span.line), labels=tuple(
+        Label(lb.span, lb.message, source_line(original, lb.span.line)) for lb in d.labels))
+
+
+def _read_error(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
     from espolicy.lang.syntaxhints import teach
     taught = teach(e, source, file, _WORDS)  # common mistakes, explained (espolicy/syntaxhints.py)
     if taught is not None:
@@ -149,10 +238,12 @@ def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str) -> Diagnostic
         expected = set(getattr(e, "expected", ()) or ())
         message = f"the file ends too early; expected {_words(expected)}"
         span = ast.Span(file, line, column, line, column + 1)
-        hint = "a `{` is probably missing its `}`" if "RBRACE" in expected else None
+        hint: str | None = "a `{` is probably missing its `}`" if "RBRACE" in expected else \
+            f"finish the file with {_words(expected)}"
         return diagnostic("syntax", message, span, source, hint)
     if isinstance(e, UnexpectedCharacters):
-        ch = source[e.pos_in_stream] if e.pos_in_stream < len(source) else ""
+        pos = e.pos_in_stream or 0
+        ch = source[pos] if pos < len(source) else ""
         span = ast.Span(file, line, column, line, column + 1)
         hint = None
         if ch == "'":
@@ -165,13 +256,14 @@ def _syntax_diagnostic(e: UnexpectedInput, source: str, file: str) -> Diagnostic
             hint = "`not equal` is written `!=`"
         expected = set(e.allowed or ())
         tail = f"; expected {_words(expected)}" if expected else ""
-        return diagnostic("syntax", f"unexpected character `{ch}`{tail}", span, source, hint)
+        return diagnostic("syntax", f"unexpected character `{ch}`{tail}", span, source,
+                          hint or (f"remove `{ch}`, or write {_words(expected)} instead" if expected else f"remove `{ch}`"))
     assert isinstance(e, UnexpectedToken)
     tok = e.token
     expected = set(e.expected)
     span = ast.Span(file, line, column, tok.end_line or line, tok.end_column or column + len(str(tok)))
     return diagnostic("syntax", f"unexpected `{tok}`; expected {_words(expected)}", span, source,
-                      _hint_for(tok, expected))
+                      _hint_for(tok, expected) or f"write {_words(expected)} here")
 
 
 def _closing_brace(raw: str, start: int) -> int:
@@ -228,7 +320,8 @@ class _Builder(Transformer):
         seen: set[str] = set()
         for key, _, span in entries:
             if key in seen:
-                raise _Failure("duplicate-entry", f"table `{name}` has `{key}` twice", span)
+                raise _Failure("duplicate-entry", f"table `{name}` has `{key}` twice", span,
+                               "a table gives each key one value: remove one of the lines")
             seen.add(key)
         return ast.Table(str(name), tuple((k, e) for k, e, _ in entries), self._s(meta))
 
@@ -407,19 +500,22 @@ class _Builder(Transformer):
 
     def int_lit(self, meta: Any, tok: Token) -> ast.Literal:
         if len(tok) > 18:
-            raise _Failure("bad-literal", f"the number {tok[:20]}… is too large", self._s(meta))
+            raise _Failure("bad-literal", f"the number {tok[:20]}… is too large", self._s(meta),
+                           "numbers have at most 18 digits")
         return ast.Literal(int(tok), self._s(meta))
 
     def date_lit(self, meta: Any, tok: Token) -> ast.Literal:
         try:
             return ast.Literal(_dt.date.fromisoformat(str(tok)), self._s(meta))
         except ValueError:
-            raise _Failure("bad-literal", f"`{tok}` is not a date on the calendar", self._s(meta)) from None
+            raise _Failure("bad-literal", f"`{tok}` is not a date on the calendar", self._s(meta),
+                           "write a day that exists, as YYYY-MM-DD, e.g. `2026-02-28`") from None
 
     def time_lit(self, meta: Any, tok: Token) -> ast.Literal:
         h, m = int(tok[:2]), int(tok[3:])
         if h > 23 or m > 59:
-            raise _Failure("bad-literal", f"`{tok}` is not a time of day (00:00 to 23:59)", self._s(meta))
+            raise _Failure("bad-literal", f"`{tok}` is not a time of day (00:00 to 23:59)", self._s(meta),
+                           "write hours 00 to 23 and minutes 00 to 59, e.g. `17:30`")
         return ast.Literal(_dt.time(h, m), self._s(meta))
 
     def str_lit(self, meta: Any, tok: Token) -> ast.Literal:
@@ -442,8 +538,9 @@ class _Builder(Transformer):
         try:
             return json.loads(str(tok))
         except ValueError:
-            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed "
-                           "(use \\\" \\\\ \\n \\t or \\uXXXX)", _tspan(self.file, tok)) from None
+            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed",
+                           _tspan(self.file, tok), "write \\\" \\\\ \\n \\t or \\uXXXX, or the character itself; "
+                           "a backslash itself is `\\\\`") from None
 
     def _text(self, tok: Token) -> ast.Text:
         """Split a quoted text into literal pieces and `{expr}` interpolations."""
@@ -486,8 +583,9 @@ class _Builder(Transformer):
         try:
             return json.loads('"' + piece + '"')
         except ValueError:
-            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed "
-                           "(use \\\" \\\\ \\n \\t or \\uXXXX)", _tspan(self.file, tok)) from None
+            raise _Failure("bad-literal", "this text has an escape sequence that is not allowed",
+                           _tspan(self.file, tok), "write \\\" \\\\ \\n \\t or \\uXXXX, or the character itself; "
+                           "a backslash itself is `\\\\`") from None
 
     def _inner(self, text: str, tok: Token, col: int) -> ast.Expr:
         line = tok.line or 1
@@ -498,8 +596,11 @@ class _Builder(Transformer):
             tree = _lark().parse(text, start="expr")
         except UnexpectedInput as e:
             c = col + max(0, (getattr(e, "column", 1) or 1) - 1)
-            raise _Failure("bad-text", f"cannot read `{{{text}}}` in this text",
-                           ast.Span(self.file, line, c, line, c + 1)) from None
+            raise _Failure("bad-text", f"cannot read `{{{text}}}` in this text: {_inner_reason(e, text)}",
+                           ast.Span(self.file, line, c, line, c + 1),
+                           "a `{…}` holds one field, fact, constant or expression; to write a brace itself, "
+                           "double it (`{{` or `}}`); for a longer value, name it with `let NAME for KIND = …` "
+                           "and write `{NAME}`") from None
         deep = _too_deep(tree, self.file, line, col - 1)
         if deep is not None:
             raise deep
@@ -507,6 +608,16 @@ class _Builder(Transformer):
             return _Shifted(self.file, self.source, line, col - 1).transform(tree)
         except VisitError as e:
             raise e.orig_exc from None
+
+
+def _inner_reason(e: UnexpectedInput, text: str) -> str:
+    """Why an interpolation cannot be read, in a few words."""
+    if isinstance(e, UnexpectedToken) and e.token.type != "$END":
+        before = text[:e.token.start_pos or 0].strip()
+        return f"`{e.token}` cannot follow `{before}`" if before else f"it cannot start with `{e.token}`"
+    if isinstance(e, UnexpectedCharacters) and e.pos_in_stream is not None:
+        return f"`{text[e.pos_in_stream]}` cannot stand here"
+    return "the expression stops too early"
 
 
 class _Shifted(_Builder):

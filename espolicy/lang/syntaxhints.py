@@ -17,6 +17,11 @@ parser met (the token or character), what it expected (terminal names), and the 
 | an unterminated text | `message en "Hello` | the closing quote is missing |
 | a bad FAQ reference | `faq 6`, `faq q6`, `faq` then `at` | FAQ references look like Q6 |
 | an incomplete expression | `deny when x >` then `faq Q1` | the condition stops after `>` |
+| a `(` or `[` left open | `days_between(a, b` then `rule` | where the `)` goes, and where it was opened |
+| a keyword run into a name | `whenpack.x`, `forregistration` | write `when pack` |
+
+`parse` recovers at declarations: after an error it blanks the declaration (`declaration_bounds`)
+and reads on, so one run reports the first error of every broken declaration.
 """
 from __future__ import annotations
 
@@ -80,6 +85,10 @@ def _words(expected: set[str], words: dict[str, str]) -> str:
 
 def teach(e: UnexpectedInput, source: str, file: str, words: dict[str, str]) -> Diagnostic | None:
     """A diagnostic for a recognised mistake, or None to let the parser describe the error plainly."""
+    if isinstance(e, (UnexpectedToken, UnexpectedEOF)):
+        unclosed = _unclosed_bracket(e, source, file)
+        if unclosed is not None:
+            return unclosed
     if isinstance(e, UnexpectedCharacters):
         return _characters(e, source, file, words)
     if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
@@ -103,7 +112,7 @@ def _span(file: str, line: int, column: int, width: int = 1) -> ast.Span:
 
 
 def _characters(e: UnexpectedCharacters, source: str, file: str, words: dict[str, str]) -> Diagnostic | None:
-    pos = e.pos_in_stream
+    pos = e.pos_in_stream or 0
     ch = source[pos] if pos < len(source) else ""
     nxt = source[pos + 1] if pos + 1 < len(source) else ""
     line, col = e.line or 1, e.column or 1
@@ -164,7 +173,8 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
         return at(f"unexpected `{value}`; expected `{{`",
                   "the clauses of a rule (and the entries of a table) stand between `{` and `}`: `rule my-rule {`")
     if "RULE_ID" in expected and tok.type in ("NAME", "INT"):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "my-rule"
+        kebab = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", value)
+        suggestion = re.sub(r"[^a-z0-9]+", "-", kebab.lower()).strip("-") or "my-rule"
         if not suggestion[0].isalpha():
             suggestion = "rule-" + suggestion
         return at(f"`{value}` is not a rule id",
@@ -185,6 +195,19 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
                           _span(file, end_line, end_col), source,
                           f"it stops after an operator (`>`, `and`, `==`, …), so `{previous}` was read as a "
                           "name: finish the expression")
+    glued = _glued_before(source, tok)
+    if glued is not None:
+        word, start = glued
+        w_line, w_col = position(source, start)
+        keywords = sorted(ALL_KEYWORDS | _DECL_WORDS | _CLAUSE_WORDS)
+        head = next(k for k in sorted(keywords, key=len, reverse=True) if word.startswith(k))
+        guess = did_you_mean(word, keywords)
+        return diagnostic("syntax", f"`{word}` is not a keyword: it was read as `{head}` followed by "
+                          f"`{word[len(head):]}`", _span(file, w_line, w_col, len(word)), source,
+                          guess or f"write `{head} {word[len(head):]}`, or the keyword meant")
+    two = _two_keywords(value)
+    if two is not None:
+        return at(f"`{value}` is not a keyword", f"write `{two}`: keywords are words of their own")
     wordlike = bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", value))
     if wordlike:
         candidates = [k for t in expected for k in KEYWORDS.get(t, ())]
@@ -222,6 +245,32 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
     if tok.type == "INT" and "FAQ_REF" in expected:
         return at(f"`{value}` is not an FAQ reference", f"write `Q{value}`")
     return None
+
+
+def _two_keywords(word: str) -> str | None:
+    """`notin` → `not in`: a word made of two keywords written together, else None."""
+    for i in range(2, len(word) - 1):
+        if word[:i] in ALL_KEYWORDS and word[i:] in ALL_KEYWORDS:
+            return f"{word[:i]} {word[i:]}"
+    return None
+
+
+def _glued_before(source: str, tok: Token) -> tuple[str, int] | None:
+    """The word just before the token, when it begins with a keyword but is longer (`constant`,
+    `forregistration`): the lexer read it as the keyword and a name, which led to this error."""
+    m = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", source[:tok.start_pos or 0])
+    if not m:
+        return None
+    word = m.group(1)
+    keywords = ALL_KEYWORDS | _DECL_WORDS | _CLAUSE_WORDS
+    if word in keywords or not any(word.startswith(k) for k in keywords):
+        return None
+    before = source[:m.start(1)].rstrip()
+    # only where a keyword stands: at the start of a line (a declaration or a clause)
+    if before and not before.endswith(("{", "}")) and "\n" not in source[m.start(1) - 1: m.start(1)] and \
+            not re.search(r"\n[ \t]*$", source[:m.start(1)]):
+        return None
+    return word, m.start(1)
 
 
 def _end_of_code_before(source: str, line: int, col: int) -> tuple[int, int]:
@@ -285,3 +334,166 @@ def _code_of(line: str) -> str:
         elif ch == "#":
             return line[:i]
     return line
+
+
+# ---------------------------------------------------------------- brackets left open
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def open_brackets(source: str, start: int, end: int) -> list[tuple[str, int]]:
+    """The brackets opened in `source[start:end]` and not closed there, outermost first, as
+    (bracket, offset); texts and comments are skipped."""
+    stack: list[tuple[str, int]] = []
+    i = start
+    while i < end:
+        ch = source[i]
+        if ch == '"':
+            i += 1
+            while i < end and source[i] not in '"\n':
+                i += 2 if source[i] == "\\" else 1
+        elif ch == "#":
+            while i < end and source[i] != "\n":
+                i += 1
+        elif ch in _PAIRS:
+            stack.append((ch, i))
+        elif ch in ")]}":
+            if stack and _PAIRS[stack[-1][0]] == ch:
+                stack.pop()
+        i += 1
+    return stack
+
+
+def position(source: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = source.count("\n", 0, offset) + 1
+    return line, offset - (source.rfind("\n", 0, offset) + 1) + 1
+
+
+_DECL_LINE = re.compile(r"^(policy|const|table|fact|let|rule)\b", re.M)
+
+
+def declaration_bounds(source: str, offset: int) -> tuple[int, int]:
+    """Where the declaration an error at `offset` belongs to starts and ends (the next declaration
+    at the start of a line). An error on the first word of a declaration belongs to the one before:
+    that one was left unfinished."""
+    starts = [m.start() for m in _DECL_LINE.finditer(source)]
+    before = [s for s in starts if s < offset]
+    start = before[-1] if before else 0
+    after = [s for s in starts if s >= offset and s > start]
+    return start, after[0] if after else len(source)
+
+
+def blank(source: str, start: int, end: int) -> str:
+    """`source` with `[start, end)` turned into spaces (line breaks kept, so positions stay)."""
+    return source[:start] + re.sub(r"[^\n]", " ", source[start:end]) + source[end:]
+
+
+def error_offset(e: UnexpectedInput, source: str) -> int:
+    """Where a Lark error stands in the text."""
+    if isinstance(e, UnexpectedToken) and e.token.type != "$END" and e.token.start_pos is not None:
+        return e.token.start_pos
+    if isinstance(e, UnexpectedCharacters) and e.pos_in_stream is not None:
+        return e.pos_in_stream
+    return len(source)
+
+
+def _unclosed_bracket(e: UnexpectedInput, source: str, file: str) -> Diagnostic | None:
+    """A `(`, `[` or `{` of the current declaration left open, when the error comes where the next
+    clause or declaration (or the end) begins: the open bracket is the mistake, not the word."""
+    offset = error_offset(e, source)
+    at_eof = offset >= len(source) or not source[offset:].strip()
+    tok = e.token if isinstance(e, UnexpectedToken) else None
+    word = str(tok) if tok is not None and tok.type != "$END" else ""
+    starts_next = at_eof or word in ("}",) or word in _CLAUSE_WORDS or word in _DECL_WORDS
+    if not starts_next or (word == "}" and not _inner_is(source, offset, "(")):
+        return None
+    start, end_of_decl = declaration_bounds(source, offset)
+    if word in _DECL_WORDS and start >= offset:
+        return None
+    stack = open_brackets(source, start, offset)
+    if not stack or stack[-1] not in open_brackets(source, start, max(end_of_decl, offset)):
+        return None  # closed later: the error is something else
+    bracket, at = stack[-1]
+    if bracket == "{" and not (at_eof or word in _DECL_WORDS):
+        return None
+    closing = _PAIRS[bracket]
+    line, col = position(source, offset)
+    last, end = _end_of_code_before(source, line, col)
+    open_line, open_col = position(source, at)
+    before = f"before `{word}` on line {line}" if word else "before the end of the file"
+    if bracket == "{":
+        m = _DECL_LINE.match(source, start)
+        header = re.match(r"(rule|table)[ \t]+([A-Za-z_][A-Za-z0-9_-]*)", source[start:])
+        what = f"{header.group(1)} `{header.group(2)}`" if header and m else "this `{`"
+        message = f"{what} (opened on line {open_line}) has no closing `}}` {before}" if word else \
+            f"the file ends too early: {what} (opened on line {open_line}) has no closing `}}`"
+        hint = f"add `}}` after line {last} to close {what}"
+    else:
+        message = f"`{bracket}` on line {open_line} has no closing `{closing}` {before}" if word else \
+            f"the file ends too early: `{bracket}` on line {open_line} has no closing `{closing}`"
+        tail = _last_word(source, last, end)
+        hint = f"add `{closing}` at the end of line {last}" + (f", after `{tail}`" if tail else "")
+    return diagnostic("syntax", message, _span(file, last, end), source, hint,
+                      labels=((_span(file, open_line, open_col), f"`{bracket}` opened here"),))
+
+
+_CLAUSE_WORDS = {"for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice"}
+_DECL_WORDS = {"policy", "const", "table", "fact", "let", "rule"}
+
+
+def _inner_is(source: str, offset: int, bracket: str) -> bool:
+    start, _ = declaration_bounds(source, offset)
+    stack = open_brackets(source, start, offset)
+    return bool(stack) and stack[-1][0] == bracket
+
+
+def _last_word(source: str, line: int, end_col: int) -> str:
+    text = (source.splitlines() or [""])[line - 1][:end_col - 1]
+    m = re.search(r"(\S+)\s*$", text)
+    return m.group(1)[-30:] if m else ""
+
+
+# ---------------------------------------------------------------- keywords run into names
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def glued_keywords(source: str, tokens: list[Token], file: str) -> list[Diagnostic]:
+    """Keywords written against the next or previous word (`whenpack.x`, `forregistration`): the
+    lexer splits them without complaint, so they are found in the text between the kept tokens
+    (the keywords, operators and punctuation) and named as the error they are."""
+    out = []
+    spans = sorted((t.start_pos, t.end_pos) for t in tokens if t.start_pos is not None and t.end_pos is not None)
+    gaps, pos = [], 0
+    for s, e in spans:
+        if s > pos:
+            gaps.append((pos, s))
+        pos = max(pos, e)
+    gaps.append((pos, len(source)))
+    for gs, ge in gaps:
+        text = source[gs:ge]
+        code = re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)
+        for m in _WORD.finditer(code):
+            ws, we = gs + m.start(), gs + m.end()
+            joined_before = ws > 0 and (source[ws - 1].isalnum() or source[ws - 1] == "_")
+            joined_after = we < len(source) and (source[we].isalnum() or source[we] == "_")
+            if m.group() in ALL_KEYWORDS | _DECL_WORDS | _CLAUSE_WORDS and not joined_before and not joined_after:
+                continue
+            word_start = ws
+            while word_start > 0 and (source[word_start - 1].isalnum() or source[word_start - 1] in "_."):
+                word_start -= 1
+            word_end = we
+            while word_end < len(source) and (source[word_end].isalnum() or source[word_end] in "_"):
+                word_end += 1
+            whole = source[word_start:word_end]
+            keyword = next((k for k in sorted(ALL_KEYWORDS | _DECL_WORDS | _CLAUSE_WORDS, key=len, reverse=True)
+                            if whole.startswith(k) and len(whole) > len(k)), None)
+            line, col = position(source, word_start)
+            split = f"{keyword} {whole[len(keyword):]}" if keyword else None
+            hint = f"write `{split}`: a keyword is a word of its own" if split else \
+                "separate the keywords with spaces"
+            out.append(diagnostic("syntax", f"`{whole}`: a keyword runs into the word after it", _span(
+                file, line, col, len(whole)), source, hint))
+            break
+    return out

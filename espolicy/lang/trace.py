@@ -384,3 +384,18 @@ def _instance(ev: Evaluator, rule: ast.Rule, index: int | None, item: Any, cond:
 
 def _render(ev: Evaluator, text: ast.Text, env: _Env, lang: str) -> str:
     return "".join(p if isinstance(p, str) else render_value(ev.eval(p, env).value, lang) for p in text.parts)
+
+
+def evaluate(checked: CheckedPolicy, e: ast.Expr, doc: Mapping[str, Any] | None = None,
+             evaluator: Evaluator | None = None) -> Any:
+    """The value of a type-checked expression for a decoded, schema-valid document (its facts, lets
+    and outcome computed first), or from constants alone when `doc` is None (`espolicy eval`)."""
+    ev = evaluator or Evaluator(checked)
+    if doc is None:
+        return ev.eval(e, _Env(None, frozenset(), {}, frozenset())).value
+    dt = trace_document(checked, doc, ev)
+    values = {vt.decl.name: vt.value for vt in dt.values}
+    values[OUTCOME_NAME] = dt.outcome
+    env = _Env(doc, frozenset(checked.shapes[dt.kind].fields), values, frozenset(values), outcome=dt.outcome,
+               today=dt.today)
+    return ev.eval(e, env).value

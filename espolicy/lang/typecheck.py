@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from espolicy.effects import DECISIONS
-from espolicy.lang import ast
+from espolicy.lang import ast, unparse
 from espolicy.lang.builtins import BUILTINS
-from espolicy.errors import Diagnostic, PolicyError, diagnostic
+from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.fuzzy import did_you_mean
 from espolicy.lang.strings import PatternError, compile_pattern
 from espolicy.lang.unparse import expr as unparse_expr, string as unparse_string
 from espolicy.lang.types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
-                    TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional)
+                    TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional,
+                    type_of_value)
 
 OUTCOME_NAME = "outcome"
 TODAY_NAME = "today"  # the evaluation date, supplied by the caller
@@ -118,6 +119,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         self.value_decls: dict[tuple[str, str], ast.Value] = {}
         self.value_types: dict[tuple[str, str], Type] = {}
         self._in_progress: list[tuple[str, str]] = []
+        self._quantified: dict[str, ast.Quant] = {}  # variables of quantifiers already read, for hints
 
     # ---- reporting ----
     def error(self, code: str, message: str, span: ast.Span | None, hint: str | None = None) -> Type:
@@ -144,7 +146,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             seen.setdefault(rule.id, rule)
             self._rule(rule)
         if self.errors:
-            raise PolicyError(self.errors)
+            raise PolicyError(in_order(self.errors))
         return CheckedPolicy(name, self.modules, tuple(self.const_decls.values()),
                              {k: tuple(v) for k, v in order.items()}, tuple(rules), self.shapes,
                              tuple(self.warnings), tuple(self.references.values()),
@@ -157,7 +159,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
     def _policy_name(self, decls: list[ast.Decl]) -> str | None:
         names = [d for d in decls if isinstance(d, ast.PolicyName)]
         for extra in names[1:]:
-            self.error("duplicate-policy-name", f"the policy is named twice (first at {names[0].span})", extra.span)
+            self.error("duplicate-policy-name", f"the policy is named twice (first at {names[0].span})", extra.span,
+                       "a policy has one name: remove this `policy` line")
         return names[0].name if names else None
 
     def _declare_references(self, decls: list[ast.Decl]) -> None:
@@ -191,10 +194,12 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                 continue
             if d.name in self.const_decls or d.name in self.data_decls:
                 first = (self.const_decls.get(d.name) or self.data_decls[d.name]).span
-                self.error("duplicate-name", f"`{d.name}` is declared twice (first at {first})", d.span)
+                self.error("duplicate-name", f"`{d.name}` is declared twice (first at {first})", d.span,
+                           "remove one of them, or give this one another name")
                 continue
             if d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
-                self.error("reserved-name", f"`{d.name}` is the name of a built-in", d.span)
+                self.error("reserved-name", f"`{d.name}` is the name of a built-in", d.span,
+                           f"choose another name, e.g. `{d.name.upper()}_VALUE`")
                 continue
             scope = _Scope(kind="")
             if isinstance(d, ast.Const):
@@ -215,14 +220,15 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                 if key in self.value_decls:
                     first = self.value_decls[key]
                     self.error("duplicate-name", f"`{d.name}` is defined twice for {kind} (first at {first.span})",
-                               d.span)
+                               d.span, f"remove one of them, or leave {kind} out of this one's `for`")
                     continue
                 if d.name in self.shapes[kind].fields:
                     self.error("shadowed-field", f"`{d.name}` is already a field of {kind} documents", d.span,
                                "choose another name for the fact")
                     continue
                 if d.name in self.consts or d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
-                    self.error("duplicate-name", f"`{d.name}` is already a constant, table or built-in", d.span)
+                    self.error("duplicate-name", f"`{d.name}` is already a constant, table or built-in", d.span,
+                               "give the fact or let another name")
                     continue
                 self.value_decls[key] = d
 
@@ -241,7 +247,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         if key in self._in_progress:
             chain = " -> ".join(n for _, n in self._in_progress[self._in_progress.index(key):]) + f" -> {name}"
             self.value_types[key] = ANY
-            return self.error("cycle", f"`{name}` depends on itself ({chain})", decl.span)
+            return self.error("cycle", f"`{name}` depends on itself ({chain})", decl.span,
+                              "compute one of them from the document alone, without the others")
         self._in_progress.append(key)
         scope = _Scope(kind)
         facts: Mapping[str, Type] = {}
@@ -259,6 +266,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
 
     # ---- rules ----
     def _rule(self, rule: ast.Rule) -> None:
+        self._quantified = {}
         for i, ref in enumerate(rule.faq):
             if ref not in self.references:
                 declared = sorted(self.references, key=reference_order)
@@ -275,7 +283,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
                 seq_t = ANY if self._optional(seq_type, seq) else strip_optional(seq_type)
                 item = seq_t.item if isinstance(seq_t, (TList, TSet)) else ANY
                 if not isinstance(seq_t, (TList, TSet, TAny)):
-                    self.error("type", f"`each` needs a list, not {seq_t.describe()}", seq.span)
+                    self.error("type", f"`each` needs a list, not {seq_t.describe()}", seq.span,
+                               "name a list of the document after `in`, e.g. `each entry in history`")
                 scope = self._bind(scope, var, item, rule.span)
                 if rule.each_index is not None:
                     scope = self._bind(scope, rule.each_index, INT, rule.span)
@@ -309,7 +318,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             where = ".".join(names)
             fields = _fields_along(t, list(rest))
             self.error("unknown-field", f"`at {where}`: {kind} documents have no such field",
-                       rule.at.span, did_you_mean(rest[-1] if rest else where, fields))  # type: ignore[union-attr]
+                       rule.at.span, did_you_mean(rest[-1] if rest else where, fields)  # type: ignore[union-attr]
+                       or "`at` names a field of the document: " + ", ".join(sorted(fields)[:12]))
 
     def _walk(self, t: Type, names: list[str]) -> Type | None:
         for n in names:
@@ -321,7 +331,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
 
     def _bind(self, scope: _Scope, var: str, t: Type, span: ast.Span) -> _Scope:
         if var in scope.locals or var in self.shapes.get(scope.kind, TRecord()).fields or var in self.consts:
-            self.error("shadowed-name", f"`{var}` already names something here; choose another variable name", span)
+            self.error("shadowed-name", f"`{var}` already names something here", span,
+                       f"choose another variable name, e.g. `{var}_entry`")
         return scope.with_local(var, t)
 
     # ---- expressions ----
@@ -331,7 +342,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         if isinstance(t, TOptional):
             self.error("type", f"{what} may be absent here", e.span, self._presence_hint(e))
         elif not isinstance(t, TBool):
-            self.error("type", f"{what} must be true/false, not {t.describe()}", e.span)
+            self.error("type", f"{what} must be true/false, not {t.describe()}", e.span,
+                       "compare the value, e.g. `pack.term_years > 3`, or test it: `… is present`")
 
     def _presence_hint(self, e: ast.Expr) -> str:
         key = narrow_key(e) or "the value"
@@ -388,6 +400,16 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         return self._unknown_name(e, scope)
 
     def _unknown_name(self, e: ast.Name, scope: _Scope) -> Type:
+        quant = self._quantified.get(e.name)
+        if quant is not None and quant.span.file == e.span.file and \
+                (quant.span.end_line, quant.span.end_column) <= (e.span.line, e.span.column):
+            head = f"{quant.kind} {quant.var} in {unparse.expr(quant.seq)}:"
+            src = self.sources.get(e.span.file)
+            self.errors.append(diagnostic(
+                "unknown-name", f"`{e.name}` is known only inside `{head} …`, which ends before this", e.span, src,
+                f"put the whole condition of `{quant.kind}` in parentheses: `{head} (… and …)`",
+                labels=((quant.span, f"`{e.name}` is bound only in here"),)))
+            return ANY
         pool = set(scope.locals) | set(self.consts)
         if scope.kind:
             pool |= set(self.shapes[scope.kind].fields) | {n for k, n in self.value_decls if k == scope.kind}
@@ -400,7 +422,10 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             what = f"{scope.kind} documents have no field, fact or constant `{e.name}`"
         else:
             what = f"unknown constant `{e.name}` (constants can use only other constants)"
-        return self.error("unknown-name", what, e.span, did_you_mean(e.name, pool))
+        fallback = (f"write a field of {scope.kind} documents, a fact, a let or a constant (`espolicy doc` "
+                    "lists them)" if scope.kind else "a constant reads only other constants; to read the document, "
+                    "declare `let NAME for KIND = …`")
+        return self.error("unknown-name", what, e.span, did_you_mean(e.name, pool) or fallback)
 
     def visit_attr(self, e: ast.Attr, scope: _Scope) -> _Typed:
         obj_t = self.expr(e.obj, scope).type
@@ -411,7 +436,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             return _Typed(self.error("optional", f"`{key}` may be absent, so `{key}.{e.name}` cannot be read "
                                      "without a test", e.obj.span, f"write `{key} is present and …` first"))
         if not isinstance(obj_t, TRecord):
-            return _Typed(self.error("type", f"`.{e.name}`: {obj_t.describe()} has no fields", e.span))
+            return _Typed(self.error("type", f"`.{e.name}`: {obj_t.describe()} has no fields", e.span,
+                                     "only records (`pack`, `server`, an entry of a list) have fields"))
         if e.name not in obj_t.fields:
             where = path_key(e.obj) or "this record"
             return _Typed(self.error("unknown-field", f"`{where}` has no field `{e.name}`", e.span,
@@ -453,35 +479,50 @@ class Checker(ast.Visitor[_Typed, _Scope]):
 
     def visit_neg(self, e: ast.Neg, scope: _Scope) -> _Typed:
         t = self.expr(e.operand, scope).type
-        self._want(t, TInt, e.operand, "`-` works on numbers")
-        return _Typed(INT)
+        if isinstance(strip_optional(t), (TInt, TAny)) and not isinstance(t, TOptional):
+            return _Typed(INT)
+        self._want(t, TInt, e.operand, "`-` works on numbers", "negate a number, e.g. `-pack.term_years`")
+        return _Typed(ANY)  # one error: what contains it is not judged again
 
     def _want(self, t: Type, cls: type, e: ast.Expr, what: str, hint: str | None = None) -> None:
         if isinstance(t, TAny) or self._optional(t, e):
             return
         if not isinstance(strip_optional(t), cls):
-            self.error("type", f"{what}, not {t.describe()}", e.span, hint)
+            self.error("type", f"{what}, not {t.describe()}", e.span,
+                       hint or "`espolicy eval EXPR DOC` shows the value and type of a part of the condition")
 
     def visit_arith(self, e: ast.Arith, scope: _Scope) -> _Typed:
-        hint = "for dates use add_days(date, n) or days_between(a, b)"
-        for side in (e.left, e.right):
-            self._want(self.expr(side, scope).type, TInt, side, f"`{e.op}` works on numbers", hint)
-        return _Typed(INT)
+        types = [(self.expr(side, scope).type, side) for side in (e.left, e.right)]
+        for t, side in types:
+            if isinstance(t, TAny) or self._optional(t, side):
+                return _Typed(ANY)
+        wrong = [(t, side) for t, side in types if not isinstance(strip_optional(t), TInt)]
+        if not wrong:
+            return _Typed(INT)
+        t, side = wrong[0]
+        if any(isinstance(strip_optional(t), TStr) for t, _ in types):
+            hint = "to join texts, write one text with `{…}` in it, e.g. `\"{server.model}-x\"`"
+        else:
+            hint = "for dates use add_days(date, n) or days_between(a, b)"
+        self.error("type", f"`{e.op}` works on numbers, not {t.describe()}", side.span, hint)
+        return _Typed(ANY)  # one error for the expression: what contains it is not judged again
 
     def visit_compare(self, e: ast.Compare, scope: _Scope) -> _Typed:
         lt, rt = self.expr(e.left, scope).type, self.expr(e.right, scope).type
         if e.op in ("in", "not in"):
             if not self._optional(rt, e.right) and not isinstance(rt, (TSet, TList, TAny)):
-                self.error("type", f"`{e.op}` needs a set or list on its right, not {rt.describe()}", e.right.span)
+                self.error("type", f"`{e.op}` needs a set or list on its right, not {rt.describe()}", e.right.span,
+                           "write the values as a set, e.g. `pack.term_years in {3, 4, 5}`, or compare with `==`")
             elif isinstance(rt, (TSet, TList)):
                 if not compatible(lt, rt.item):
-                    self.error("type", f"`{e.op}`: {lt.describe()} cannot be in a {rt.describe()}", e.span)
+                    self.error("type", f"`{e.op}`: {lt.describe()} cannot be in a {rt.describe()}", e.span,
+                               "the values of the set or list must be of the type of the value on the left")
                 self._enum_members(lt, e.right)
             return _Typed(BOOL)
         if e.op in ("==", "!="):
             if not compatible(lt, rt):
                 self.error("type", f"`{e.op}` compares {lt.describe()} with {rt.describe()}", e.span,
-                           "both sides must be of the same type")
+                           _quoted_literal(e, lt, rt) or "both sides must be of the same type")
             self._enum_literal(lt, e.right)
             self._enum_literal(rt, e.left)
             return _Typed(BOOL)
@@ -492,7 +533,10 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             if not (isinstance(lt, _ORDERED) and type(lt) is type(rt)):
                 self.error("type", f"`{e.op}` orders two numbers, dates, moments or times of day, "
                            f"not {lt.describe()} and {rt.describe()}", e.span,
-                           "to compare a date with a number of days, use days_between or add_days")
+                           _quoted_literal(e, lt, rt) or
+                           ("to compare a date with a number of days, use days_between or add_days"
+                            if {type(lt), type(rt)} & {TDate, TDateTime} else
+                            "compare a number with a number, a date with a date, a time with a time"))
         return _Typed(BOOL)
 
     def _enum_literal(self, t: Type, other: ast.Expr) -> None:
@@ -532,7 +576,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         if e.test in ("present", "absent"):
             if not isinstance(t, TOptional):
                 self.error("always-present", f"`{key or 'this value'}` is always present here, so "
-                           f"`is {e.test}` is always {'true' if e.test == 'present' else 'false'}", e.span)
+                           f"`is {e.test}` is always {'true' if e.test == 'present' else 'false'}", e.span,
+                           "remove the test: the schema says this value is always there")
                 return _Typed(BOOL)
             facts = {key: t.inner} if key else {}
             return _Typed(BOOL, facts, {}) if e.test == "present" else _Typed(BOOL, {}, facts)
@@ -540,7 +585,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         inner = strip_optional(t)
         options = inner.options if isinstance(inner, TUnion) else (inner,)
         if not any(compatible(o, want) for o in options):
-            self.error("type", f"`{key or 'this value'}` is {t.describe()}, never {e.test}", e.span)
+            self.error("type", f"`{key or 'this value'}` is {t.describe()}, never {e.test}", e.span,
+                       "test a field that can be a number or a text (`change.to`), or remove the test")
         rest = [o for o in options if not compatible(o, want)]
         otherwise: dict[str, Type] = {}
         if key and len(rest) == 1:  # `x is number` false: x is the other option (or absent)
@@ -553,7 +599,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         a = self.expr(e.then, scope.with_facts(c.when_true)).type
         b = self.expr(e.else_, scope.with_facts(c.when_false)).type
         if not compatible(a, b):
-            self.error("type", f"`if` gives {a.describe()} in one branch and {b.describe()} in the other", e.span)
+            self.error("type", f"`if` gives {a.describe()} in one branch and {b.describe()} in the other", e.span,
+                       "make both branches give the same type, e.g. `if … then 5 else 3`")
             return _Typed(ANY)
         optional = isinstance(a, TOptional) or isinstance(b, TOptional)
         t = base(a) if not isinstance(base(a), TAny) else base(b)
@@ -565,6 +612,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         return _Typed(TOptional(t) if optional else t)
 
     def visit_quant(self, e: ast.Quant, scope: _Scope) -> _Typed:
+        self._quantified[e.var] = e
         item = self._item_type(e.seq, scope, e.kind)
         inner = self._bind(scope, e.var, item, e.span)
         body = self.expr(e.body, inner)
@@ -657,10 +705,27 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             if self._optional(it, item):
                 continue
             if not compatible(t, it):
-                self.error("type", f"a collection mixes {t.describe()} and {it.describe()}", item.span)
+                self.error("type", f"a collection mixes {t.describe()} and {it.describe()}", item.span,
+                           "write every value of a set or list with one type, e.g. `{3, 4, 5}`")
             elif isinstance(t, TAny):
                 t = base(it)
         return t
+
+
+def _quoted_literal(e: ast.Compare, lt: Type, rt: Type) -> str | None:
+    """`date > "2026-01-01"`: the help for a date or time written in quotes (a text)."""
+    for t, other in ((lt, e.right), (rt, e.left)):
+        if isinstance(other, ast.Literal) and isinstance(other.value, str):
+            value = other.value
+            kind = {TDate: "date", TTime: "time of day"}.get(type(strip_optional(t)))
+            if kind is None:
+                continue
+            try:
+                (_dt.date.fromisoformat if kind == "date" else _dt.time.fromisoformat)(value)
+            except ValueError:
+                continue
+            return f"remove the quotes: a {kind} is written bare, `{value}` (in quotes it is a text)"
+    return None
 
 
 def _field_type(f: Field) -> Type:
@@ -688,3 +753,17 @@ def check(modules: Iterable[ast.Module], shapes: Mapping[str, TRecord],
           data: Mapping[str, tuple[Type, Any]] | None = None) -> CheckedPolicy:
     """Type-check `modules` against the document `shapes` (kind -> record type)."""
     return Checker(modules, shapes, data).check()
+
+
+def type_of(checked: CheckedPolicy, e: ast.Expr, kind: str | None, source: str) -> Type:
+    """The type of expression `e` (whose text is `source`) for documents of `kind` (None: constants
+    only), reading the policy's fields, facts, lets, constants and `outcome`; PolicyError if it
+    does not type-check."""
+    data = {n: (type_of_value(v, n), v) for n, v in checked.data.items()}
+    checker = Checker(checked.modules, checked.shapes, data)
+    checker.check()
+    checker.sources[e.span.file] = source
+    t = checker.expr(e, _Scope(kind or "", allow_outcome=kind is not None)).type
+    if checker.errors:
+        raise PolicyError(in_order(checker.errors))
+    return t

@@ -157,7 +157,7 @@ class PolicyServer(LanguageServer):
         (labels) as related information."""
         message = d.message + (f"\nhelp: {d.hint}" if d.hint else "")
         related = [lsp.DiagnosticRelatedInformation(self.location(label.span), label.message)
-                   for label in getattr(d, "labels", ())]
+                   for label in d.labels]
         return lsp.Diagnostic(
             range=self.range_of(d.span if d.span is not None and d.span.file == file else None, file),
             message=message, severity=lsp.DiagnosticSeverity.Error if d.severity == "error"
