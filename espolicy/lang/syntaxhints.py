@@ -438,8 +438,9 @@ def _unclosed_bracket(e: UnexpectedInput, source: str, file: str) -> Diagnostic 
                       labels=((_span(file, open_line, open_col), f"`{bracket}` opened here"),))
 
 
-_CLAUSE_WORDS = {"for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice"}
-_DECL_WORDS = {"policy", "const", "table", "fact", "let", "rule"}
+_CLAUSE_WORDS = {"for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice", "title", "tags",
+                 "owner", "url"}
+_DECL_WORDS = {"policy", "const", "table", "fact", "let", "rule", "reference", "data"}
 
 
 def _inner_is(source: str, offset: int, bracket: str) -> bool:
