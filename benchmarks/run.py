@@ -1,4 +1,4 @@
-"""The benchmark of issue 6: espolicy against its peers, one command, one table.
+"""The benchmark: espolicy against its peers, one command, one table.
 
     pip install ".[bench]"
     python benchmarks/run.py            # full: 20,000 documents, 7 repeats, process timings (a few minutes)
@@ -8,7 +8,7 @@ It generates the seeded corpus (`benchmarks/corpus.py`), checks that every peer 
 espolicy on every valid document's outcome (invalid = espolicy's schema stage says so, for every
 peer), then times all contenders in the same run, interleaved (round-robin, the starting contender
 rotating each repeat), and prints the median µs per document of each; then whole-process wall
-times (median of several runs), compile and import time, peak RSS, and the targets of issue 6.
+times (median of several runs), compile and import time, peak RSS, and the targets.
 Everything is printed as Markdown, ready for the README.
 
 The espolicy measured is the source tree this file sits in (it goes first on sys.path, and is
@@ -523,7 +523,7 @@ def report(inp: dict[str, Any], proc: dict[str, Any] | None, args: argparse.Name
         out()
 
     # targets
-    out("| target (issue 6) | measured | result |")
+    out("| target | measured | result |")
     out("|---|---|---|")
     rules = by["espolicy rules only: `validate` minus the schema stage"]
     run_only = by["espolicy `programs[kind].run` only (no report)"]
@@ -584,7 +584,7 @@ def report(inp: dict[str, Any], proc: dict[str, Any] | None, args: argparse.Name
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="espolicy vs its peers (issue 6)")
+    ap = argparse.ArgumentParser(description="espolicy vs its peers")
     ap.add_argument("--quick", action="store_true", help="4,000 documents, 3 repeats, 3 process runs")
     ap.add_argument("-n", type=int, help="documents in the corpus (default 20,000; quick 4,000)")
     ap.add_argument("--seed", type=int, default=6)

@@ -1,4 +1,4 @@
-"""Pure date and time functions behind the policy's built-ins (contract.md §2, §3).
+"""Pure date and time functions behind the policy's built-ins (docs/contract.md §2, §3).
 
 All service-hour judgements are made in Japan time (UTC+09:00, no DST).  The national
 holiday calendar comes from the ``holidays`` package, imported lazily on first use so

@@ -1,6 +1,6 @@
 """What a validation produces: findings, one report per document, and a batch summary.
 
-Everything here is a frozen value with `to_dict()` giving the JSON shape of contract.md §3.
+Everything here is a frozen value with `to_dict()` giving the JSON shape of docs/contract.md §3.
 """
 from __future__ import annotations
 

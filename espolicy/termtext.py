@@ -52,13 +52,15 @@ def _read_part(part: str, unit: str) -> tuple[Term, str] | None:
     m = _AMOUNT.fullmatch(part)
     if m is not None:
         unit = "years" if m.group(3) else "months" if m.group(4) else unit
-        return _in_months(m.group(1), m.group(2), 12 if unit == "years" else 1, 0), unit
+        term = _in_months(m.group(1), m.group(2), 12 if unit == "years" else 1, 0)
+        return None if term is None else (term, unit)
     m = _YEARS_AND_MONTHS.fullmatch(part)
     if m is not None:
         months = _in_months(m.group(3), m.group(4), 1, 0)
         if months is None:
             return None
-        return _in_months(m.group(1), m.group(2), 12, months["months"]), "months"
+        term = _in_months(m.group(1), m.group(2), 12, months["months"])  # type: ignore[arg-type]  # months: always an int
+        return None if term is None else (term, "months")
     m = _DATE.fullmatch(part)
     if m is None:
         return None

@@ -8,7 +8,7 @@ the `holidays` package. `tests/test_oracle.py` requires the compiled policy and 
 agree, on generated documents, on the outcome, the FAQ questions cited, the (effect, FAQ
 questions) of the findings, and the facts of contract §3.
 
-Where rules.md leaves room, the oracle follows the readings the project documents
+Where docs/rules.md leaves room, the oracle follows the readings the project documents
 (docs/faq-readings.md), each noted here:
 - Q3 findings ("covered", "accepted; handled from …") and `covered_now` concern an active pack:
   they need `route` to be `pack` (no service before registration completes or after the service
@@ -327,7 +327,7 @@ def _check_service(doc: dict[str, Any]) -> None:
         _text(service["part"], "/service/part")
 
 
-# ---------------------------------------------------------------- rules.md
+# ---------------------------------------------------------------- docs/rules.md
 
 class _Judgement:
     def __init__(self) -> None:

@@ -1,4 +1,4 @@
-"""Boundary dates and times of the policy (contract.md §2, §3; rules.md).
+"""Boundary dates and times of the policy (docs/contract.md §2, §3; docs/rules.md).
 
 Last days of periods (29 February included), service hours to the second, UTC offsets that move
 the Japan date across midnight, the 2026 holiday clusters (Golden Week, Silver Week), and the

@@ -1,4 +1,4 @@
-"""`espolicy doc` (issue 4, item 5): the rule catalogue for the support desk, Markdown and HTML."""
+"""`espolicy doc`: the rule catalogue for the support desk, Markdown and HTML."""
 from __future__ import annotations
 
 import re

@@ -1,4 +1,4 @@
-"""The command line (contract.md §3, §5): exit codes, streams, formats, inputs, and the examples."""
+"""The command line (docs/contract.md §3, §5): exit codes, streams, formats, inputs, and the examples."""
 from __future__ import annotations
 
 import copy

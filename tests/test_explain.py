@@ -1,4 +1,4 @@
-"""`espolicy explain` (issue 4, item 4) and its tracing evaluator: per rule whether it applied,
+"""`espolicy explain` and its tracing evaluator: per rule whether it applied,
 each sub-condition with its value and its operands' values, whether it fired; facts and lets with
 how they were computed. A differential test keeps the tracer in agreement with the compiled code."""
 from __future__ import annotations

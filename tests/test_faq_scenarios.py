@@ -1,4 +1,4 @@
-"""One scenario per row of rules.md (registration, change_request, service_request), each with
+"""One scenario per row of docs/rules.md (registration, change_request, service_request), each with
 its negative: the rule does not fire just across its condition.
 
 Every scenario goes through the public API (`espolicy.validate`) and checks the outcome, the

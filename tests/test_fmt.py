@@ -1,4 +1,4 @@
-"""`espolicy fmt` (issue 4, item 3): one canonical layout that keeps comments.
+"""`espolicy fmt`: one canonical layout that keeps comments.
 
 Properties (Hypothesis): formatting is idempotent; a formatted policy parses to the same AST (spans
 aside) and judges generated documents identically; any re-layout of the bundled policy (spacing,

@@ -1,4 +1,4 @@
-"""Fuzzing with Hypothesis (issue 5): the parser, the whole policy pipeline, the loader and `validate`.
+"""Fuzzing with Hypothesis: the parser, the whole policy pipeline, the loader and `validate`.
 
 - the parser, on arbitrary text and on token soup, raises nothing but `PolicyError`;
 - a bundled rule file with one random edit (a slice deleted, duplicated or moved, a token

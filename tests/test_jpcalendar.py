@@ -1,4 +1,4 @@
-"""Tests for espolicy.jpcalendar (contract.md §2 and the date facts of §3)."""
+"""Tests for espolicy.jpcalendar (docs/contract.md §2 and the date facts of §3)."""
 
 from __future__ import annotations
 

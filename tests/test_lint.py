@@ -1,4 +1,4 @@
-"""`espolicy check` (issue 4, item 1): every error and lint of a broken policy at its file:line:col
+"""`espolicy check`: every error and lint of a broken policy at its file:line:col
 with a hint; exit 0 clean, 1 warnings, 2 errors; JSON for editors. The bundled policy is clean."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`espolicy test` (issue 4, item 2): the policy's own tests in policy/tests/*.yaml, readable diffs
+"""`espolicy test`: the policy's own tests in policy/tests/*.yaml, readable diffs
 when one fails, coverage per rule (fired and not fired), text/JSON/JUnit output."""
 from __future__ import annotations
 

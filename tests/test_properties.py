@@ -1,4 +1,4 @@
-"""Hypothesis properties of `espolicy.validate` (contract.md §1, §3, §4).
+"""Hypothesis properties of `espolicy.validate` (docs/contract.md §1, §3, §4).
 
 - it never raises, whatever JSON (or near-JSON) value it gets, and its report is strict JSON;
 - the outcome follows from the findings' effects (invalid > deny > review > allow);

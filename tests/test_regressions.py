@@ -1,4 +1,4 @@
-"""Regressions: each example here once made espolicy wrong, slow or crash (issue 5). The first ones
+"""Regressions: each example here once made espolicy wrong, slow or crash. The first ones
 were found by the independent oracle (tests/test_oracle.py), the others by the hostile-input tests
 and the fuzzers. Each test names what was wrong and where it was fixed.
 """

@@ -1,4 +1,4 @@
-"""Messages that teach (issue 4, item 6): each common mistake of a policy owner gives a syntax error
+"""Messages that teach: each common mistake of a policy owner gives a syntax error
 at the right line and column, in words (not token names), with a hint that says how to fix it."""
 from __future__ import annotations
 

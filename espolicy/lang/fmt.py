@@ -83,9 +83,10 @@ class _Block:
 
 
 def _pos(meta_or_tok: Any, end: bool = False) -> tuple[int, int]:
-    if isinstance(meta_or_tok, Token):
-        return ((meta_or_tok.end_line, meta_or_tok.end_column) if end else (meta_or_tok.line, meta_or_tok.column))
-    return (meta_or_tok.end_line, meta_or_tok.end_column) if end else (meta_or_tok.line, meta_or_tok.column)
+    """(line, column) where a token or a tree's meta starts (or ends); the parser sets both."""
+    line, column = ((meta_or_tok.end_line, meta_or_tok.end_column) if end
+                    else (meta_or_tok.line, meta_or_tok.column))
+    return int(line or 0), int(column or 0)
 
 
 def _tokens(tree: Tree) -> list[Token]:
@@ -190,29 +191,30 @@ def _attach(blocks: list[_Block], comments: list[Token], source_lines: list[str]
     slots = sorted((s for b in blocks for s in b.slots), key=lambda s: s.start)
     footer: list[tuple[int, str]] = []
     for c in comments:
-        pos = (c.line, c.column)
+        pos = _pos(c)
+        line = pos[0]
         text = str(c).rstrip()
-        own_line = not source_lines[c.line - 1][:c.column - 1].strip()
+        own_line = not source_lines[line - 1][:pos[1] - 1].strip()
         inside = [s for s in slots if s.start <= pos <= s.end]
         if inside:
             slot = inside[-1]
             if own_line:
-                slot.leading.append((c.line, text))
+                slot.leading.append((line, text))
             else:
                 slot.trailing.append(text)
             continue
         if own_line:
             after = [s for s in slots if s.start > pos]
             if after:
-                after[0].leading.append((c.line, text))
+                after[0].leading.append((line, text))
             else:
-                footer.append((c.line, text))
+                footer.append((line, text))
         else:
             before = [s for s in slots if s.start <= pos]
             if before:
                 before[-1].trailing.append(text)
             else:  # cannot happen: code precedes a trailing comment
-                footer.append((c.line, text))
+                footer.append((line, text))
     for b in blocks:
         first = b.slots[0]
         b.first_line = first.leading[0][0] if first.leading else first.start[0]

@@ -1,4 +1,4 @@
-"""`--format json`: the report of contract.md §3, streamed result by result.
+"""`--format json`: the report of docs/contract.md §3, streamed result by result.
 
 The frame is indented; each result is one line of compact JSON (CPython's fast encoder: indenting
 every result costs more than judging it). The same input gives byte-identical output, and results

@@ -1,4 +1,4 @@
-"""`--format jsonl`: one result per line as it is judged (the `results[]` entry of contract.md §3,
+"""`--format jsonl`: one result per line as it is judged (the `results[]` entry of docs/contract.md §3,
 findings with `line`/`column` when known), then one last line `{"summary": {…}}` (with a
 waivers file, also `"waivers": {…}`: its file, digest, and the expired and unused entries).
 
