@@ -8,6 +8,7 @@ that ``import espolicy`` stays fast.
 from __future__ import annotations
 
 import threading
+import time as _time
 from datetime import date, datetime, time, timedelta, timezone
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "to_japan",
     "japan_date",
     "japan_time",
+    "japan_today",
     "weekday_name",
     "holiday_name",
     "is_business_day",
@@ -109,6 +111,21 @@ def to_japan(dt: datetime) -> datetime:
 def japan_date(dt: datetime) -> date:
     """The calendar date of ``dt`` in Japan time."""
     return to_japan(dt).date()
+
+
+_today_cache: tuple[float, date] = (0.0, date.min)
+
+
+def japan_today() -> date:
+    """The current date in Japan time (the clock is read once a second at most)."""
+    global _today_cache
+    now = _time.time()
+    until, day = _today_cache
+    if now < until:
+        return day
+    day = datetime.fromtimestamp(now, JST).date()
+    _today_cache = (now + 1.0, day)
+    return day
 
 
 def japan_time(dt: datetime) -> time:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Limits", "DEFAULT_LIMITS", "MAX_EXPRESSION_DEPTH", "MAX_PRODUCT_BITS", "describe_bytes"]
+__all__ = ["Limits", "DEFAULT_LIMITS", "MAX_EXPRESSION_DEPTH", "MAX_PRODUCT_BITS", "MAX_PATTERN_LENGTH",
+           "MAX_PATTERN_MEMORY", "describe_bytes"]
 
 MiB = 1024 * 1024
 
@@ -59,6 +60,11 @@ MAX_EXPRESSION_DEPTH = 64
 # Rule files: a product (`a * b`) whose operands together exceed this many bits raises, so that
 # constants multiplied by themselves in a chain cannot grow without bound when the policy loads.
 MAX_PRODUCT_BITS = 65_536
+
+# Rule files: a `matches` pattern has at most this many characters, and its compiled automaton may
+# use at most this much memory (RE2 refuses a larger one: `a{1000}{1000}` is a policy error).
+MAX_PATTERN_LENGTH = 1_000
+MAX_PATTERN_MEMORY = 8 * MiB
 
 
 def describe_bytes(n: int) -> str:

@@ -57,6 +57,8 @@ def _fact_other(value: Any) -> Any:
         return sorted(fact_value(v) for v in value)
     if isinstance(value, (list, tuple)):
         return [fact_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: fact_value(v) for k, v in value.items()}
     return value
 
 
@@ -219,13 +221,15 @@ class Report:
     # the file the document was read from (`-` for stdin), set by the command line for the
     # formats that point into files (text, SARIF, JUnit, GitHub); not part of the JSON report
     file: str | None = field(default=None, compare=False)
+    # the evaluation date (`today` in the rules), ISO 8601, so that a decision can be reproduced
+    today: str | None = None
     # the index in the waivers file of the waiver of each waived finding, and of each waiver that
     # matched an `error` finding (not applied): what the summary counts, kept when findings are cut
     waived: tuple[int, ...] = field(default=(), compare=False)
     refused: tuple[int, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "source": self.source,
             "id": self.id,
             "kind": self.kind,
@@ -233,6 +237,9 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "facts": {k: self.facts[k] for k in self.facts},
         }
+        if self.today is not None:
+            d["today"] = self.today
+        return d
 
     def fails(self, fail_on: str) -> bool:
         """True when this report is at or above the `--fail-on` level."""
@@ -267,13 +274,15 @@ class Summary:
         return d
 
 
-def invalid_report(findings: list[Finding], doc: Any = None, source: str | None = None) -> Report:
-    """An `invalid` report: the document could not be read or failed its schema."""
+def invalid_report(findings: list[Finding], doc: Any = None, source: str | None = None,
+                   today: str | None = None) -> Report:
+    """An `invalid` report: the document could not be read or failed its schema (`today`: the
+    evaluation date it records, when it was judged)."""
     ident = kind = None
     if isinstance(doc, Mapping):
         ident = doc.get("id") if isinstance(doc.get("id"), str) else None
         kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
-    return Report("invalid", findings, {}, ident, kind, source)
+    return Report("invalid", findings, {}, ident, kind, source, today=today)
 
 
 def error_finding(rule: str, en: str, ja: str, path: str = "", line: int | None = None,

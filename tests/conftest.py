@@ -43,7 +43,11 @@ def schemas() -> SchemaSet:
 def make_policy(schemas: SchemaSet) -> Callable[..., Policy]:
     """Compile rule text (one or more files) against the bundled schemas."""
 
+    references = (bundled_dir("policy") / "references.esp").read_text(encoding="utf-8")
+
     def build(*texts: str) -> Policy:
-        return Policy([(f"t{i}.esp", t) for i, t in enumerate(texts)], schemas=schemas)
+        """The texts as files t0.esp, t1.esp …, with the bundled policy's references (Q1–Q17) beside them."""
+        return Policy([(f"t{i}.esp", t) for i, t in enumerate(texts)] + [("zz-references.esp", references)],
+                      schemas=schemas)
 
     return build

@@ -249,7 +249,9 @@ def test_json_report_matches_the_contract(tmp_path, capsys):
     assert list(report["policy"]) == ["name", "digest"]
     assert report["policy"]["digest"].startswith("sha256:")
     for r in report["results"]:
-        assert list(r) == ["source", "id", "kind", "outcome", "findings", "facts"]
+        # the contract's fields, then the evaluation date the result was judged on (`today`)
+        assert list(r) == ["source", "id", "kind", "outcome", "findings", "facts", "today"]
+        assert len(r["today"]) == 10 and r["today"][4] == "-"
         for f in r["findings"]:
             assert list(f)[:6] == ["rule", "effect", "faq", "message", "advice", "path"]
             assert set(f["message"]) == {"en", "ja"}

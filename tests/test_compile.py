@@ -83,7 +83,7 @@ def test_operators(make_policy):
 
 def test_interpolation_renders_values(make_policy):
     p = make_policy(rule("true", msg="{registration_date} {pack.term_years} {08:30} {true} {[1, 2]}"))
-    assert p.validate(REG).findings[0].message["en"] == "2026-04-10 3 08:30 true 1, 2"
+    assert p.validate(REG).findings[0].message["en"] == "Fri 10 Apr 2026 3 08:30 true 1, 2"
 
 
 def test_each_rule_fires_per_element_with_pointer(make_policy):

@@ -18,6 +18,7 @@ import pytest
 from documents import DROP, change_request, registration, service_request
 
 import espolicy
+from espolicy.lang.dates import date_text
 
 # --------------------------------------------------------------------------- assertions
 
@@ -192,7 +193,7 @@ def test_q1_registration_after_service_last_day_denied():
         "elapsed_days": 1096,
         "remaining_days": 0,
     }
-    assert "2028-03-31" in finding(report, "registered-after-service-period").message["en"]
+    assert "Fri 31 Mar 2028" in finding(report, "registered-after-service-period").message["en"]
 
 
 def test_q1_registration_on_service_last_day_only_warned():
@@ -212,7 +213,8 @@ def test_q1_registration_after_warranty_warned_with_elapsed_and_remaining_days()
     }
     f = finding(report, "registered-after-warranty")
     for lang in ("en", "ja"):
-        assert "365" in f.message[lang] and "731" in f.message[lang] and "2028-03-31" in f.message[lang]
+        assert "365" in f.message[lang] and "731" in f.message[lang]
+        assert date_text(date(2028, 3, 31), lang) in f.message[lang]  # a date as the language writes it
 
 
 def test_q1_registration_on_warranty_last_day_not_warned():
@@ -302,7 +304,7 @@ def test_q5_service_end_info_on_allowed_registration():
     f = finding(report, "service-ends-without-notice")
     assert f.effect == "info" and f.faq == ["Q5"]
     for lang in ("en", "ja"):
-        assert "2028-03-31" in f.message[lang]
+        assert date_text(date(2028, 3, 31), lang) in f.message[lang]
 
 
 def test_q5_service_end_info_kept_with_a_warning():
@@ -357,7 +359,7 @@ def test_q4_site_change_info_and_next_open_day():
     for lang in ("en", "ja"):
         assert "03-3454-6818" in f.message[lang]
         assert "03-5476-4413" in f.message[lang]
-        assert "2026-06-08" in f.message[lang]
+        assert date_text(date(2026, 6, 8), lang) in f.message[lang]
 
 
 def test_q4_contact_change_info_open_the_same_weekday():
@@ -413,7 +415,7 @@ def test_q6_term_change_written_as_text(to, past_five):
     if past_five:
         q6 = finding(report, "term-change-beyond-five-years")
         assert f'"{to}"' in q6.message["en"] and f"「{to}」" in q6.message["ja"]
-        assert "2030-03-31" in q6.message["en"]
+        assert "Sun 31 Mar 2030" in q6.message["en"]
 
 
 @pytest.mark.parametrize("to", ["18 months", "6ヶ月", "2029-03-31", "six years", "お任せ"])
@@ -537,7 +539,7 @@ def test_q5_request_after_service_last_day_denied_route_spot():
     expect(report, "deny", {"service-period-ended": ("deny", ["Q5"], "/requested_at")})
     has_fact(report, "route", "spot")
     has_fact(report, "service_last_day", "2028-03-31")
-    assert "2028-03-31" in finding(report, "service-period-ended").message["en"]
+    assert "Fri 31 Mar 2028" in finding(report, "service-period-ended").message["en"]
 
 
 def test_q5_request_after_service_last_day_within_warranty_route_warranty():
@@ -624,8 +626,8 @@ def test_q3_outside_weekday_hours_warn_with_next_window():
         "next_service_window": "2026-05-11T08:30:00+09:00",
     }
     f = finding(report, "outside-weekday-hours")
-    for lang in ("en", "ja"):
-        assert "2026-05-11T08:30:00+09:00" in f.advice[lang]
+    for lang, when in (("en", "Mon 11 May 2026, 08:30"), ("ja", "2026年5月11日（月）8:30")):
+        assert when in f.advice[lang]  # the moment as each language writes it; the fact stays ISO 8601
 
 
 def test_q3_inside_weekday_hours_no_warn():
@@ -654,7 +656,7 @@ def test_q6_service_request_in_year_six_denied_whatever_the_term():
     expect(report, "deny", {"nothing-served-from-year-six": ("deny", ["Q6"], "/requested_at")})
     assert report.facts == {"warranty_last_day": "2026-03-31", "service_last_day": "2035-03-31",
                             "route": "spot", "covered_now": False}
-    assert "2030-03-31" in finding(report, "nothing-served-from-year-six").message["en"]
+    assert "Sun 31 Mar 2030" in finding(report, "nothing-served-from-year-six").message["en"]
 
 
 def test_q6_service_request_in_year_six_outside_hours_has_no_next_window():
@@ -692,7 +694,7 @@ def test_q6_change_request_with_a_registration_past_five_years_denied():
     report = run(change_request(registration={"term_years": 6}, change={"type": "site", "to": "Osaka"}))
     expect(report, "deny", {"registered-details-change": ("info", ["Q4"], "/change/type"),
                             "registered-term-beyond-five-years": ("deny", ["Q6"], "/registration/term_years")})
-    assert "2030-03-31" in finding(report, "registered-term-beyond-five-years").message["en"]
+    assert "Sun 31 Mar 2030" in finding(report, "registered-term-beyond-five-years").message["en"]
 
 
 def test_q6_change_request_with_a_five_year_registration_allowed():
@@ -725,8 +727,8 @@ def test_q5_no_next_window_after_the_last_day():
     assert "next_service_window" not in report.facts
     assert report.facts["route"] == "pack" and report.facts["covered_now"] is False
     f = finding(report, "pack-ends-before-next-window")
-    assert "2028-03-31" in f.message["en"] and "2028-04-03" not in f.message["en"] + f.advice["en"]
-    assert "2028-03-31" in f.message["ja"]
+    assert "Fri 31 Mar 2028" in f.message["en"] and "Mon 3 Apr 2028" not in f.message["en"] + f.advice["en"]
+    assert "2028年3月31日（金）" in f.message["ja"]
 
 
 def test_q5_a_window_on_the_last_day_is_still_offered():
@@ -740,7 +742,7 @@ def test_q5_no_next_window_past_year_five():
     report = run(service_request(registration={"term_years": 10}, requested_at="2030-03-29T18:00:00+09:00"))
     expect(report, "allow", {"pack-ends-before-next-window": ("warn", ["Q5"], "/requested_at")})
     assert "next_service_window" not in report.facts
-    assert "2030-03-31" in finding(report, "pack-ends-before-next-window").message["en"]
+    assert "Sun 31 Mar 2030" in finding(report, "pack-ends-before-next-window").message["en"]
 
 
 # ---- data consistency: registered before the server was bought

@@ -83,7 +83,7 @@ def error_code(text: str) -> str:
 
 def rule(condition: str, message: str = "fired", effect: str = "deny", kind: str = "registration",
          extra: str = "") -> str:
-    return (f"rule hostile {{\n  for {kind}\n{extra}  {effect} when {condition}\n  faq Q1\n"
+    return (f"rule hostile {{\n  for {kind}\n{extra}  {effect} when {condition}\n  faq none\n"
             f"  message en {json.dumps(message, ensure_ascii=False)}\n  message ja \"ja\"\n}}\n")
 
 
@@ -228,7 +228,8 @@ def test_a_policy_name_with_quotes_is_reported_as_written() -> None:
 
 PYTHON_NAMES = ["__import__", "__class__", "__builtins__", "__globals__", "exec", "eval", "open", "None",
                 "True", "lambda", "import", "self", "d", "V", "fired", "run", "_date", "_render", "EFFECTS",
-                "B_last_day", "c_MAX", "v_x", "l_y", "o_outcome", "render_0", "i_", "_unused", "any", "str"]
+                "B_last_day", "c_MAX", "v_x", "l_y", "o_outcome", "render_0", "i_", "_unused", "any", "str",
+                "t_today", "_lookup", "A_count", "_render_en"]
 
 
 ROLES: dict[str, Callable[[str], tuple[str, str]]] = {   # rule file, the message the rule gives
@@ -296,9 +297,10 @@ def test_a_thousand_rules_compile_in_bounded_time() -> None:
 # ---------------------------------------------------------------- the generated source
 
 INTERNAL_NAMES = frozenset({"d", "V", "fired", "i_", "o_outcome", "EFFECTS", "_date", "_time", "_is_int", "_outcome",
-                            "_render", "_mul", "any", "all", "isinstance", "str", "frozenset", "enumerate", "None"})
-# v_ values, l_ locals, c_ constants, B_ built-ins, f_ top-level fields of the document; S_n literal sets
-POLICY_NAME = re.compile(r"(?:(?:v|l|c|B|f)_[A-Za-z_][A-Za-z0-9_]*|S_[0-9]+)\Z")
+                            "_render_en", "_render_ja", "_mul", "_lookup", "t_today", "any", "all", "isinstance", "str",
+                            "frozenset", "enumerate", "None"})
+# v_ values, l_ locals, c_ constants, B_ built-ins, A_ aggregates, f_ top-level fields of the document; S_n literal sets
+POLICY_NAME = re.compile(r"(?:(?:v|l|c|B|A|f)_[A-Za-z_][A-Za-z0-9_]*|S_[0-9]+)\Z")
 FUNCTION_NAME = re.compile(r"(?:run|render_[0-9]+)\Z")
 ALLOWED_NODES = frozenset({
     "Module", "FunctionDef", "arguments", "arg", "Assign", "Return", "If", "For", "Expr", "Call", "Name", "Load",
@@ -360,7 +362,7 @@ def scan(policy: Policy) -> None:
             assert not n.decorator_list
             identifiers.add(n.name)
         elif isinstance(n, pyast.arg):
-            assert n.arg in ("d", "V", "_unused") or n.arg.startswith("l_"), n.arg
+            assert n.arg in ("d", "V", "_unused", "_position", "t_today") or n.arg.startswith("l_"), n.arg
         elif isinstance(n, pyast.Call):
             assert isinstance(n.func, (pyast.Name, pyast.Attribute)) and not n.keywords
     strings = set(policy_strings(policy.checked.modules))

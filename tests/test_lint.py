@@ -9,6 +9,7 @@ import pytest
 
 from espolicy.commands import main as cli
 from espolicy.engine.lint import analyse
+from espolicy.sources import bundled_dir
 
 ALL_FAQ = "faq Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8, Q9, Q10, Q11, Q12, Q13, Q14, Q15, Q16, Q17"
 
@@ -26,11 +27,16 @@ rule everything {{
 """
 
 
+REFERENCES = (bundled_dir("policy") / "references.esp").read_text(encoding="utf-8")
+
+
 def policy_dir(tmp_path: Path, *texts: str) -> Path:
+    """A policy folder with the texts as f0.esp, f1.esp …, and the bundled references (Q1–Q17)."""
     d = tmp_path / "policy"
     d.mkdir(exist_ok=True)
     for i, text in enumerate(texts):
         (d / f"f{i}.esp").write_text(text, encoding="utf-8")
+    (d / "references.esp").write_text(REFERENCES, encoding="utf-8")
     return d
 
 
@@ -88,9 +94,8 @@ def test_errors_of_several_files_are_all_reported(tmp_path, capsys):
      "limit the rule to those kinds"),
     # a value compared with an enumerated field that can never hold it
     (("pack.term_years > MAX_YEARS", 'pack.coverage == "wekday"'), "not-in-enum", 6, 30, "did you mean `weekday`?"),
-    # an FAQ question that does not exist: at the reference, not at the rule
-    (("Q17", "Q17, Q18"), "unknown-faq", 7, 83, "cite the question the rule implements, Q1 to Q17, or write `faq none` "
-     "for a data-consistency rule"),
+    # an FAQ question that does not exist
+    (("Q17", "Q17, Q18"), "unknown-faq", 7, 83, "reference Q18 {"),
 ])
 def test_type_errors_point_at_the_mistake(tmp_path, change, code, line, column, hint):
     ds = diags(tmp_path, BASE.replace(*change))
@@ -204,7 +209,7 @@ def test_warnings_exit_1_with_caret_and_hint(tmp_path, capsys):
     assert "f0.esp:12:7: warning[unused-constant]: constant `UNUSED` is never used" in err
     assert "   12 | const UNUSED = 3\n      |       ^^^^^^" in err
     assert "help: " in err
-    assert out.startswith("0 errors, 1 warning: 1 rule in 1 file")
+    assert out.startswith("0 errors, 1 warning: 1 rule in 2 files")
 
 
 def test_json_for_editors(tmp_path, capsys):

@@ -48,9 +48,10 @@ def test_bundled_policy_coverage_is_complete(bundled_results):
 
 
 def test_every_faq_question_has_a_scenario_named_after_it(bundled_results):
-    _, results = bundled_results
-    scenarios = faq_scenarios(results)
+    policy, results = bundled_results
+    scenarios = faq_scenarios(results, [r.id for r in policy.checked.references])
     assert [q for q, names in scenarios.items() if not names] == []
+    assert list(scenarios) == [f"Q{i}" for i in range(1, 18)]
 
 
 def test_cli_coverage_report(capsys):
@@ -58,7 +59,7 @@ def test_cli_coverage_report(capsys):
     assert code == 0, out + err
     assert "passed" in out and "failed" not in out
     assert "coverage: 100.0 %" in out
-    assert "FAQ questions with a scenario named after them: 17/17" in out
+    assert "references with a scenario named after them: 17/17" in out
     assert "✗ never" not in out
 
 
@@ -139,6 +140,8 @@ def test_coverage_under_the_threshold_fails(tmp_path, capsys):
 def test_a_policy_with_its_own_tests_folder(tmp_path, capsys):
     d = tmp_path / "policy"
     (d / "tests").mkdir(parents=True)
+    (d / "references.esp").write_text('reference Q6 {\n  title en "Six years?"\n  title ja "6年?"\n}\n',
+                                     encoding="utf-8")
     (d / "p.esp").write_text(
         'rule long {\n  for registration\n  deny when pack.term_years > 5\n  faq Q6\n  at pack.term_years\n'
         '  message en "long"\n  message ja "長い"\n}\n', encoding="utf-8")

@@ -145,7 +145,7 @@ def test_a_lone_surrogate_escape_is_a_parse_error_not_a_crash_of_the_run(tmp_pat
 
 # ---------------------------------------------------------------- found by the hostile policies
 
-RULE = 'rule r {{\n  for registration\n  deny when {}\n  faq Q1\n  message en "x"\n  message ja "y"\n}}\n'
+RULE = 'rule r {{\n  for registration\n  deny when {}\n  faq none\n  message en "x"\n  message ja "y"\n}}\n'
 
 
 @pytest.mark.parametrize("condition, escaped", [

@@ -150,9 +150,23 @@ def test_unknown_kind(make_policy):
     assert e.hint == "did you mean `registration`?"
 
 
-def test_unknown_faq_question(make_policy):
-    e = error_of(make_policy, rule("true").replace("faq Q1", "faq Q18"))
-    assert "Q1 to Q17" in str(e)
+def test_an_undeclared_reference_is_an_error_at_the_citation(make_policy):
+    e = error_of(make_policy, rule("true").replace("faq Q1", "faq Q1, Q18"))
+    assert e.diagnostics[0].code == "unknown-faq" and (e.line, e.column) == (4, 11)
+    assert "`Q18` is not a declared reference" in str(e) and "reference Q18 {" in e.hint
+
+
+def test_a_declared_reference_may_be_cited(make_policy):
+    declared = 'reference Q18 {\n  title en "Eighteen"\n  title ja "十八"\n  url "https://example.com/faq#q18"\n}\n'
+    p = make_policy(rule("true").replace("faq Q1", "faq Q18"), declared)
+    assert p.checked.reference("Q18").title == {"en": "Eighteen", "ja": "十八"}
+    assert p.checked.reference("Q18").url == "https://example.com/faq#q18"
+
+
+def test_a_reference_declared_twice(make_policy):
+    declared = 'reference Q1 {\n  title en "x"\n  title ja "x"\n}\n'
+    e = error_of(make_policy, rule("true"), declared)
+    assert e.diagnostics[0].code == "duplicate-reference"
 
 
 def test_duplicate_rule_ids(make_policy):
@@ -183,3 +197,10 @@ def test_type_test_narrows_the_other_branch_too(make_policy):
                      "else number_in(change.to) == 6)", kinds="change_request"))
     e = error_of(make_policy, rule("change.to is present and number_in(change.to) == 6", kinds="change_request"))
     assert "argument 1 of `number_in` must be text" in str(e)
+
+
+def test_each_list_is_checked_once(make_policy):
+    e = error_of(make_policy, rule("h.generation == pack.generation", extra="  each h in histroy\n"))
+    unknown = [d for d in e.diagnostics if d.code == "unknown-name"]
+    assert len(unknown) == 1 and len(e.diagnostics) == 1
+    assert unknown[0].hint == "did you mean `history`?"

@@ -52,6 +52,8 @@ def run(args: Any) -> int:
         print(f"espolicy explain: error: the policy has no rule `{args.rule}`" + (f"; {hint}" if hint else ""),
               file=sys.stderr)
         return 2
+    from espolicy.jpcalendar import japan_today
+    today = args.today or japan_today()
     evaluator = Evaluator(policy.checked)
     pointers = {kind: {rp.rule.id: rp.pointer for rp in prog.rules} for kind, prog in policy.programs.items()}
     results: list[dict[str, Any]] = []
@@ -60,7 +62,7 @@ def run(args: Any) -> int:
     first = True
     for path in paths:
         for loaded in iter_documents(path, stdin=sys.stdin):
-            report = policy.validate(loaded.doc, source=loaded.source) if loaded.problem is None else None
+            report = policy.validate(loaded.doc, source=loaded.source, today=today) if loaded.problem is None else None
             header = f"{loaded.source}"
             if report is None or report.outcome == "invalid":
                 status = 1
@@ -77,7 +79,7 @@ def run(args: Any) -> int:
                 first = False
                 continue
             doc = policy.schemas.decode(normalize(loaded.doc))  # type: ignore[arg-type]  # valid: a mapping
-            dt = trace_document(policy.checked, doc, evaluator)
+            dt = trace_document(policy.checked, doc, evaluator, today)
             if dt.outcome != report.outcome:  # the differential tests make this unreachable; say so if not
                 print(f"espolicy explain: internal error: explain says {dt.outcome}, validate says "
                       f"{report.outcome}", file=sys.stderr)

@@ -31,3 +31,4 @@ def jobs(value: str) -> int:
         return at_least(1, "a number of processes")(value)
     except argparse.ArgumentTypeError as e:
         raise argparse.ArgumentTypeError(f"{e} (or `auto`, one per processor)") from None
+

@@ -75,8 +75,8 @@ def run_once(args: Any) -> int:
     results = [run_case(policy, c) for c in chosen]
     cov = None
     if args.coverage:
-        cov = Coverage(coverage(policy, results), condition_coverage(policy, [c.document for c in chosen]),
-                       args.min_coverage)
+        cov = Coverage(coverage(policy, results), condition_coverage(policy, [c.document for c in chosen], [c.today for c in chosen]),
+                       args.min_coverage, tuple(r.id for r in policy.checked.references))
     FORMATS[args.format](results, cov, sys.stdout)
     if any(not r.passed for r in results):
         return 1

@@ -115,9 +115,10 @@ def run(args: argparse.Namespace) -> int:
     if args.max_documents is not None:
         limits = dataclasses.replace(limits, max_documents=args.max_documents, max_lines=args.max_documents)
     out = FORMATS[args.format](sys.stdout, args.lang, RunContext(policy, args.fail_on, __version__, waivers))
+    from espolicy.jpcalendar import japan_today
     options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
                            reports=results_shown, limits=limits, render=getattr(out, "renderer", None),
-                           waivers=waivers)
+                           waivers=waivers, today=args.today or japan_today())
     progress = None  # on a terminal's stderr, unless results scroll on the same terminal
     if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):
         progress = Progress(sys.stderr, files)

@@ -26,9 +26,12 @@ def day(value: str) -> _dt.date:
 
 
 def add_today(parser: Any) -> None:
-    """`--today DATE`: the date to read the run against instead of today's date in Japan."""
+    """`--today DATE`: the date to read the run against instead of today's date in Japan: what the rules
+    read as `today`, and what waiver expiries are read against."""
     parser.add_argument("--today", type=day, metavar="YYYY-MM-DD",
-                        help="read expiries against this date instead of today's date in Japan")
+                        help="the evaluation date: what the rules read as `today` and what waiver expiries are "
+                             "read against (default: the current date in Japan, read once for the whole run); "
+                             "every report records it")
 
 
 def add_arguments(parser: Any, today: bool = True) -> None:

@@ -19,6 +19,7 @@ back only a `Verdict` (outcome, fails) and no positions are computed.
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import itertools
 import multiprocessing
 import os
@@ -61,6 +62,7 @@ class BatchOptions:
     chunk: int = CHUNK
     render: Callable[[Report], str] | None = None  # the format's picklable renderer, for `-j` workers
     waivers: Waivers | None = None
+    today: _dt.date | None = None  # the evaluation date (None: the current date in Japan, per document)
 
 
 def cpu_count() -> int:
@@ -120,18 +122,19 @@ def limit(findings: list[Finding], count: int | None) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.waived, severity(f.effect)))[:count]
 
 
-def _report(policy: Policy, loaded: Loaded, waivers: Waivers | None) -> Report:
-    """The report of a loaded document (an unreadable one is `invalid`), waivers applied."""
+def _report(policy: Policy, loaded: Loaded, waivers: Waivers | None, today: _dt.date | None = None) -> Report:
+    """The report of a loaded document on the date `today` (an unreadable one is `invalid`), waivers applied."""
     if loaded.problem is None:
-        return policy.validate(loaded.doc, loaded.source, waivers)
+        return policy.validate(loaded.doc, loaded.source, waivers, today)
     report = invalid_report([loaded.problem], None, loaded.source)
     return report if waivers is None else apply_waivers(report, waivers)
 
 
 def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = None,
-          waivers: Waivers | None = None) -> Report:
-    """The report of one loaded document: judged, waivers applied, findings placed in the file, limited."""
-    report = _report(policy, loaded, waivers)
+          waivers: Waivers | None = None, today: _dt.date | None = None) -> Report:
+    """The report of one loaded document: judged on `today`, waivers applied, findings placed in the file,
+    limited."""
+    report = _report(policy, loaded, waivers, today)
     findings = placed(limit(report.findings, max_findings), loaded.positions, loaded.doc)
     if findings is report.findings:
         return evolve(report, file=file)
@@ -171,9 +174,9 @@ def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Re
     if options.kinds and loaded.problem is None and _other_kind(loaded.doc, options.kinds, policy.schemas.kinds):
         return None
     if not options.reports:
-        report = _report(policy, loaded, options.waivers)
+        report = _report(policy, loaded, options.waivers, options.today)
         return Verdict(report.outcome, report.fails(options.fail_on), report.waived, report.refused)
-    return judge(policy, file, loaded, options.max_findings, options.waivers)
+    return judge(policy, file, loaded, options.max_findings, options.waivers, options.today)
 
 
 # ---------------------------------------------------------------- the batch

@@ -87,8 +87,9 @@ def _subexpressions(e: ast.Expr) -> Iterator[ast.Expr]:
                 yield v
 
 
-def condition_coverage(policy: Any, documents: Iterable[Any]) -> list[RuleConditions]:
-    """Per rule of `policy`, its decisions and the values the (schema-valid) `documents` gave them."""
+def condition_coverage(policy: Any, documents: Iterable[Any], todays: Iterable[Any] | None = None) -> list[RuleConditions]:
+    """Per rule of `policy`, its decisions and the values the (schema-valid) `documents` gave them, each
+    judged on its date in `todays` (default: the current date in Japan)."""
     from espolicy.documents.schema import normalize
     evaluator = Evaluator(policy.checked)
     table = []
@@ -98,11 +99,13 @@ def condition_coverage(policy: Any, documents: Iterable[Any]) -> list[RuleCondit
         by_rule[rule.id] = (found, root, each)
         ordered = sorted(found.values(), key=lambda d: (d.span.line, d.span.column, d.what != "condition"))
         table.append(RuleConditions(rule.id, rule.span.file, ([each] if each else []) + ordered))
+    days = iter(todays) if todays is not None else None
     for doc in documents:
+        today = next(days, None) if days is not None else None
         errors, typed = policy.schemas.check_and_decode(doc)
         if typed is None:
             continue
-        trace = trace_document(policy.checked, policy.schemas.decode(normalize(doc)), evaluator)
+        trace = trace_document(policy.checked, policy.schemas.decode(normalize(doc)), evaluator, today)
         for rt in trace.rules:
             if not rt.applies:
                 continue

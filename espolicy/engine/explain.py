@@ -14,7 +14,7 @@ from espolicy.report import Report
 
 from espolicy.lang import ast
 from espolicy.lang import unparse
-from espolicy.engine.lint import free_names, rule_names
+from espolicy.lang.ast import free_names, rule_names
 from espolicy.lang.trace import DocumentTrace, Node, RuleTrace, ValueTrace, is_boolean_node, plain, show
 
 YES, NO, SKIP = "✓", "✗", "·"
@@ -112,10 +112,14 @@ def rule_lines(rt: RuleTrace, pointers: dict[str, Any], lang: str) -> list[str]:
         return [f"  – {r.id}  ({r.effect}, {faq}): not for this kind (for {', '.join(r.kinds)})"]
     status = "FIRED" if rt.fired else "did not fire"
     out = [f"  {YES if rt.fired else NO} {r.id}  {r.effect} [{faq}]  {status}"]
+    if r.title:
+        out.append(f"      {r.title.get(lang) or r.title['en']}")
+    if r.tags or r.owner:
+        out.append("      " + "; ".join(([f"tags: {', '.join(r.tags)}"] if r.tags else [])
+                                        + ([f"owner: {r.owner}"] if r.owner else [])))
     if r.each is not None:
-        var, seq = r.each
         n = len(rt.each.value) if rt.each is not None and rt.each.evaluated else 0
-        out.append(f"      each {var} in {unparse.expr(seq)}   — {n} entr{'y' if n == 1 else 'ies'}")
+        out.append(f"      each {unparse.each(r)}   — {n} entr{'y' if n == 1 else 'ies'}")
         if n == 0:
             out.append("      (nothing to judge)")
     for inst in rt.instances:
@@ -135,6 +139,8 @@ def rule_lines(rt: RuleTrace, pointers: dict[str, Any], lang: str) -> list[str]:
 def render_text(dt: DocumentTrace, header: str, pointers: dict[str, Any], lang: str,
                 rule: str | None, out: TextIO) -> None:
     out.write(f"{header}  → {dt.outcome.upper()}\n")
+    if dt.today is not None:
+        out.write(f"judged on {dt.today.isoformat()} (`today`)\n")
     rules = [rt for rt in dt.rules if rule is None or rt.rule.id == rule]
     needed = _needed_values(dt, rules) if rule else None
     values = [v for v in dt.values if needed is None or v.decl.name in needed]
@@ -201,6 +207,8 @@ def to_json(dt: DocumentTrace, pointers: dict[str, Any], rule: str | None) -> di
         item: dict[str, Any] = {"rule": r.id, "effect": r.effect, "faq": list(r.faq), "kinds": list(r.kinds),
                                 "applies": rt.applies, "fired": rt.fired,
                                 "condition": unparse.expr(r.condition)}
+        if r.title or r.tags or r.owner:
+            item["metadata"] = {"title": dict(r.title), "tags": list(r.tags), "owner": r.owner}
         if r.each is not None:
             item["each"] = {"var": r.each[0], "in": unparse.expr(r.each[1]),
                             "entries": len(rt.each.value) if rt.each is not None and rt.each.evaluated else 0}
@@ -210,8 +218,8 @@ def to_json(dt: DocumentTrace, pointers: dict[str, Any], rule: str | None) -> di
             "message": inst.message, "advice": inst.advice, "steps": node_json(inst.condition),
         } for inst in rt.instances]
         out_rules.append(item)
-    return {"kind": dt.kind, "outcome": dt.outcome, "fired": [{"rule": r, "index": i} for r, i in dt.fired],
-            "values": values, "rules": out_rules}
+    return {"kind": dt.kind, "outcome": dt.outcome, "today": dt.today.isoformat() if dt.today else None,
+            "fired": [{"rule": r, "index": i} for r, i in dt.fired], "values": values, "rules": out_rules}
 
 
 # ---------------------------------------------------------------- the command

@@ -10,9 +10,10 @@ Lints (warnings, exit 1) look at a policy that type-checks:
 |---|---|
 | `unused-constant` | a `const` or `table` that nothing reads |
 | `unused-let` | a `let` that no rule, fact or let of its kinds reads (a `fact` is never unused: it is exported in every report) |
-| `faq-not-cited` | an FAQ question (Q1–Q17) that no rule cites |
+| `faq-not-cited` | a declared reference (`reference Q1 { … }`) that no rule cites |
 | `constant-condition` | a condition, or an `and`/`or`/`not`/`if`/quantifier part of one, that is always true or always false once constants are folded (`MAX_YEARS > 3`) |
 | `no-at` | a rule without `at` (and without `each` over a document list): its findings point at the whole document |
+| `uncovered-enum` | a table looked up by a field whose schema allows values the table has no entry for (the lookup is absent for them) |
 
 Exit 0 when there is nothing to say.
 """
@@ -20,14 +21,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from espolicy.lang import ast
+from espolicy.engine.datafiles import load as load_data, module_data, with_data_files
+from espolicy.lang.ast import free_names, rule_names
 from espolicy.lang import unparse
 from espolicy.lang.names import name_span
 from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.lang.trace import Evaluator, Unknown, show
-from espolicy.lang.typecheck import FAQ_QUESTIONS, CheckedPolicy, Checker, path_key
+from espolicy.lang.typecheck import CheckedPolicy, Checker, path_key, reference_order
 
 WARNING = "warning"
 
@@ -73,7 +76,12 @@ def analyse(directory: str | Path | None = None, schema_dir: str | Path | None =
     except PolicyError as e:
         result.diagnostics = list(e.diagnostics)
         return result
-    result.checked, result.diagnostics = judge(Checker(modules, {k: schemas.shape(k) for k in schemas.kinds}))
+    try:
+        data = load_data(module_data(modules), with_data_files(result.sources), {m.file: m.source for m in modules})
+    except PolicyError as e:
+        result.diagnostics = _sorted(e.diagnostics)
+        return result
+    result.checked, result.diagnostics = judge(Checker(modules, {k: schemas.shape(k) for k in schemas.kinds}, data))
     return result
 
 
@@ -96,7 +104,8 @@ def _sorted(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
 def lint(checked: CheckedPolicy) -> list[Diagnostic]:
     """Warnings about a policy that type-checks."""
     linter = _Linter(checked)
-    return linter.run()
+    found = {(d.code, d.span, d.message): d for d in checked.warnings}  # a rule for two kinds is checked twice
+    return list(found.values()) + linter.run()
 
 
 class _Linter:
@@ -165,7 +174,7 @@ class _Linter:
         if not rules:
             return
         cited = {q for r in rules for q in r.faq}
-        missing = sorted(FAQ_QUESTIONS - cited, key=lambda q: int(q[1:]))
+        missing = sorted({r.id for r in self.checked.references} - cited, key=reference_order)
         if not missing:
             return
         anchor = next((d for d in self.decls if isinstance(d, ast.PolicyName)), None)
@@ -197,8 +206,10 @@ class _Linter:
             else:
                 self._report_constant(e, value, what, owner)
                 return
-        for child, child_is_condition, child_local in _children(e, local):
-            self._condition(child, child_is_condition, "", owner, child_local)
+        conditions = _condition_children(e)
+        for child in ast.children(e):
+            inner = local | frozenset(ast.bound_by(e, child))
+            self._condition(child, any(child is c for c in conditions), "", owner, inner)
 
     def _report_constant(self, e: ast.Expr, value: Any, what: str, owner: ast.Decl) -> None:
         truth = "true" if value else "false"
@@ -229,64 +240,15 @@ class _Linter:
 
 # ---------------------------------------------------------------- expression walking
 
-def _children(e: ast.Expr, local: frozenset[str]) -> Iterator[tuple[ast.Expr, bool, frozenset[str]]]:
-    """Sub-expressions, whether each sits where a condition stands, and the bound names inside it."""
-    if isinstance(e, ast.BoolOp):
-        for o in e.operands:
-            yield o, True, local
-    elif isinstance(e, ast.Not):
-        yield e.operand, True, local
-    elif isinstance(e, ast.If):
-        yield e.cond, True, local
-        yield e.then, False, local
-        yield e.else_, False, local
-    elif isinstance(e, ast.Quant):
-        yield e.seq, False, local
-        yield e.body, True, local | {e.var}
-    elif isinstance(e, ast.Attr):
-        yield e.obj, False, local
-    elif isinstance(e, ast.Call):
-        for a in e.args:
-            yield a, False, local
-    elif isinstance(e, ast.Neg):
-        yield e.operand, False, local
-    elif isinstance(e, (ast.Arith, ast.Compare)):
-        yield e.left, False, local
-        yield e.right, False, local
-    elif isinstance(e, ast.Test):
-        yield e.operand, False, local
-    elif isinstance(e, (ast.SetLit, ast.ListLit)):
-        for i in e.items:
-            yield i, False, local
-
-
-def free_names(e: ast.Expr | None, bound: frozenset[str] = frozenset()) -> set[str]:
-    """Bare names `e` reads that are not bound by a quantifier inside it."""
-    if e is None:
-        return set()
-    if isinstance(e, ast.Name):
-        return set() if e.name in bound else {e.name}
-    if isinstance(e, ast.Quant):
-        return free_names(e.seq, bound) | free_names(e.body, bound | {e.var})
-    out: set[str] = set()
-    for child, _, _ in _children(e, frozenset()):
-        out |= free_names(child, bound)
-    return out
-
-
-def rule_names(rule: ast.Rule) -> set[str]:
-    bound: frozenset[str] = frozenset()
-    names: set[str] = set()
-    if rule.each is not None:
-        names |= free_names(rule.each[1])
-        bound = frozenset({rule.each[0]})
-    names |= free_names(rule.condition, bound)
-    for texts in (rule.message, rule.advice):
-        for t in texts.values():
-            for p in t.parts:
-                if not isinstance(p, str):
-                    names |= free_names(p, bound)
-    return names
+def _condition_children(e: ast.Expr) -> tuple[ast.Expr, ...]:
+    """The sub-expressions of `e` that stand where a condition stands (folded and reported on their own)."""
+    if isinstance(e, (ast.BoolOp, ast.Not)):
+        return e.children()
+    if isinstance(e, ast.If):
+        return (e.cond,)
+    if isinstance(e, ast.Quant) or (isinstance(e, ast.Aggregate) and e.func == "count"):
+        return (e.body,)
+    return ()
 
 
 # ---------------------------------------------------------------- the command

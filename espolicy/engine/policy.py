@@ -9,6 +9,8 @@ from typing import Any, Iterable
 
 from espolicy import cache, effects, messages
 from espolicy.lang import ast
+from espolicy.engine.datafiles import is_rule_file, load as load_data, module_data, with_data_files
+from espolicy.jpcalendar import japan_today
 from espolicy.lang.compile import KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
 from espolicy.report import Finding, Rendering, Report, fact_value, invalid_report
@@ -23,7 +25,7 @@ class Policy:
 
     def __init__(self, sources: Iterable[tuple[str, str]], schemas: SchemaSet | None = None,
                  schema_dir: Path | None = None, default_name: str = "policy"):
-        self._sources = tuple(sources)
+        self._sources = with_data_files(sources)
         self._schema_dir = schema_dir
         self.schemas = schemas or SchemaSet.load(schema_dir or bundled_dir("schemas"), verify=False)
         self.checked: CheckedPolicy = self._checked()
@@ -41,8 +43,9 @@ class Policy:
         from espolicy.lang.typecheck import check
         if not self.schemas.verify:
             self.schemas.verify_schemas()
-        modules = parse_sources(self._sources)
-        checked = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds})
+        modules = parse_sources([(f, t) for f, t in self._sources if is_rule_file(f)])
+        data = load_data(module_data(modules), self._sources, {m.file: m.source for m in modules})
+        checked = check(modules, {k: self.schemas.shape(k) for k in self.schemas.kinds}, data)
         cache.store(entry, checked)
         return checked
 
@@ -64,30 +67,34 @@ class Policy:
         return load_waivers(path, (r.id for r in self.rules), today)
 
     def validate(self, doc: Any, source: str | None = None,
-                 waivers: Waivers | str | os.PathLike[str] | None = None) -> Report:
-        """Judge one document. Never raises for a bad document: that is an `invalid` report.
-        `waivers` (loaded with `load_waivers`, or a file's path) marks the findings it covers."""
+                 waivers: Waivers | str | os.PathLike[str] | None = None, today: _dt.date | None = None) -> Report:
+        """Judge one document on the date `today` (default: the current date in Japan); never raises for a
+        bad document: that is an `invalid` report. The report records the date it used. `waivers`
+        (loaded with `load_waivers`, or a file's path) marks the findings it covers."""
+        day = today if today is not None else japan_today()
         if waivers is not None:
             if not isinstance(waivers, Waivers):
-                waivers = self.load_waivers(waivers)
-            return apply_waivers(self.validate(doc, source), waivers)
+                waivers = self.load_waivers(waivers, day)
+            return apply_waivers(self.validate(doc, source, today=day), waivers)
+        iso = _iso(day)
         try:
-            return self._validate(doc, source)
+            return self._validate(doc, source, day, iso)
         except RecursionError:
-            return invalid_report([messages.finding("too-deep")], None, source)
+            return invalid_report([messages.finding("too-deep")], None, source, iso)
         except Exception as e:  # a bug or an impossible value must still give a report, never a crash
-            return invalid_report([messages.finding("evaluation-error", error=f"{type(e).__name__}: {e}")], doc, source)
+            return invalid_report([messages.finding("evaluation-error", error=f"{type(e).__name__}: {e}")], doc,
+                                  source, iso)
 
-    def _validate(self, doc: Any, source: str | None) -> Report:
+    def _validate(self, doc: Any, source: str | None, today: _dt.date, iso: str) -> Report:
         errors, typed = self.schemas.check_and_decode(doc)
         if typed is None:   # (the id and kind a report shows are strings, a YAML date id included)
             head = {k: normalize(doc.get(k)) for k in ("id", "kind")} if isinstance(doc, Mapping) else None
-            return invalid_report(errors, head, source)
+            return invalid_report(errors, head, source, iso)
         program = self.programs[typed["kind"]]
         try:
-            values, fired = program.run(typed)
+            values, fired = program.run(typed, today)
         except (ValueError, OverflowError) as e:
-            return invalid_report([messages.finding("date-out-of-range", error=e)], doc, source)
+            return invalid_report([messages.finding("date-out-of-range", error=e)], doc, source, iso)
         findings = []
         for index, each_index, item in fired:
             rp = program.rules[index]
@@ -95,14 +102,25 @@ class Policy:
             message: Mapping[str, str]
             advice: Mapping[str, str] | None
             if rp.deferrable:   # rendered when first read: callers reading only the outcome never pay
-                texts = Rendering(rp.render, typed, values, item)
+                texts = Rendering(rp.render, typed, values, item, each_index, today)
                 message, advice = texts.message, (texts.advice if r.advice else None)
             else:
-                message, advice = rp.render(typed, values, item)
+                message, advice = rp.render(typed, values, item, each_index, today)
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
         outcome = effects.decision_of([f.effect for f in findings]) if findings else "allow"
         facts = {n: fact_value(values[n]) for n in program.exported if values.get(n) is not None}
-        return Report(outcome, findings, facts, typed.get("id"), typed["kind"], source)
+        return Report(outcome, findings, facts, typed.get("id"), typed["kind"], source, today=iso)
+
+
+_last_iso: tuple[_dt.date, str] = (_dt.date.min, _dt.date.min.isoformat())
+
+
+def _iso(day: _dt.date) -> str:
+    """`day` in ISO 8601, remembered for the next document (a run judges many on one date)."""
+    global _last_iso
+    if _last_iso[0] != day:
+        _last_iso = (day, day.isoformat())
+    return _last_iso[1]
 
 
 def _rebuild(sources: tuple[tuple[str, str], ...], schema_dir: Path | None, name: str) -> Policy:

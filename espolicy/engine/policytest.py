@@ -19,6 +19,7 @@ tests:
       facts: {service_last_day: 2031-03-31}   # a subset of the facts; null: the fact is absent
       faq: [Q6]                               # questions the findings cite
   - name: an inline document
+    today: 2026-05-11                         # the date the rules read as `today` (default: now, Japan)
     document: {kind: service_request, …}
     expect: {outcome: allow}
 ```
@@ -46,7 +47,7 @@ from espolicy.effects import FAIL_LEVELS, OUTCOMES, RULE_EFFECTS
 from espolicy.report import Report
 
 TEST_SUFFIXES = (".yaml", ".yml")
-_CASE_KEYS = {"name", "document", "base", "changes", "expect"}
+_CASE_KEYS = {"name", "document", "base", "changes", "expect", "today"}
 _EXPECT_KEYS = {"outcome", "fired", "not_fired", "exactly", "facts", "faq"}
 _FIRED_KEYS = {"rule", "effect", "path", "message"}
 EXACT_EFFECTS = FAIL_LEVELS   # what `exactly: true` compares; info only when listed
@@ -67,6 +68,7 @@ class Case:
     line: int
     document: Any
     expect: dict[str, Any]
+    today: _dt.date | None = None  # the evaluation date (`today` in the rules); None: the current date in Japan
     rule_refs: list[tuple[str, int]] = field(default_factory=list)  # (rule id, line) named in `expect`
 
 
@@ -274,7 +276,17 @@ def _case(raw: Any, documents: dict[str, Any], file: str, line: int) -> Case:
                             "say what must come out: `expect: {outcome: deny, fired: [RULE]}` (also not_fired, "
                             "exactly, facts, faq)")
     _check_expect(expect, name, file, line)
-    return Case(name, file, line, doc, expect)
+    return Case(name, file, line, doc, expect, _today(raw.get("today"), name, file, line))
+
+
+def _today(value: Any, name: str, file: str, line: int) -> _dt.date | None:
+    if value is None or (isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value)) if len(str(value)) == 10 else _dt.date.fromisoformat("")
+    except ValueError:
+        raise CaseFileError(file, line, f"test `{name}`: `today` is a date written YYYY-MM-DD, not `{value}`") \
+            from None
 
 
 def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> None:
@@ -364,7 +376,7 @@ def _index(items: list[Any], tok: str, pointer: str) -> int:
 # ---------------------------------------------------------------- running
 
 def run_case(policy: Any, case: Case) -> Result:
-    report = policy.validate(case.document, source=f"{case.file}:{case.line}")
+    report = policy.validate(case.document, source=f"{case.file}:{case.line}", today=case.today)
     return Result(case, report, compare(case.expect, report, {r.id: r.kinds for r in policy.rules}))
 
 
@@ -502,10 +514,10 @@ def percent(cov: list[RuleCoverage]) -> float:
     return 100.0 * sum(bool(c.fired) + bool(c.not_fired) for c in cov) / (2 * len(cov))
 
 
-def faq_scenarios(results: Iterable[Result]) -> dict[str, list[str]]:
-    """FAQ question → names of the tests named after it (`Q6 …`, `Q10/Q11 …`)."""
+def faq_scenarios(results: Iterable[Result], references: Iterable[str]) -> dict[str, list[str]]:
+    """Declared reference (`Q6`) → names of the tests named after it (`Q6 …`, `Q10/Q11 …`)."""
     import re
-    out: dict[str, list[str]] = {f"Q{i}": [] for i in range(1, 18)}
+    out: dict[str, list[str]] = {r: [] for r in references}
     for res in results:
         for q in re.findall(r"\bQ(\d+)\b", res.case.name):
             if f"Q{q}" in out:

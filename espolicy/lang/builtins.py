@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from espolicy import jpcalendar as cal
-from espolicy.lang.types import (ANY, BOOL, DATE, DATETIME, INT, STR, TIME, Field, TList, TOptional, TRecord, TStr,
-                                 Type)
+from espolicy.lang import dates, strings
+from espolicy.lang.types import (ANY, BOOL, DATE, DATETIME, INT, STR, TIME, Field, TList, TOptional, TRecord, TSet,
+                                 TStr, TUnion, Type)
 from espolicy.termtext import read_term
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -54,15 +55,6 @@ def _number_in(text: str) -> int | None:
     return int(digits[-18:])
 
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
-
-
-def _normalize(text: str) -> str:
-    """`text` in Unicode NFKC, case-folded, each run of spaces, `_` and `-` made one space, with no
-    separator at either end: "ＵＰＳ__Battery " -> "ups battery"."""
-    return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip(" ")
-
-
 # what read_term gives: exactly one of the two fields
 TERM = TRecord({"months": Field(INT, required=False), "end": Field(DATE, required=False)})
 
@@ -87,9 +79,22 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("count", (TList(ANY),), INT, _count, "the number of entries in a list"),
     Builtin("number_in", (STR,), TOptional(INT), _number_in,
             "the whole number a text starts with (\"6\", \"6 years\", \"６年\"), or absent"),
-    Builtin("normalize", (STR,), STR, _normalize,
-            "a text in Unicode NFKC, case-folded, runs of spaces, `_` and `-` made one space (\"UPS_Battery\" -> "
-            "\"ups battery\")"),
+    Builtin("lower", (STR,), STR, str.lower, "the text in lower case"),
+    Builtin("upper", (STR,), STR, str.upper, "the text in upper case"),
+    Builtin("normalize", (STR,), STR, strings.normalize,
+            "the text in Unicode NFKC, case folded, each run of spaces, `_` and `-` one space, trimmed "
+            "(\"ＵＰＳ_Battery\" → \"ups battery\")"),
+    Builtin("starts_with", (STR, STR), BOOL, str.startswith, "true when the first text begins with the second"),
+    Builtin("ends_with", (STR, STR), BOOL, str.endswith, "true when the first text ends with the second"),
+    Builtin("contains", (STR, STR), BOOL, lambda text, part: part in text,
+            "true when the second text occurs in the first"),
+    Builtin("length", (TUnion((STR, TList(ANY), TSet(ANY))),), INT, strings.length,
+            "the characters of a text, or the entries of a list or set"),
+    Builtin("format", (TUnion((DATE, DATETIME, TIME)), STR), STR, dates.format_value,
+            "a date, moment (in Japan time) or time of day written by a pattern: " + dates.PATTERN_HELP),
+    Builtin("matches", (STR, STR), BOOL, strings.matches,
+            "true when the pattern (RE2 syntax, a quoted text in the call) occurs in the text; "
+            "anchor it with ^…$ to match the whole text"),
     Builtin("read_term", (STR,), TOptional(TERM), read_term,
             "a requested term written as text: `.months` (years, months, \"3年→6年\") or `.end` (an end date), "
             "or absent when the text cannot be read"),

@@ -16,10 +16,13 @@ from espolicy import pointers
 from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
 from espolicy.cache import compile_cached
-from espolicy.effects import OUTCOME_READERS, decision_of
+from espolicy.effects import decision_of
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.limits import MAX_PRODUCT_BITS
-from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy, path_key
+from espolicy.lang.dates import date_text, moment_text, time_text
+from espolicy.lang.runtime import AGGREGATE_IMPL, lookup
+from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
+from espolicy.lang.typecheck import OUTCOME_NAME, TODAY_NAME, CheckedPolicy, path_key
 from espolicy.lang.types import TList, TRecord, TSet, Type, strip_optional
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -50,10 +53,11 @@ def _lit(value: Any) -> str:
     raise CompileError(f"unsupported literal {type(value).__name__}")
 
 
-def render_value(value: Any) -> str:
-    """How an interpolated value reads in a message."""
-    fast = _RENDER.get(value.__class__)
-    return fast(value) if fast is not None else _render_other(value)
+def render_value(value: Any, lang: str = "") -> str:
+    """How an interpolated value reads in a message in `lang` (`en`, `ja`: dates and times as that
+    language writes them); with no language, dates and times in ISO 8601 (as `explain` shows values)."""
+    fast = _RENDER[lang].get(value.__class__)
+    return fast(value) if fast is not None else _render_other(value, lang)
 
 
 def _render_int(value: int) -> str:
@@ -62,29 +66,31 @@ def _render_int(value: int) -> str:
     return str(value)
 
 
-def _render_other(value: Any) -> str:
+def _render_other(value: Any, lang: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, _dt.datetime):
-        return value.isoformat(timespec="seconds")
+        return moment_text(value, lang) if lang else value.isoformat(timespec="seconds")
     if isinstance(value, _dt.date):
-        return value.isoformat()
+        return date_text(value, lang) if lang else value.isoformat()
     if isinstance(value, _dt.time):
-        return value.strftime("%H:%M")
+        return time_text(value, lang) if lang else value.strftime("%H:%M")
     if isinstance(value, int):
         return _render_int(value)
     if isinstance(value, (set, frozenset)):
-        return ", ".join(sorted(render_value(v) for v in value))
+        return ", ".join(sorted(render_value(v, lang) for v in value))
     if isinstance(value, (list, tuple)):
-        return ", ".join(render_value(v) for v in value)
+        return ", ".join(render_value(v, lang) for v in value)
     return str(value)
 
 
-_RENDER: dict[type, Callable[[Any], str]] = {
-    str: str.__str__, int: _render_int, _dt.date: _dt.date.isoformat,
-    bool: lambda v: "true" if v else "false",
+_PLAIN: dict[type, Callable[[Any], str]] = {str: str.__str__, int: _render_int, bool: lambda v: "true" if v else "false"}
+_RENDER: dict[str, dict[type, Callable[[Any], str]]] = {
+    "": {**_PLAIN, _dt.date: _dt.date.isoformat},
+    "en": {**_PLAIN, _dt.date: lambda d: date_text(d, "en")},
+    "ja": {**_PLAIN, _dt.date: lambda d: date_text(d, "ja")},
 }
 
 
@@ -97,7 +103,7 @@ class RuleProgram:
     """What the report needs of a rule once it fired."""
 
     rule: ast.Rule
-    render: Callable[[dict, dict, Any], tuple[dict[str, str], dict[str, str] | None]]
+    render: Callable[[dict, dict, Any, int | None, Any], tuple[dict[str, str], dict[str, str] | None]]
     pointer: Callable[[int | None], str]
     deferrable: bool = False   # `render` cannot raise, so the texts may be rendered when first read
 
@@ -107,13 +113,13 @@ class KindProgram:
     """The compiled policy of one kind: `run(doc) -> (values, fired)` and its rules."""
 
     kind: str
-    run: Callable[[dict], tuple[dict[str, Any], list[tuple[int, Any, Any]]]]
+    run: Callable[[dict, Any], tuple[dict[str, Any], list[tuple[int, Any, Any]]]]
     rules: tuple[RuleProgram, ...]
     exported: tuple[str, ...]
     source: str
 
 
-class _Emitter:
+class _Emitter(ast.Visitor[str, frozenset[str]]):
     """Expression → Python source, with a choice of how values (facts, lets) are spelled."""
 
     def __init__(self, value_names: set[str], consts: set[str], shape: TRecord, in_message: bool,
@@ -153,13 +159,12 @@ class _Emitter:
             self.local_types.pop(var, None)
 
     def expr(self, e: ast.Expr, local: frozenset[str] = frozenset()) -> str:
-        m = getattr(self, "_" + type(e).__name__.lower())
-        return m(e, local)
+        return e.accept(self, local)
 
-    def _literal(self, e: ast.Literal, local: frozenset[str]) -> str:
+    def visit_literal(self, e: ast.Literal, local: frozenset[str]) -> str:
         return _lit(e.value)
 
-    def _name(self, e: ast.Name, local: frozenset[str]) -> str:
+    def visit_name(self, e: ast.Name, local: frozenset[str]) -> str:
         n = e.name
         if n in local:
             return _ident("l_", n)
@@ -175,6 +180,8 @@ class _Emitter:
             return _ident("f_", n)
         if n == OUTCOME_NAME:
             return f"V[{n!r}]" if self.in_message else "o_outcome"
+        if n == TODAY_NAME:
+            return "t_today"
         raise CompileError(f"unresolved name {n!r}")
 
     def never_raises(self, e: ast.Expr, local: frozenset[str]) -> bool:
@@ -193,56 +200,65 @@ class _Emitter:
         return (isinstance(e, ast.Attr) and self._a_record(e.obj, local)
                 and self._always_present(self.static_type(e.obj, local), e.name))
 
-    def _attr(self, e: ast.Attr, local: frozenset[str]) -> str:
+    def visit_attr(self, e: ast.Attr, local: frozenset[str]) -> str:
         if self._always_present(self.static_type(e.obj, local), e.name):
             return f"{self.expr(e.obj, local)}[{e.name!r}]"
         return f"{self.expr(e.obj, local)}.get({e.name!r})"
 
-    def _call(self, e: ast.Call, local: frozenset[str]) -> str:
+    def visit_call(self, e: ast.Call, local: frozenset[str]) -> str:
         if e.func not in BUILTINS:
             raise CompileError(f"unknown function {e.func!r}")
         args = ", ".join(self.expr(a, local) for a in e.args)
         return f"{_ident('B_', e.func)}({args})"
 
-    def _neg(self, e: ast.Neg, local: frozenset[str]) -> str:
+    def visit_neg(self, e: ast.Neg, local: frozenset[str]) -> str:
         return f"(-{self.expr(e.operand, local)})"
 
-    def _arith(self, e: ast.Arith, local: frozenset[str]) -> str:
+    def visit_arith(self, e: ast.Arith, local: frozenset[str]) -> str:
         if e.op not in ("+", "-", "*"):
             raise CompileError(f"operator {e.op!r}")
         if e.op == "*":  # bounded: constants squared in a chain would otherwise grow without end
             return f"_mul({self.expr(e.left, local)}, {self.expr(e.right, local)})"
         return f"({self.expr(e.left, local)} {e.op} {self.expr(e.right, local)})"
 
-    def _compare(self, e: ast.Compare, local: frozenset[str]) -> str:
+    def visit_compare(self, e: ast.Compare, local: frozenset[str]) -> str:
         if e.op not in ("==", "!=", "<", "<=", ">", ">=", "in", "not in"):
             raise CompileError(f"operator {e.op!r}")
         return f"({self.expr(e.left, local)} {e.op} {self.expr(e.right, local)})"
 
-    def _boolop(self, e: ast.BoolOp, local: frozenset[str]) -> str:
+    def visit_boolop(self, e: ast.BoolOp, local: frozenset[str]) -> str:
         if e.op not in ("and", "or"):
             raise CompileError(f"operator {e.op!r}")
         return "(" + f" {e.op} ".join(self.expr(o, local) for o in e.operands) + ")"
 
-    def _not(self, e: ast.Not, local: frozenset[str]) -> str:
+    def visit_not(self, e: ast.Not, local: frozenset[str]) -> str:
         return f"(not {self.expr(e.operand, local)})"
 
-    def _test(self, e: ast.Test, local: frozenset[str]) -> str:
+    def visit_test(self, e: ast.Test, local: frozenset[str]) -> str:
         x = self.expr(e.operand, local)
         return {"present": f"({x} is not None)", "absent": f"({x} is None)",
                 "number": f"_is_int({x})", "text": f"isinstance({x}, str)"}[e.test]
 
-    def _if(self, e: ast.If, local: frozenset[str]) -> str:
+    def visit_if(self, e: ast.If, local: frozenset[str]) -> str:
         return f"({self.expr(e.then, local)} if {self.expr(e.cond, local)} else {self.expr(e.else_, local)})"
 
-    def _quant(self, e: ast.Quant, local: frozenset[str]) -> str:
+    def visit_quant(self, e: ast.Quant, local: frozenset[str]) -> str:
         var = _ident("l_", e.var)
         inner = local | {e.var}
         self.bind(e.var, e.seq, local)
         fn = "any" if e.kind == "any" else "all"
         return f"{fn}({self.expr(e.body, inner)} for {var} in {self.expr(e.seq, local)})"
 
-    def _setlit(self, e: ast.SetLit, local: frozenset[str]) -> str:
+    def visit_aggregate(self, e: ast.Aggregate, local: frozenset[str]) -> str:
+        var = _ident("l_", e.var)
+        self.bind(e.var, e.seq, local)
+        body = self.expr(e.body, local | {e.var})
+        return f"{_ident('A_', e.func)}({body} for {var} in {self.expr(e.seq, local)})"
+
+    def visit_index(self, e: ast.Index, local: frozenset[str]) -> str:
+        return f"_lookup({self.expr(e.obj, local)}, {self.expr(e.key, local)})"
+
+    def visit_setlit(self, e: ast.SetLit, local: frozenset[str]) -> str:
         if not e.items:
             return "frozenset()"
         if self.hoist and all(isinstance(i, ast.Literal) for i in e.items):
@@ -252,27 +268,12 @@ class _Emitter:
             return name
         return "frozenset((" + "".join(self.expr(i, local) + ", " for i in e.items) + "))"
 
-    def _listlit(self, e: ast.ListLit, local: frozenset[str]) -> str:
+    def visit_listlit(self, e: ast.ListLit, local: frozenset[str]) -> str:
         return "[" + ", ".join(self.expr(i, local) for i in e.items) + "]"
 
 
 def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _names_in(e: Any) -> set[str]:
-    """Every bare name an expression reads (for ordering constants)."""
-    out: set[str] = set()
-    if isinstance(e, ast.Name):
-        out.add(e.name)
-    elif isinstance(e, tuple):
-        for x in e:
-            out |= _names_in(x)
-    elif hasattr(e, "__dataclass_fields__"):
-        for f in e.__dataclass_fields__:
-            if f != "span":
-                out |= _names_in(getattr(e, f))
-    return out
 
 
 def _const_order(consts: tuple[ast.Const | ast.Table, ...]) -> list[ast.Const | ast.Table]:
@@ -284,8 +285,8 @@ def _const_order(consts: tuple[ast.Const | ast.Table, ...]) -> list[ast.Const | 
         if c.name in seen:
             return
         seen.add(c.name)
-        body = c.expr if isinstance(c, ast.Const) else tuple(e for _, e in c.entries)
-        for dep in sorted(_names_in(body)):
+        body = (c.expr,) if isinstance(c, ast.Const) else tuple(e for _, e in c.entries)
+        for dep in sorted(set().union(*(ast.free_names(x) for x in body))):
             if dep in by_name:
                 visit(by_name[dep])
         done.append(c)
@@ -307,7 +308,10 @@ def _namespace() -> dict[str, Any]:
     ns: dict[str, Any] = {"__builtins__": {"any": any, "all": all, "isinstance": isinstance, "str": str,
                                            "frozenset": frozenset, "enumerate": enumerate, "None": None},
                           "_date": _dt.date, "_time": _dt.time, "_is_int": _is_int, "_outcome": _outcome,
-                          "_render": render_value, "_mul": _mul}
+                          "_render_en": lambda v: render_value(v, "en"), "_render_ja": lambda v: render_value(v, "ja"),
+                          "_mul": _mul, "_lookup": lookup}
+    for name, impl in AGGREGATE_IMPL.items():
+        ns[_ident("A_", name)] = impl
     for name, b in BUILTINS.items():
         ns[_ident("B_", name)] = b.impl
     return ns
@@ -316,7 +320,8 @@ def _namespace() -> dict[str, Any]:
 def constant_sources(checked: CheckedPolicy) -> list[tuple[ast.Const | ast.Table, str]]:
     """Each constant and table with the one line of Python that computes it, in dependency order
     (executed one by one when the policy compiles; scanned by the safety tests)."""
-    plain = _Emitter(set(), {c.name for c in checked.consts}, TRecord({}), in_message=False, hoist=False)
+    plain = _Emitter(set(), {c.name for c in checked.consts} | set(checked.data), TRecord({}), in_message=False,
+                     hoist=False)
     out: list[tuple[ast.Const | ast.Table, str]] = []
     for c in _const_order(checked.consts):
         if isinstance(c, ast.Const):
@@ -330,7 +335,9 @@ def constant_sources(checked: CheckedPolicy) -> list[tuple[ast.Const | ast.Table
 def compile_policy(checked: CheckedPolicy) -> dict[str, KindProgram]:
     """Generate and compile one function per kind; constants are computed once here."""
     ns = _namespace()
-    const_names = {c.name for c in checked.consts}
+    for name, value in checked.data.items():  # data files: plain values, never code
+        ns[_ident("c_", name)] = value
+    const_names = {c.name for c in checked.consts} | set(checked.data)
     for c, line in constant_sources(checked):
         try:   # one at a time: a constant that cannot be computed is a PolicyError at its declaration
             exec(compile(line, "<espolicy constants>", "exec"), ns)
@@ -342,39 +349,39 @@ def compile_policy(checked: CheckedPolicy) -> dict[str, KindProgram]:
 
 
 def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], consts: set[str]) -> KindProgram:
-    values = checked.values.get(kind, ())
+    plan = plan_kind(checked, kind)
+    values, ordered = plan.values, plan.rules
     value_names = {v.decl.name for v in values}
     shape = checked.shapes[kind]
     run_e = _Emitter(value_names, consts, shape, in_message=False)
     msg_e = _Emitter(value_names, consts, shape, in_message=True)
-    rules = [r for r in checked.rules if kind in r.kinds]
-    ordered = [r for r in rules if r.effect not in OUTCOME_READERS or not _reads_outcome(r)] + \
-              [r for r in rules if r.effect in OUTCOME_READERS and _reads_outcome(r)]
-    lines = ["def run(d):"]
-    for v in values:
-        code = run_e.expr(v.decl.expr)
-        if v.decl.when is not None:
-            code = f"({code}) if ({run_e.expr(v.decl.when)}) else None"
-        lines.append(f"    {_ident('v_', v.decl.name)} = {code}")
-    lines.append("    fired = []")
-    outcome_done = False
-    for i, rule in enumerate(ordered):
-        if _reads_outcome(rule) and not outcome_done:
+    lines = ["def run(d, t_today):", "    fired = []"]
+    for step in plan.steps:
+        if isinstance(step, ComputeValue):
+            decl = step.value.decl
+            code = run_e.expr(decl.expr)
+            if decl.when is not None:
+                code = f"({code}) if ({run_e.expr(decl.when)}) else None"
+            lines.append(f"    {_ident('v_', decl.name)} = {code}")
+            continue
+        if isinstance(step, DecideOutcome):
             lines.append("    o_outcome = _outcome(fired, EFFECTS)")
-            outcome_done = True
+            continue
+        i, rule = step.index, step.rule
         if rule.each is None:
             lines.append(f"    if {run_e.expr(rule.condition)}:")
             lines.append(f"        fired.append(({i}, None, None))")
         else:
             var, seq = rule.each
             lv = _ident("l_", var)
-            local = frozenset({var})
+            local = frozenset(rule.each_names)
             run_e.bind(var, seq, frozenset())
-            lines.append(f"    for i_, {lv} in enumerate({run_e.expr(seq)}):")
+            index = _ident("l_", rule.each_index) if rule.each_index else "i_"
+            lines.append(f"    for {index}, {lv} in enumerate({run_e.expr(seq)}):")
             lines.append(f"        if {run_e.expr(rule.condition, local)}:")
-            lines.append(f"            fired.append(({i}, i_, {lv}))")
+            lines.append(f"            fired.append(({i}, {index}, {lv}))")
     pairs = ", ".join(f"{v.decl.name!r}: {_ident('v_', v.decl.name)}" for v in values)
-    if outcome_done:
+    if plan.decides_outcome:
         pairs += (", " if pairs else "") + f"{OUTCOME_NAME!r}: o_outcome"
     lines.append(f"    return {{{pairs}}}, fired")
     lines[1:1] = [f"    {var} = {read}" for var, read in run_e.hoisted.items()]
@@ -398,18 +405,15 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     return KindProgram(kind, ns["run"], programs, exported, source)
 
 
-def _reads_outcome(rule: ast.Rule) -> bool:
-    return OUTCOME_NAME in _names_in(rule.condition)
-
-
-def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str]) -> str:
-    pieces = [repr(p) if isinstance(p, str) else f"_render({e.expr(p, local)})" for p in text.parts]
+def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str], lang: str) -> str:
+    render = _ident("_render_", lang)
+    pieces = [repr(p) if isinstance(p, str) else f"{render}({e.expr(p, local)})" for p in text.parts]
     return " + ".join(pieces) if pieces else "''"
 
 
 def _deferrable(rule: ast.Rule, e: _Emitter) -> bool:
     """True when no interpolation of the rule's message or advice can raise."""
-    local = frozenset({rule.each[0]}) if rule.each else frozenset()
+    local = frozenset(rule.each_names)
     if rule.each:
         e.bind(rule.each[0], rule.each[1], frozenset())
     texts = (*rule.message.values(), *rule.advice.values())
@@ -417,13 +421,14 @@ def _deferrable(rule: ast.Rule, e: _Emitter) -> bool:
 
 
 def _render_source(i: int, rule: ast.Rule, e: _Emitter) -> list[str]:
-    local = frozenset({rule.each[0]}) if rule.each else frozenset()
+    local = frozenset(rule.each_names)
     lv = _ident("l_", rule.each[0]) if rule.each else "_unused"
+    li = _ident("l_", rule.each_index) if rule.each_index else "_position"
     if rule.each:
         e.bind(rule.each[0], rule.each[1], frozenset())
-    msg = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.message.items()))
-    adv = ", ".join(f"{lang!r}: {_text_source(t, e, local)}" for lang, t in sorted(rule.advice.items()))
-    return [f"def render_{i}(d, V, {lv}):",
+    msg = ", ".join(f"{lang!r}: {_text_source(t, e, local, lang)}" for lang, t in sorted(rule.message.items()))
+    adv = ", ".join(f"{lang!r}: {_text_source(t, e, local, lang)}" for lang, t in sorted(rule.advice.items()))
+    return [f"def render_{i}(d, V, {lv}, {li}, t_today):",
             f"    return {{{msg}}}, " + (f"{{{adv}}}" if rule.advice else "None")]
 
 

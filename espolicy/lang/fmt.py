@@ -31,7 +31,8 @@ from espolicy.lang import unparse
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.lang.parser import parse
 
-CLAUSE_ORDER = ("for", "each", "effect", "faq", "at", "message:en", "message:ja", "advice:en", "advice:ja")
+CLAUSE_ORDER = ("title:en", "title:ja", "tags", "owner", "for", "each", "effect", "faq", "at", "message:en",
+                "message:ja", "advice:en", "advice:ja")
 INDENT = "  "
 
 _lock = threading.Lock()
@@ -96,25 +97,35 @@ def _clause_key(tree: Tree) -> str:
     if tree.data == "text_clause":
         kind, lang = [str(t) for t in _tokens(tree) if t.type in ("TEXT_KIND", "LANG")]
         return f"{kind}:{lang}"
+    if tree.data == "title_clause":
+        return "title:" + next(str(t) for t in _tokens(tree) if t.type == "LANG")
     return {"kinds_clause": "for", "each_clause": "each", "effect_clause": "effect", "faq_clause": "faq",
-            "at_clause": "at"}[str(tree.data)]
+            "at_clause": "at", "tags_clause": "tags", "owner_clause": "owner"}[str(tree.data)]
 
 
 def _clause_text(rule: ast.Rule, key: str) -> str:
     if key == "for":
         return "for " + ", ".join(rule.kinds)
     if key == "each":
-        var, seq = rule.each  # type: ignore[misc]
-        return f"each {var} in {unparse.expr(seq)}"
+        return "each " + unparse.each(rule)
     if key == "effect":
         return f"{rule.effect} when {unparse.expr(rule.condition)}"
     if key == "faq":
         return "faq " + (", ".join(rule.faq) if rule.faq else "none")
     if key == "at":
         return "at " + ".".join(rule.at.names)  # type: ignore[union-attr]
+    if key == "tags":
+        return "tags " + ", ".join(unparse.string(t) for t in rule.tags)
+    if key == "owner":
+        return f"owner {unparse.string(rule.owner or '')}"
     part, lang = key.split(":")
+    if part == "title":
+        return f"title {lang} {unparse.string(rule.title[lang])}"
     texts = rule.message if part == "message" else rule.advice
-    return f"{part} {lang} {unparse.text(texts[lang])}"
+    text = texts[lang]
+    if text.pieces:  # a text written in several quoted pieces keeps one piece a line
+        return f"{part} {lang} " + f"\n{INDENT * 2}".join(unparse.text(p) for p in text.pieces)
+    return f"{part} {lang} {unparse.text(text)}"
 
 
 def decl_text(d: ast.Decl) -> str:
@@ -123,6 +134,8 @@ def decl_text(d: ast.Decl) -> str:
         return f"policy {unparse.string(d.name)}"
     if isinstance(d, ast.Const):
         return f"const {d.name} = {unparse.expr(d.expr)}"
+    if isinstance(d, ast.Data):
+        return f"data {d.name} = {unparse.string(d.path)}"
     if isinstance(d, ast.Value):
         kw = "fact" if d.exported else "let"
         # an `if` before `when` is parenthesized, so that the `when` reads as the fact's, not the else branch's
@@ -146,12 +159,24 @@ def _blocks(module: ast.Module, tree: Tree) -> list[_Block]:
             slots = [_Slot(_pos(t.meta), _pos(lbrace, True), f"rule {d.id} {{"), *body,
                      _Slot(_pos(rbrace), _pos(rbrace, True), "}")]
             blocks.append(_Block(slots, True))
+        elif isinstance(d, ast.Reference):
+            toks = _tokens(t)
+            lbrace = next(x for x in toks if x.type == "LBRACE")
+            rbrace = [x for x in toks if x.type == "RBRACE"][-1]
+            fields = [c for c in t.children if isinstance(c, Tree)]
+            texts = [f"title {lang} {unparse.string(d.title[lang])}" for lang in ("en", "ja")]
+            texts += [f"url {unparse.string(d.url)}"] if d.url is not None else []
+            starts = sorted((_pos(f.meta), _pos(f.meta, True)) for f in fields)
+            body = [_Slot(a, b, text, 1) for (a, b), text in zip(starts, texts)]
+            slots = [_Slot(_pos(t.meta), _pos(lbrace, True), f"reference {d.id} {{"), *body,
+                     _Slot(_pos(rbrace), _pos(rbrace, True), "}")]
+            blocks.append(_Block(slots, True))
         elif isinstance(d, ast.Table):
             toks = _tokens(t)
             lbrace = next(x for x in toks if x.type == "LBRACE")
             rbrace = [x for x in toks if x.type == "RBRACE"][-1]
             entries = [c for c in t.children if isinstance(c, Tree)]
-            body = [_Slot(_pos(e.meta), _pos(e.meta, True), f"{k} = {unparse.expr(v)}", 1)
+            body = [_Slot(_pos(e.meta), _pos(e.meta, True), f"{unparse.table_key(k)} = {unparse.expr(v)}", 1)
                     for (k, v), e in zip(d.entries, entries)]
             slots = [_Slot(_pos(t.meta), _pos(lbrace, True), f"table {d.name} {{"), *body,
                      _Slot(_pos(rbrace), _pos(rbrace, True), "}")]

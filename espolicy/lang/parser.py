@@ -16,6 +16,8 @@ from espolicy.lang import ast
 from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.limits import MAX_EXPRESSION_DEPTH
 
+AGGREGATES = ("count", "sum", "min", "max")
+
 _lock = threading.Lock()
 _parser: Lark | None = None
 
@@ -24,7 +26,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")   # half of a UTF-16 pair: no charact
 # Terminal names as a policy owner would say them.
 _WORDS = {
     "NAME": "a name", "STRING": "a quoted text", "INT": "a number", "DATE": "a date (YYYY-MM-DD)",
-    "TIME": "a time (HH:MM)", "RULE_ID": "a rule id (kebab-case, e.g. my-rule)", "FAQ_REF": "an FAQ reference (Q1…Q17)",
+    "TIME": "a time (HH:MM)", "RULE_ID": "a rule id (kebab-case, e.g. my-rule)", "FAQ_REF": "a reference (Q1, Q18 …)",
     "EFFECT": "an effect (deny, review, warn, info)", "TEXT_KIND": "`message` or `advice`", "LANG": "a language (en, ja)",
     "VALUE_KW": "`fact` or `let`", "QUANT": "`any` or `all`", "TEST": "present, absent, number or text",
     "COMP_OP": "a comparison (==, !=, <, <=, >, >=)", "ADD_OP": "+ or -", "MUL_OP": "*", "BOOL": "true or false",
@@ -33,7 +35,8 @@ _WORDS = {
     "COMMA": "`,`", "DOT": "`.`", "COLON": "`:`", "EQUAL": "`=`", "MINUS": "`-`", "$END": "the end of the file",
     "POLICY": "`policy`", "CONST": "`const`", "TABLE": "`table`", "RULE": "`rule`", "FOR": "`for`",
     "EACH": "`each`", "IN": "`in`", "AT": "`at`", "FAQ": "`faq`", "IF": "`if`", "THEN": "`then`",
-    "ELSE": "`else`", "IS": "`is`",
+    "ELSE": "`else`", "IS": "`is`", "TEXT": "a quoted text", "REFERENCE": "`reference`", "TITLE": "`title`",
+    "URL": "`url`", "DATA": "`data`", "TAGS": "`tags`", "OWNER": "`owner`",
 }
 
 
@@ -191,7 +194,8 @@ def parse_sources(sources: Iterable[tuple[str, str]]) -> list[ast.Module]:
 # Rules of the grammar that are not expressions: they do not count towards an expression's depth.
 _NOT_EXPRESSIONS = frozenset({
     "start", "policy_decl", "const_decl", "table_decl", "table_entry", "value_decl", "kinds", "rule_decl",
-    "kinds_clause", "each_clause", "effect_clause", "faq_clause", "at_clause", "field_path", "text_clause"})
+    "kinds_clause", "each_clause", "effect_clause", "faq_clause", "at_clause", "field_path", "text_clause",
+    "title_clause", "tags_clause", "owner_clause", "reference_decl", "reference_title", "reference_url", "data_decl"})
 
 
 def _too_deep(tree: Tree, file: str, line: int, shift: int) -> _Failure | None:
@@ -265,6 +269,22 @@ def _read_error(e: UnexpectedInput, source: str, file: str) -> Diagnostic:
                       _hint_for(tok, expected) or f"write {_words(expected)} here")
 
 
+def _closing_brace(raw: str, start: int) -> int:
+    """The index of the `}` closing an interpolation that starts at `start`, skipping quoted texts
+    inside it (`{format(d, "D")}`), or -1."""
+    i = start
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "}":
+            return i
+        if ch == '"':
+            i += 1
+            while i < len(raw) and raw[i] != '"':
+                i += 2 if raw[i] == "\\" else 1
+        i += 1
+    return -1
+
+
 def _span(file: str, meta: Any) -> ast.Span:
     return ast.Span(file, meta.line, meta.column, meta.end_line, meta.end_column)
 
@@ -296,7 +316,8 @@ class _Builder(Transformer):
         return ast.Const(str(name), expr, self._s(meta))
 
     def table_entry(self, meta: Any, name: Token, expr: ast.Expr) -> tuple[str, ast.Expr, ast.Span]:
-        return (str(name), expr, self._s(meta))
+        key = self._string(name) if name.type == "STRING" else str(name)
+        return (key, expr, self._s(meta))
 
     def table_decl(self, meta: Any, name: Token, *entries: tuple[str, ast.Expr, ast.Span]) -> ast.Table:
         seen: set[str] = set()
@@ -318,21 +339,54 @@ class _Builder(Transformer):
     def kinds_clause(self, meta: Any, kinds: tuple[str, ...]) -> tuple[str, Any, ast.Span]:
         return ("for", kinds, self._s(meta))
 
-    def each_clause(self, meta: Any, var: Token, seq: ast.Expr) -> tuple[str, Any, ast.Span]:
-        return ("each", (str(var), seq), self._s(meta))
+    def each_clause(self, meta: Any, var: Token, index: Token | None, seq: ast.Expr) -> tuple[str, Any, ast.Span]:
+        if index is not None and str(index) == str(var):
+            raise _Failure("shadowed-name", f"`each {var}, {index}` names the entry and its position alike",
+                           _tspan(self.file, index), "choose another name for the position, e.g. `i`")
+        return ("each", (str(var), seq, str(index) if index is not None else None), self._s(meta))
 
     def effect_clause(self, meta: Any, effect: Token, cond: ast.Expr) -> tuple[str, Any, ast.Span]:
         return ("effect", (str(effect), cond), self._s(meta))
 
     def faq_clause(self, meta: Any, *refs: Token) -> tuple[str, Any, ast.Span]:
-        from espolicy.lang.typecheck import FAQ_QUESTIONS
-        names = tuple(str(r) for r in refs if r is not None and r.type == "FAQ_REF")
-        for r in refs:
-            if r is not None and r.type == "FAQ_REF" and str(r) not in FAQ_QUESTIONS:
-                raise _Failure("unknown-faq", f"`{r}` is not a question of the FAQ (Q1 to Q17)", _tspan(self.file, r),
-                               "cite the question the rule implements, Q1 to Q17, or write `faq none` for a "
-                               "data-consistency rule")
-        return ("faq", names, self._s(meta))
+        cited = [r for r in refs if r is not None and r.type == "FAQ_REF"]
+        return ("faq", (tuple(str(r) for r in cited), tuple(_tspan(self.file, r) for r in cited)), self._s(meta))
+
+    def title_clause(self, meta: Any, lang: Token, text: Token) -> tuple[str, Any, ast.Span]:
+        return (f"title:{lang}", self._string(text), self._s(meta))
+
+    def tags_clause(self, meta: Any, *tags: Token) -> tuple[str, Any, ast.Span]:
+        names = tuple(self._string(t) for t in tags)
+        for i, tag in enumerate(names):
+            if not tag.strip() or tag in names[:i]:
+                raise _Failure("bad-tag", f"the tag {json.dumps(tag, ensure_ascii=False)} is "
+                               + ("empty" if not tag.strip() else "given twice"), _tspan(self.file, tags[i]))
+        return ("tags", names, self._s(meta))
+
+    def owner_clause(self, meta: Any, text: Token) -> tuple[str, Any, ast.Span]:
+        return ("owner", self._string(text), self._s(meta))
+
+    # ---- references and data files ----
+    def reference_title(self, meta: Any, lang: Token, text: Token) -> tuple[str, str, ast.Span]:
+        return (f"title:{lang}", self._string(text), self._s(meta))
+
+    def reference_url(self, meta: Any, text: Token) -> tuple[str, str, ast.Span]:
+        return ("url", self._string(text), self._s(meta))
+
+    def reference_decl(self, meta: Any, rid: Token, *fields: tuple[str, str, ast.Span]) -> ast.Reference:
+        got: dict[str, str] = {}
+        for key, value, span in fields:
+            if key in got:
+                raise _Failure("duplicate-clause", f"reference `{rid}` has two `{key.replace(':', ' ')}` lines", span)
+            got[key] = value
+        for lang in ("en", "ja"):
+            if f"title:{lang}" not in got:
+                raise _Failure("missing-clause", f"reference `{rid}` has no `title {lang}`", _tspan(self.file, rid),
+                               f"add a line `title {lang} \"…\"`: a reference is titled in English and Japanese")
+        return ast.Reference(str(rid), {"en": got["title:en"], "ja": got["title:ja"]}, got.get("url"), self._s(meta))
+
+    def data_decl(self, meta: Any, name: Token, path: Token) -> ast.Data:
+        return ast.Data(str(name), self._string(path), self._s(meta))
 
     def field_path(self, meta: Any, *names: Token) -> ast.FieldPath:
         return ast.FieldPath(tuple(str(n) for n in names), self._s(meta))
@@ -340,8 +394,18 @@ class _Builder(Transformer):
     def at_clause(self, meta: Any, path: ast.FieldPath) -> tuple[str, Any, ast.Span]:
         return ("at", path, self._s(meta))
 
-    def text_clause(self, meta: Any, kind: Token, lang: Token, text: Token) -> tuple[str, Any, ast.Span]:
-        return (f"{kind}:{lang}", self._text(text), self._s(meta))
+    def text_clause(self, meta: Any, kind: Token, lang: Token, *texts: Token) -> tuple[str, Any, ast.Span]:
+        pieces = [self._text(t) for t in texts]
+        if len(pieces) == 1:
+            return (f"{kind}:{lang}", pieces[0], self._s(meta))
+        parts: list[str | ast.Expr] = []
+        for piece in pieces:  # quoted pieces on several lines are one text, joined as written
+            for part in piece.parts:
+                if isinstance(part, str) and parts and isinstance(parts[-1], str):
+                    parts[-1] += part
+                else:
+                    parts.append(part)
+        return (f"{kind}:{lang}", ast.Text(tuple(parts), pieces[0].span, tuple(pieces)), self._s(meta))
 
     def rule_decl(self, meta: Any, rid: Token, *clauses: tuple[str, Any, ast.Span]) -> ast.Rule:
         span = self._s(meta)
@@ -371,8 +435,17 @@ class _Builder(Transformer):
                            "both English and Japanese")
         effect, cond = got["effect"]
         message = {k.split(":")[1]: v for k, v in got.items() if k.startswith("message:")}
-        return ast.Rule(str(rid), got["for"], effect, cond, got["faq"], got.get("each"), got.get("at"),
-                        message, advice, span)
+        title = {k.split(":")[1]: v for k, v in got.items() if k.startswith("title:")}
+        if title and set(title) != {"en", "ja"}:
+            missing = ({"en", "ja"} - set(title)).pop()
+            raise _Failure("missing-clause", f"rule `{rid}` has a title without its `{missing}` text",
+                           _tspan(self.file, rid), f"add a line `title {missing} \"…\"`: a title is given in "
+                           "both English and Japanese")
+        each = got.get("each")
+        faq, faq_spans = got["faq"]
+        return ast.Rule(str(rid), got["for"], effect, cond, faq, (each[0], each[1]) if each else None,
+                        got.get("at"), message, advice, span, each[2] if each else None, faq_spans, title,
+                        got.get("tags", ()), got.get("owner"))
 
     # ---- expressions ----
     def if_expr(self, meta: Any, c: ast.Expr, a: ast.Expr, b: ast.Expr) -> ast.If:
@@ -412,6 +485,18 @@ class _Builder(Transformer):
 
     def attr(self, meta: Any, obj: ast.Expr, name: Token) -> ast.Attr:
         return ast.Attr(obj, str(name), self._s(meta))
+
+    def index(self, meta: Any, obj: ast.Expr, key: ast.Expr) -> ast.Index:
+        return ast.Index(obj, key, self._s(meta))
+
+    def aggregate(self, meta: Any, func: Token, binder: ast.Expr, body: ast.Expr) -> ast.Aggregate:
+        if str(func) not in AGGREGATES:
+            raise _Failure("bad-aggregate", f"`{func}(… in …: …)` is not an aggregate", _tspan(self.file, func),
+                           "the aggregates are " + ", ".join(f"`{a}(x in LIST: …)`" for a in AGGREGATES))
+        if not (isinstance(binder, ast.Compare) and binder.op == "in" and isinstance(binder.left, ast.Name)):
+            raise _Failure("bad-aggregate", f"`{func}(…: …)` starts with a variable and its list", binder.span,
+                           f"write e.g. `{func}(h in history: …)`")
+        return ast.Aggregate(str(func), binder.left.name, binder.right, body, self._s(meta))
 
     def call(self, meta: Any, func: Token, *args: ast.Expr | None) -> ast.Call:
         return ast.Call(str(func), tuple(a for a in args if a is not None), self._s(meta))
@@ -483,7 +568,7 @@ class _Builder(Transformer):
                 buf.append(ch)
                 i += 2
             elif ch == "{":
-                end = raw.find("}", i)
+                end = _closing_brace(raw, i + 1)
                 if end < 0:
                     raise _Failure("bad-text", "a `{` in this text has no closing `}`",
                                    ast.Span(self.file, tok.line or 1, base_col + i, tok.line or 1, base_col + i + 1),

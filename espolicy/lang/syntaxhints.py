@@ -219,7 +219,7 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
             hint = (f"write `Q{m.group(1)}`" if m else
                     "FAQ references look like Q1, Q10; a data-consistency rule says `faq none`")
             return at(f"`{value}` is not an FAQ reference", hint)
-        if "STRING" in expected and "NAME" not in expected:
+        if {"STRING", "TEXT"} & expected and "NAME" not in expected and not did_you_mean(value, candidates):
             return at(f"unexpected `{value}`; expected a text in double quotes",
                       "texts are written in double quotes: `message en \"…\"`")
         if "LANG" in expected:
@@ -240,7 +240,7 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
             if kw:
                 return at(f"unexpected `{value}`; expected `{kw[0]}`", f"write `{kw[0]}` here, e.g. `deny when CONDITION`"
                           if only == "_WHEN" else f"write `{kw[0]}` here")
-    if tok.type == "STRING" and "LANG" in expected:
+    if tok.type in ("STRING", "TEXT") and "LANG" in expected:
         return at("the language of this text is missing", "write `message en \"…\"` or `message ja \"…\"`")
     if tok.type == "INT" and "FAQ_REF" in expected:
         return at(f"`{value}` is not an FAQ reference", f"write `Q{value}`")
@@ -438,8 +438,9 @@ def _unclosed_bracket(e: UnexpectedInput, source: str, file: str) -> Diagnostic 
                       labels=((_span(file, open_line, open_col), f"`{bracket}` opened here"),))
 
 
-_CLAUSE_WORDS = {"for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice"}
-_DECL_WORDS = {"policy", "const", "table", "fact", "let", "rule"}
+_CLAUSE_WORDS = {"for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice", "title", "tags",
+                 "owner", "url"}
+_DECL_WORDS = {"policy", "const", "table", "fact", "let", "rule", "reference", "data"}
 
 
 def _inner_is(source: str, offset: int, bracket: str) -> bool:

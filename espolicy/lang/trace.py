@@ -1,25 +1,28 @@
 """A small tracing evaluator over the checked AST: the second evaluator, used by `explain` (and by the
 linter to fold constants).
 
-It follows the generated code of `compile.py` step for step: facts and lets in dependency order
-(absent when their `when` is false), then the rules of the kind (those reading `outcome` last,
-after the outcome of the others is known), `and`/`or`/`if`/`any`/`all` short-circuiting as in
-Python. Every sub-expression that is evaluated becomes a `Node` with its value; parts skipped by
+It follows the same plan as the generated code of `compile.py` (`plan.py`: facts and lets in
+dependency order, then the rules, those reading `outcome` last), `and`/`or`/`if`/`any`/`all`
+short-circuiting as in Python. Every sub-expression that is evaluated becomes a `Node` with its value; parts skipped by
 short-circuiting are recorded as not evaluated. A differential test keeps the two evaluators in
 agreement on outcome and fired rules.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
+from espolicy.jpcalendar import japan_today
 from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.builtins import BUILTINS
 from espolicy.lang.compile import render_value
-from espolicy.effects import OUTCOME_READERS, decision_of
+from espolicy.effects import decision_of
 from espolicy.report import fact_value
-from espolicy.lang.typecheck import OUTCOME_NAME, CheckedPolicy
+from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
+from espolicy.lang.runtime import AGGREGATE_IMPL, lookup
+from espolicy.lang.typecheck import OUTCOME_NAME, TODAY_NAME, CheckedPolicy
 
 _NOT_EVALUATED = object()
 
@@ -95,12 +98,14 @@ class _Env:
     value_names: frozenset[str]
     locals: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None
+    today: _dt.date | None = None
 
     def bind(self, name: str, value: Any) -> "_Env":
-        return _Env(self.doc, self.fields, self.values, self.value_names, {**self.locals, name: value}, self.outcome)
+        return _Env(self.doc, self.fields, self.values, self.value_names, {**self.locals, name: value}, self.outcome,
+                    self.today)
 
 
-class Evaluator:
+class Evaluator(ast.Visitor[Node, "_Env"]):
     """Evaluates expressions of a checked policy, recording a `Node` per evaluated sub-expression."""
 
     def __init__(self, checked: CheckedPolicy):
@@ -110,6 +115,8 @@ class Evaluator:
 
     # ---- constants ----
     def const(self, name: str) -> Any:
+        if name in self.checked.data:
+            return self.checked.data[name]
         if name not in self._consts:
             d = self._const_decls[name]
             env = _Env(None, frozenset(), {}, frozenset())
@@ -120,22 +127,22 @@ class Evaluator:
         return self._consts[name]
 
     def is_const(self, name: str) -> bool:
-        return name in self._const_decls
+        return name in self._const_decls or name in self.checked.data
 
     # ---- expressions ----
     def eval(self, e: ast.Expr, env: _Env) -> Node:
-        return getattr(self, "_" + type(e).__name__.lower())(e, env)
+        return e.accept(self, env)
 
-    def _literal(self, e: ast.Literal, env: _Env) -> Node:
+    def visit_literal(self, e: ast.Literal, env: _Env) -> Node:
         return Node(e, e.value)
 
-    def _name(self, e: ast.Name, env: _Env) -> Node:
+    def visit_name(self, e: ast.Name, env: _Env) -> Node:
         n = e.name
         if n in env.locals:
             return Node(e, env.locals[n])
         if n in env.value_names:
             return Node(e, env.values.get(n))
-        if n in self._const_decls:
+        if n in self._const_decls or n in self.checked.data:
             return Node(e, self.const(n))
         if env.doc is None:
             raise Unknown(n)
@@ -143,33 +150,35 @@ class Evaluator:
             return Node(e, env.doc.get(n))
         if n == OUTCOME_NAME:
             return Node(e, env.outcome)
+        if n == TODAY_NAME:
+            return Node(e, env.today)
         raise KeyError(f"unresolved name {n!r}")
 
-    def _attr(self, e: ast.Attr, env: _Env) -> Node:
+    def visit_attr(self, e: ast.Attr, env: _Env) -> Node:
         obj = self.eval(e.obj, env)
         return Node(e, obj.value.get(e.name), [obj])
 
-    def _call(self, e: ast.Call, env: _Env) -> Node:
+    def visit_call(self, e: ast.Call, env: _Env) -> Node:
         args = [self.eval(a, env) for a in e.args]
         return Node(e, BUILTINS[e.func].impl(*(a.value for a in args)), args)
 
-    def _neg(self, e: ast.Neg, env: _Env) -> Node:
+    def visit_neg(self, e: ast.Neg, env: _Env) -> Node:
         a = self.eval(e.operand, env)
         return Node(e, -a.value, [a])
 
-    def _arith(self, e: ast.Arith, env: _Env) -> Node:
+    def visit_arith(self, e: ast.Arith, env: _Env) -> Node:
         a, b = self.eval(e.left, env), self.eval(e.right, env)
         v = a.value + b.value if e.op == "+" else a.value - b.value if e.op == "-" else a.value * b.value
         return Node(e, v, [a, b])
 
-    def _compare(self, e: ast.Compare, env: _Env) -> Node:
+    def visit_compare(self, e: ast.Compare, env: _Env) -> Node:
         a, b = self.eval(e.left, env), self.eval(e.right, env)
         x, y = a.value, b.value
         v = {"==": lambda: x == y, "!=": lambda: x != y, "<": lambda: x < y, "<=": lambda: x <= y,
              ">": lambda: x > y, ">=": lambda: x >= y, "in": lambda: x in y, "not in": lambda: x not in y}[e.op]()
         return Node(e, v, [a, b])
 
-    def _boolop(self, e: ast.BoolOp, env: _Env) -> Node:
+    def visit_boolop(self, e: ast.BoolOp, env: _Env) -> Node:
         children: list[Node] = []
         value: Any = None
         for i, operand in enumerate(e.operands):
@@ -181,18 +190,18 @@ class Evaluator:
                 break
         return Node(e, value, children)
 
-    def _not(self, e: ast.Not, env: _Env) -> Node:
+    def visit_not(self, e: ast.Not, env: _Env) -> Node:
         a = self.eval(e.operand, env)
         return Node(e, not a.value, [a])
 
-    def _test(self, e: ast.Test, env: _Env) -> Node:
+    def visit_test(self, e: ast.Test, env: _Env) -> Node:
         a = self.eval(e.operand, env)
         x = a.value
         v = {"present": x is not None, "absent": x is None,
              "number": isinstance(x, int) and not isinstance(x, bool), "text": isinstance(x, str)}[e.test]
         return Node(e, v, [a])
 
-    def _if(self, e: ast.If, env: _Env) -> Node:
+    def visit_if(self, e: ast.If, env: _Env) -> Node:
         c = self.eval(e.cond, env)
         if c.value:
             t = self.eval(e.then, env)
@@ -200,7 +209,7 @@ class Evaluator:
         f = self.eval(e.else_, env)
         return Node(e, f.value, [c, Node(e.then), f])
 
-    def _quant(self, e: ast.Quant, env: _Env) -> Node:
+    def visit_quant(self, e: ast.Quant, env: _Env) -> Node:
         seq = self.eval(e.seq, env)
         children = [seq]
         value = e.kind == "all"
@@ -216,11 +225,24 @@ class Evaluator:
                 break
         return Node(e, value, children)
 
-    def _setlit(self, e: ast.SetLit, env: _Env) -> Node:
+    def visit_aggregate(self, e: ast.Aggregate, env: _Env) -> Node:
+        seq = self.eval(e.seq, env)
+        children = [seq]
+        for i, item in enumerate(seq.value):
+            body = self.eval(e.body, env.bind(e.var, item))
+            body.label = f"{e.var} = {show(item)}" + (f" (#{i})" if isinstance(seq.value, list) else "")
+            children.append(body)
+        return Node(e, AGGREGATE_IMPL[e.func](c.value for c in children[1:]), children)
+
+    def visit_index(self, e: ast.Index, env: _Env) -> Node:
+        obj, key = self.eval(e.obj, env), self.eval(e.key, env)
+        return Node(e, lookup(obj.value, key.value), [obj, key])
+
+    def visit_setlit(self, e: ast.SetLit, env: _Env) -> Node:
         items = [self.eval(i, env) for i in e.items]
         return Node(e, frozenset(i.value for i in items), items)
 
-    def _listlit(self, e: ast.ListLit, env: _Env) -> Node:
+    def visit_listlit(self, e: ast.ListLit, env: _Env) -> Node:
         items = [self.eval(i, env) for i in e.items]
         return Node(e, [i.value for i in items], items)
 
@@ -289,74 +311,79 @@ class DocumentTrace:
     rules: list[RuleTrace]  # in policy order, every rule of the policy
     fired: list[tuple[str, int | None]]  # (rule id, each index) in the order the compiled code fires them
     outcome: str
+    today: _dt.date | None = None  # the evaluation date the rules read as `today`
 
 
 def _outcome(effects: list[str]) -> str:
     return decision_of(effects)
 
 
-def _reads_outcome(rule: ast.Rule) -> bool:
-    from espolicy.lang.compile import _names_in
-    return OUTCOME_NAME in _names_in(rule.condition)
-
-
-def trace_document(checked: CheckedPolicy, doc: Mapping[str, Any], evaluator: Evaluator | None = None) -> DocumentTrace:
-    """Judge a decoded, schema-valid document step by step (`schema.decode` output)."""
+def trace_document(checked: CheckedPolicy, doc: Mapping[str, Any], evaluator: Evaluator | None = None,
+                   today: _dt.date | None = None) -> DocumentTrace:
+    """Judge a decoded, schema-valid document step by step (`schema.decode` output) on the date `today`
+    (default: the current date in Japan)."""
     ev = evaluator or Evaluator(checked)
     kind = doc["kind"]
-    values_decl = checked.values.get(kind, ())
-    env = _Env(doc, frozenset(checked.shapes[kind].fields), {}, frozenset(v.decl.name for v in values_decl))
+    plan = plan_kind(checked, kind)
+    env = _Env(doc, frozenset(checked.shapes[kind].fields), {}, frozenset(v.decl.name for v in plan.values),
+               today=today if today is not None else japan_today())
     value_traces = []
-    for cv in values_decl:
-        d = cv.decl
-        when = ev.eval(d.when, env) if d.when is not None else None
-        if when is not None and not when.value:
-            value, node = None, None
-        else:
-            node = ev.eval(d.expr, env)
-            value = node.value
-        env.values[d.name] = value
-        value_traces.append(ValueTrace(d, value, when, node))
     traces = {id(r): RuleTrace(r, kind in r.kinds) for r in checked.rules}
-    applying = [r for r in checked.rules if kind in r.kinds]
-    ordered = [r for r in applying if r.effect not in OUTCOME_READERS or not _reads_outcome(r)] + \
-              [r for r in applying if r.effect in OUTCOME_READERS and _reads_outcome(r)]
     fired: list[tuple[str, int | None]] = []
     effects: list[str] = []
-    outcome_known = False
-    for rule in ordered:
-        if _reads_outcome(rule) and not outcome_known:
+    for step in plan.steps:
+        if isinstance(step, ComputeValue):
+            value_traces.append(_value(ev, step.value.decl, env))
+        elif isinstance(step, DecideOutcome):
             env.outcome = _outcome(effects)
             env.values[OUTCOME_NAME] = env.outcome
-            outcome_known = True
-        rt = traces[id(rule)]
-        if rule.each is None:
-            cond = ev.eval(rule.condition, env)
-            rt.instances.append(_instance(ev, rule, None, None, cond, env))
         else:
-            var, seq_e = rule.each
-            rt.each = ev.eval(seq_e, env)
-            for i, item in enumerate(rt.each.value):
-                local = env.bind(var, item)
-                cond = ev.eval(rule.condition, local)
-                rt.instances.append(_instance(ev, rule, i, item, cond, local))
-        for inst in rt.instances:
-            if inst.fired:
-                fired.append((rule.id, inst.index))
-                effects.append(rule.effect)
-    return DocumentTrace(kind, value_traces, list(traces.values()), fired, _outcome(effects))
+            rt = traces[id(step.rule)]
+            _judge(ev, rt, env)
+            for inst in rt.instances:
+                if inst.fired:
+                    fired.append((rt.rule.id, inst.index))
+                    effects.append(rt.rule.effect)
+    return DocumentTrace(kind, value_traces, list(traces.values()), fired, _outcome(effects), env.today)
+
+
+def _value(ev: Evaluator, d: ast.Value, env: _Env) -> ValueTrace:
+    when = ev.eval(d.when, env) if d.when is not None else None
+    if when is not None and not when.value:
+        value, node = None, None
+    else:
+        node = ev.eval(d.expr, env)
+        value = node.value
+    env.values[d.name] = value
+    return ValueTrace(d, value, when, node)
+
+
+def _judge(ev: Evaluator, rt: RuleTrace, env: _Env) -> None:
+    rule = rt.rule
+    if rule.each is None:
+        cond = ev.eval(rule.condition, env)
+        rt.instances.append(_instance(ev, rule, None, None, cond, env))
+        return
+    var, seq_e = rule.each
+    rt.each = ev.eval(seq_e, env)
+    for i, item in enumerate(rt.each.value):
+        local = env.bind(var, item)
+        if rule.each_index is not None:
+            local = local.bind(rule.each_index, i)
+        cond = ev.eval(rule.condition, local)
+        rt.instances.append(_instance(ev, rule, i, item, cond, local))
 
 
 def _instance(ev: Evaluator, rule: ast.Rule, index: int | None, item: Any, cond: Node, env: _Env) -> Instance:
     inst = Instance(index, item, cond, bool(cond.value))
     if inst.fired:
-        inst.message = {lang: _render(ev, t, env) for lang, t in sorted(rule.message.items())}
-        inst.advice = {lang: _render(ev, t, env) for lang, t in sorted(rule.advice.items())} or None
+        inst.message = {lang: _render(ev, t, env, lang) for lang, t in sorted(rule.message.items())}
+        inst.advice = {lang: _render(ev, t, env, lang) for lang, t in sorted(rule.advice.items())} or None
     return inst
 
 
-def _render(ev: Evaluator, text: ast.Text, env: _Env) -> str:
-    return "".join(p if isinstance(p, str) else render_value(ev.eval(p, env).value) for p in text.parts)
+def _render(ev: Evaluator, text: ast.Text, env: _Env, lang: str) -> str:
+    return "".join(p if isinstance(p, str) else render_value(ev.eval(p, env).value, lang) for p in text.parts)
 
 
 def evaluate(checked: CheckedPolicy, e: ast.Expr, doc: Mapping[str, Any] | None = None,
@@ -369,5 +396,6 @@ def evaluate(checked: CheckedPolicy, e: ast.Expr, doc: Mapping[str, Any] | None 
     dt = trace_document(checked, doc, ev)
     values = {vt.decl.name: vt.value for vt in dt.values}
     values[OUTCOME_NAME] = dt.outcome
-    env = _Env(doc, frozenset(checked.shapes[dt.kind].fields), values, frozenset(values), outcome=dt.outcome)
+    env = _Env(doc, frozenset(checked.shapes[dt.kind].fields), values, frozenset(values), outcome=dt.outcome,
+               today=dt.today)
     return ev.eval(e, env).value

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from espolicy.effects import DECISIONS
 from espolicy.lang import ast, unparse
 from espolicy.lang.builtins import BUILTINS
 from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.fuzzy import did_you_mean
+from espolicy.lang.strings import PatternError, compile_pattern
+from espolicy.lang.unparse import expr as unparse_expr, string as unparse_string
 from espolicy.lang.types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
-                    TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional)
+                    TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional,
+                    type_of_value)
 
-FAQ_QUESTIONS = frozenset(f"Q{i}" for i in range(1, 18))
 OUTCOME_NAME = "outcome"
+TODAY_NAME = "today"  # the evaluation date, supplied by the caller
 OUTCOME_TYPE = TStr(frozenset(DECISIONS))
 _ORDERED = (TInt, TDate, TDateTime, TTime)
 
@@ -40,6 +43,13 @@ class CheckedPolicy:
     rules: tuple[ast.Rule, ...]
     shapes: Mapping[str, TRecord]
     warnings: tuple[Diagnostic, ...] = ()
+    references: tuple[ast.Reference, ...] = ()  # in declaration order
+    data: Mapping[str, Any] = field(default_factory=dict)  # data set name -> its value
+    data_decls: tuple[ast.Data, ...] = ()
+
+    def reference(self, rid: str) -> ast.Reference | None:
+        """The declared reference `rid` (`Q1`), or None."""
+        return next((r for r in self.references if r.id == rid), None)
 
 
 @dataclass
@@ -63,6 +73,24 @@ class _Typed:
     when_false: Mapping[str, Type] = field(default_factory=dict)
 
 
+def reference_order(rid: str) -> tuple[str, int, str]:
+    """Sort key of reference ids: Q2 before Q10."""
+    head = rid.rstrip("0123456789")
+    tail = rid[len(head):]
+    return (head, int(tail) if tail else -1, rid)
+
+
+def narrow_key(e: ast.Expr) -> str | None:
+    """The key under which a presence test narrows `e`: a field path, or the text of a lookup, call or
+    aggregate (`GRACE[pack.coverage]`, `history[i - 1].x`, `max(h in history: h.term_years)`).
+    Expressions have no side effects and names never shadow, so the same text means the same value
+    throughout a condition."""
+    key = path_key(e)
+    if key is not None or isinstance(e, ast.Literal):
+        return key
+    return unparse_expr(e)
+
+
 def path_key(e: ast.Expr) -> str | None:
     """`a.b.c` for a chain of names and attributes (the unit of narrowing), else None."""
     if isinstance(e, ast.Name):
@@ -73,14 +101,19 @@ def path_key(e: ast.Expr) -> str | None:
     return None
 
 
-class Checker:
+class Checker(ast.Visitor[_Typed, _Scope]):
     """Checks a set of modules against the document shapes of their kinds."""
 
-    def __init__(self, modules: Iterable[ast.Module], shapes: Mapping[str, TRecord]):
+    def __init__(self, modules: Iterable[ast.Module], shapes: Mapping[str, TRecord],
+                 data: Mapping[str, tuple[Type, Any]] | None = None):
+        self.data = dict(data or {})  # data set name -> (type, value), read by the engine
         self.modules = tuple(modules)
         self.shapes = dict(shapes)
         self.sources = {m.file: m.source for m in self.modules}
         self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.references: dict[str, ast.Reference] = {}
+        self.data_decls: dict[str, ast.Data] = {}
         self.consts: dict[str, Type] = {}
         self.const_decls: dict[str, ast.Const | ast.Table] = {}
         self.value_decls: dict[tuple[str, str], ast.Value] = {}
@@ -98,6 +131,7 @@ class Checker:
     def check(self) -> CheckedPolicy:
         decls = [d for m in self.modules for d in m.decls]
         name = self._policy_name(decls)
+        self._declare_references(decls)
         self._declare_consts(decls)
         self._declare_values(decls)
         order: dict[str, list[CheckedValue]] = {k: [] for k in self.shapes}
@@ -114,7 +148,10 @@ class Checker:
         if self.errors:
             raise PolicyError(in_order(self.errors))
         return CheckedPolicy(name, self.modules, tuple(self.const_decls.values()),
-                             {k: tuple(v) for k, v in order.items()}, tuple(rules), self.shapes)
+                             {k: tuple(v) for k, v in order.items()}, tuple(rules), self.shapes,
+                             tuple(self.warnings), tuple(self.references.values()),
+                             {d.name: self.data[d.name][1] for d in self.data_decls.values() if d.name in self.data},
+                             tuple(self.data_decls.values()))
 
     def _decl_order(self, d: ast.Decl) -> tuple[str, int, int]:
         return (d.span.file, d.span.line, d.span.column)
@@ -126,15 +163,41 @@ class Checker:
                        "a policy has one name: remove this `policy` line")
         return names[0].name if names else None
 
+    def _declare_references(self, decls: list[ast.Decl]) -> None:
+        for d in decls:
+            if isinstance(d, ast.Reference):
+                if d.id in self.references:
+                    self.error("duplicate-reference", f"reference `{d.id}` is declared twice (first at "
+                               f"{self.references[d.id].span})", d.span)
+                    continue
+                self.references[d.id] = d
+
+    def _declare_data(self, decls: list[ast.Decl]) -> None:
+        for d in decls:
+            if not isinstance(d, ast.Data):
+                continue
+            if d.name in self.const_decls or d.name in self.data_decls:
+                self.error("duplicate-name", f"`{d.name}` is declared twice", d.span)
+            elif d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
+                self.error("reserved-name", f"`{d.name}` is the name of a built-in", d.span)
+            elif d.name not in self.data:
+                self.error("data-file", f"data file `{d.path}` was not read", d.span,
+                           "data files are read by `load_policy` and `espolicy check` from the policy folder")
+            else:
+                self.data_decls[d.name] = d
+                self.consts[d.name] = self.data[d.name][0]
+
     def _declare_consts(self, decls: list[ast.Decl]) -> None:
+        self._declare_data(decls)
         for d in decls:
             if not isinstance(d, (ast.Const, ast.Table)):
                 continue
-            if d.name in self.const_decls:
-                self.error("duplicate-name", f"`{d.name}` is declared twice (first at {self.const_decls[d.name].span})",
-                           d.span, "remove one of them, or give this one another name")
+            if d.name in self.const_decls or d.name in self.data_decls:
+                first = (self.const_decls.get(d.name) or self.data_decls[d.name]).span
+                self.error("duplicate-name", f"`{d.name}` is declared twice (first at {first})", d.span,
+                           "remove one of them, or give this one another name")
                 continue
-            if d.name in BUILTINS or d.name == OUTCOME_NAME:
+            if d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
                 self.error("reserved-name", f"`{d.name}` is the name of a built-in", d.span,
                            f"choose another name, e.g. `{d.name.upper()}_VALUE`")
                 continue
@@ -163,7 +226,7 @@ class Checker:
                     self.error("shadowed-field", f"`{d.name}` is already a field of {kind} documents", d.span,
                                "choose another name for the fact")
                     continue
-                if d.name in self.const_decls or d.name in BUILTINS or d.name == OUTCOME_NAME:
+                if d.name in self.consts or d.name in BUILTINS or d.name in (OUTCOME_NAME, TODAY_NAME):
                     self.error("duplicate-name", f"`{d.name}` is already a constant, table or built-in", d.span,
                                "give the fact or let another name")
                     continue
@@ -204,20 +267,27 @@ class Checker:
     # ---- rules ----
     def _rule(self, rule: ast.Rule) -> None:
         self._quantified = {}
-        for ref in rule.faq:
-            if ref not in FAQ_QUESTIONS:
-                self.error("unknown-faq", f"`{ref}` is not a question of the FAQ (Q1 to Q17)", rule.span)
+        for i, ref in enumerate(rule.faq):
+            if ref not in self.references:
+                declared = sorted(self.references, key=reference_order)
+                self.error("unknown-faq", f"`{ref}` is not a declared reference", rule.faq_spans[i]
+                           if i < len(rule.faq_spans) else rule.span,
+                           f"declare it: `reference {ref} {{ title en \"…\" title ja \"…\" }}`"
+                           + (f" (declared: {', '.join(declared)})" if declared else ""))
         kinds = [k for k in rule.kinds if self._known_kind(k, rule.span)]
         for kind in kinds:
             scope = _Scope(kind, allow_outcome=rule.effect in ("warn", "info"))
             if rule.each is not None:
                 var, seq = rule.each
-                seq_t = strip_optional(self.expr(seq, scope).type) if not self._optional(self.expr(seq, scope).type, seq) else ANY
+                seq_type = self.expr(seq, scope).type
+                seq_t = ANY if self._optional(seq_type, seq) else strip_optional(seq_type)
                 item = seq_t.item if isinstance(seq_t, (TList, TSet)) else ANY
                 if not isinstance(seq_t, (TList, TSet, TAny)):
                     self.error("type", f"`each` needs a list, not {seq_t.describe()}", seq.span,
                                "name a list of the document after `in`, e.g. `each entry in history`")
                 scope = self._bind(scope, var, item, rule.span)
+                if rule.each_index is not None:
+                    scope = self._bind(scope, rule.each_index, INT, rule.span)
             cond = self.expr(rule.condition, scope)
             self._want_bool(cond.type, rule.condition, "a rule's condition")
             text_scope = scope.with_facts(cond.when_true)
@@ -260,7 +330,7 @@ class Checker:
         return t
 
     def _bind(self, scope: _Scope, var: str, t: Type, span: ast.Span) -> _Scope:
-        if var in scope.locals or var in self.shapes.get(scope.kind, TRecord()).fields or var in self.const_decls:
+        if var in scope.locals or var in self.shapes.get(scope.kind, TRecord()).fields or var in self.consts:
             self.error("shadowed-name", f"`{var}` already names something here", span,
                        f"choose another variable name, e.g. `{var}_entry`")
         return scope.with_local(var, t)
@@ -276,25 +346,24 @@ class Checker:
                        "compare the value, e.g. `pack.term_years > 3`, or test it: `… is present`")
 
     def _presence_hint(self, e: ast.Expr) -> str:
-        key = path_key(e) or "the value"
+        key = narrow_key(e) or "the value"
         return f"test it first: `{key} is present and …`"
 
     def _optional(self, t: Type, e: ast.Expr) -> bool:
         if isinstance(t, TOptional):
-            self.error("optional", f"`{path_key(e) or 'this value'}` may be absent here", e.span,
+            self.error("optional", f"`{narrow_key(e) or 'this value'}` may be absent here", e.span,
                        self._presence_hint(e))
             return True
         return False
 
     def expr(self, e: ast.Expr, scope: _Scope) -> _Typed:
-        method = getattr(self, "_" + type(e).__name__.lower())
-        return method(e, scope)
+        return e.accept(self, scope)
 
     def _narrowed(self, e: ast.Expr, t: Type, scope: _Scope) -> Type:
-        key = path_key(e)
+        key = narrow_key(e)
         return scope.narrow.get(key, t) if key else t
 
-    def _literal(self, e: ast.Literal, scope: _Scope) -> _Typed:
+    def visit_literal(self, e: ast.Literal, scope: _Scope) -> _Typed:
         v = e.value
         if isinstance(v, bool):
             return _Typed(BOOL)
@@ -306,7 +375,7 @@ class Checker:
             return _Typed(TIME)
         return _Typed(DATE)
 
-    def _name(self, e: ast.Name, scope: _Scope) -> _Typed:
+    def visit_name(self, e: ast.Name, scope: _Scope) -> _Typed:
         t = self._lookup(e, scope)
         return _Typed(self._narrowed(e, t, scope))
 
@@ -326,6 +395,8 @@ class Checker:
                 return self.error("outcome-in-rule", "`outcome` can be read only by warn and info rules", e.span,
                                   "a deny or review rule cannot depend on the outcome it decides")
             return OUTCOME_TYPE
+        if n == TODAY_NAME and scope.kind:
+            return DATE
         return self._unknown_name(e, scope)
 
     def _unknown_name(self, e: ast.Name, scope: _Scope) -> Type:
@@ -356,12 +427,12 @@ class Checker:
                     "declare `let NAME for KIND = …`")
         return self.error("unknown-name", what, e.span, did_you_mean(e.name, pool) or fallback)
 
-    def _attr(self, e: ast.Attr, scope: _Scope) -> _Typed:
+    def visit_attr(self, e: ast.Attr, scope: _Scope) -> _Typed:
         obj_t = self.expr(e.obj, scope).type
         if isinstance(obj_t, TAny):
             return _Typed(ANY)
         if isinstance(obj_t, TOptional):
-            key = path_key(e.obj) or "it"
+            key = narrow_key(e.obj) or "it"
             return _Typed(self.error("optional", f"`{key}` may be absent, so `{key}.{e.name}` cannot be read "
                                      "without a test", e.obj.span, f"write `{key} is present and …` first"))
         if not isinstance(obj_t, TRecord):
@@ -374,7 +445,7 @@ class Checker:
                                      "its fields: " + ", ".join(sorted(obj_t.fields))))
         return _Typed(self._narrowed(e, _field_type(obj_t.fields[e.name]), scope))
 
-    def _call(self, e: ast.Call, scope: _Scope) -> _Typed:
+    def visit_call(self, e: ast.Call, scope: _Scope) -> _Typed:
         b = BUILTINS.get(e.func)
         args = [self.expr(a, scope).type for a in e.args]
         if b is None:
@@ -390,9 +461,23 @@ class Checker:
             elif not compatible(a, p) or (isinstance(base(a), TUnion) and not isinstance(base(p), TUnion)):
                 self.error("type", f"argument {i} of `{e.func}` must be {p.describe()}, not {a.describe()}",
                            node.span, f"usage: {b.signature()}")
-        return _Typed(b.result)
+        if e.func == "matches":
+            self._pattern(e.args[1])
+        return _Typed(self._narrowed(e, b.result, scope))
 
-    def _neg(self, e: ast.Neg, scope: _Scope) -> _Typed:
+    def _pattern(self, node: ast.Expr) -> None:
+        """The pattern of `matches` is a quoted text RE2 can compile, checked here, before any document."""
+        if not (isinstance(node, ast.Literal) and isinstance(node.value, str)):
+            self.error("pattern-not-constant", "the pattern of `matches` must be a quoted text written in the call",
+                       node.span, 'write the pattern itself, e.g. `matches(server.model, "^Express5800/R")`')
+            return
+        try:
+            compile_pattern(node.value)
+        except PatternError as err:
+            self.error("bad-pattern", f"the pattern {unparse_string(node.value)} cannot be used: {err}", node.span,
+                       "patterns use RE2 syntax (no backreferences, no lookaround); escape a literal `.` as `\\\\.`")
+
+    def visit_neg(self, e: ast.Neg, scope: _Scope) -> _Typed:
         t = self.expr(e.operand, scope).type
         if isinstance(strip_optional(t), (TInt, TAny)) and not isinstance(t, TOptional):
             return _Typed(INT)
@@ -406,7 +491,7 @@ class Checker:
             self.error("type", f"{what}, not {t.describe()}", e.span,
                        hint or "`espolicy eval EXPR DOC` shows the value and type of a part of the condition")
 
-    def _arith(self, e: ast.Arith, scope: _Scope) -> _Typed:
+    def visit_arith(self, e: ast.Arith, scope: _Scope) -> _Typed:
         types = [(self.expr(side, scope).type, side) for side in (e.left, e.right)]
         for t, side in types:
             if isinstance(t, TAny) or self._optional(t, side):
@@ -422,7 +507,7 @@ class Checker:
         self.error("type", f"`{e.op}` works on numbers, not {t.describe()}", side.span, hint)
         return _Typed(ANY)  # one error for the expression: what contains it is not judged again
 
-    def _compare(self, e: ast.Compare, scope: _Scope) -> _Typed:
+    def visit_compare(self, e: ast.Compare, scope: _Scope) -> _Typed:
         lt, rt = self.expr(e.left, scope).type, self.expr(e.right, scope).type
         if e.op in ("in", "not in"):
             if not self._optional(rt, e.right) and not isinstance(rt, (TSet, TList, TAny)):
@@ -468,7 +553,7 @@ class Checker:
             for item in container.items:
                 self._enum_literal(t, item)
 
-    def _boolop(self, e: ast.BoolOp, scope: _Scope) -> _Typed:
+    def visit_boolop(self, e: ast.BoolOp, scope: _Scope) -> _Typed:
         gathered: dict[str, Type] = {}
         for operand in e.operands:
             r = self.expr(operand, scope.with_facts(gathered))
@@ -478,14 +563,14 @@ class Checker:
             return _Typed(BOOL, when_true=gathered)
         return _Typed(BOOL, when_false=gathered)
 
-    def _not(self, e: ast.Not, scope: _Scope) -> _Typed:
+    def visit_not(self, e: ast.Not, scope: _Scope) -> _Typed:
         r = self.expr(e.operand, scope)
         self._want_bool(r.type, e.operand, "`not`")
         return _Typed(BOOL, when_true=r.when_false, when_false=r.when_true)
 
-    def _test(self, e: ast.Test, scope: _Scope) -> _Typed:
+    def visit_test(self, e: ast.Test, scope: _Scope) -> _Typed:
         t = self.expr(e.operand, scope).type
-        key = path_key(e.operand)
+        key = narrow_key(e.operand)
         if isinstance(t, TAny):
             return _Typed(BOOL)
         if e.test in ("present", "absent"):
@@ -508,7 +593,7 @@ class Checker:
             otherwise = {key: TOptional(rest[0]) if isinstance(t, TOptional) else rest[0]}
         return _Typed(BOOL, {key: want} if key else {}, otherwise)
 
-    def _if(self, e: ast.If, scope: _Scope) -> _Typed:
+    def visit_if(self, e: ast.If, scope: _Scope) -> _Typed:
         c = self.expr(e.cond, scope)
         self._want_bool(c.type, e.cond, "the condition of `if`")
         a = self.expr(e.then, scope.with_facts(c.when_true)).type
@@ -519,33 +604,98 @@ class Checker:
             return _Typed(ANY)
         optional = isinstance(a, TOptional) or isinstance(b, TOptional)
         t = base(a) if not isinstance(base(a), TAny) else base(b)
-        if isinstance(strip_optional(a), TStr) and isinstance(strip_optional(b), TStr):
-            sa, sb = strip_optional(a), strip_optional(b)
-            assert isinstance(sa, TStr) and isinstance(sb, TStr)
+        sa, sb = strip_optional(a), strip_optional(b)
+        if isinstance(sa, TStr) and isinstance(sb, TStr):
             t = TStr(sa.enum | sb.enum) if sa.enum and sb.enum else STR
         if isinstance(t, TBool) and not optional:
             return _Typed(t)
         return _Typed(TOptional(t) if optional else t)
 
-    def _quant(self, e: ast.Quant, scope: _Scope) -> _Typed:
+    def visit_quant(self, e: ast.Quant, scope: _Scope) -> _Typed:
         self._quantified[e.var] = e
-        t = self.expr(e.seq, scope).type
-        item: Type = ANY
-        if not self._optional(t, e.seq):
-            if isinstance(t, (TList, TSet)):
-                item = t.item
-            elif not isinstance(t, TAny):
-                self.error("type", f"`{e.kind}` runs over a list or set, not {t.describe()}", e.seq.span,
-                           f"name a list of the document, e.g. `{e.kind} h in history: …`")
+        item = self._item_type(e.seq, scope, e.kind)
         inner = self._bind(scope, e.var, item, e.span)
         body = self.expr(e.body, inner)
         self._want_bool(body.type, e.body, f"the condition of `{e.kind}`")
         return _Typed(BOOL)
 
-    def _setlit(self, e: ast.SetLit, scope: _Scope) -> _Typed:
+    def _item_type(self, seq: ast.Expr, scope: _Scope, what: str) -> Type:
+        """The entry type of the list or set an aggregate or quantifier runs over."""
+        t = self.expr(seq, scope).type
+        if self._optional(t, seq):
+            return ANY
+        if isinstance(t, (TList, TSet)):
+            return t.item
+        if not isinstance(t, TAny):
+            self.error("type", f"`{what}` runs over a list or set, not {t.describe()}", seq.span)
+        return ANY
+
+    def visit_aggregate(self, e: ast.Aggregate, scope: _Scope) -> _Typed:
+        item = self._item_type(e.seq, scope, e.func)
+        body = self.expr(e.body, self._bind(scope, e.var, item, e.span)).type
+        if e.func == "count":
+            self._want_bool(body, e.body, "the condition of `count`")
+            return _Typed(INT)
+        if e.func == "sum":
+            self._want(body, TInt, e.body, "`sum` adds numbers")
+            return _Typed(INT)
+        if isinstance(body, TAny) or self._optional(body, e.body):
+            return _Typed(TOptional(ANY))
+        if not isinstance(body, _ORDERED):
+            self.error("type", f"`{e.func}` takes the {e.func}imum of numbers, dates, moments or times of day, "
+                       f"not {body.describe()}", e.body.span)
+            return _Typed(TOptional(ANY))
+        return _Typed(self._narrowed(e, TOptional(base(body)), scope))  # absent for an empty list
+
+    def visit_index(self, e: ast.Index, scope: _Scope) -> _Typed:
+        obj_t = self.expr(e.obj, scope).type
+        key_t = self.expr(e.key, scope).type
+        if isinstance(obj_t, TAny) or isinstance(key_t, TAny):
+            return _Typed(self._narrowed(e, TOptional(ANY), scope))
+        if self._optional(obj_t, e.obj) or self._optional(key_t, e.key):
+            return _Typed(TOptional(ANY))
+        if isinstance(obj_t, TList):
+            self._want(key_t, TInt, e.key, "a list is indexed by a number (0 is the first entry)")
+            return _Typed(self._narrowed(e, TOptional(obj_t.item), scope))
+        if not isinstance(obj_t, TRecord):
+            return _Typed(self.error("type", f"`[…]` looks up a table or a list, not {obj_t.describe()}", e.obj.span))
+        if not isinstance(key_t, TStr):
+            return _Typed(self.error("type", f"a table is looked up by a text, not {key_t.describe()}", e.key.span))
+        entry = self._entry_type(obj_t, e)
+        if isinstance(e.key, ast.Literal) and isinstance(e.key.value, str):
+            if e.key.value not in obj_t.fields:
+                where = path_key(e.obj) or "this table"
+                return _Typed(self.error("unknown-field", f"`{where}` has no entry {unparse_string(e.key.value)}",
+                                         e.key.span, did_you_mean(e.key.value, obj_t.fields)))
+            return _Typed(_field_type(obj_t.fields[e.key.value]))
+        if key_t.enum:
+            missing = sorted(key_t.enum - set(obj_t.fields))
+            if not missing:  # every value the schema allows has an entry: the lookup never misses
+                return _Typed(entry)
+            self.warnings.append(diagnostic(
+                "uncovered-enum", f"`{path_key(e.obj) or 'this table'}` has no entry for "
+                + ", ".join(unparse_string(m) for m in missing) + f", a value `{path_key(e.key) or 'the key'}` "
+                "can take: the lookup is absent for it", e.span, self.sources.get(e.span.file),
+                f"add {', '.join(unparse_string(m) for m in missing)} to the table, or handle the absent case "
+                "(`… is present and …`)", severity="warning"))
+        return _Typed(self._narrowed(e, TOptional(entry), scope))
+
+    def _entry_type(self, table: TRecord, e: ast.Index) -> Type:
+        """The type every entry of a looked-up table shares."""
+        t: Type = ANY
+        for f in table.fields.values():
+            if isinstance(t, TAny):
+                t = base(f.type)
+            elif not compatible(t, f.type):
+                self.error("type", f"`{path_key(e.obj) or 'this table'}` mixes {t.describe()} and "
+                           f"{f.type.describe()} entries, so a lookup has no one type", e.span)
+                return ANY
+        return t
+
+    def visit_setlit(self, e: ast.SetLit, scope: _Scope) -> _Typed:
         return _Typed(TSet(self._items(e.items, scope)))
 
-    def _listlit(self, e: ast.ListLit, scope: _Scope) -> _Typed:
+    def visit_listlit(self, e: ast.ListLit, scope: _Scope) -> _Typed:
         return _Typed(TList(self._items(e.items, scope)))
 
     def _items(self, items: tuple[ast.Expr, ...], scope: _Scope) -> Type:
@@ -599,16 +749,18 @@ def _fields_along(t: Type, names: list[str]) -> list[str]:
     return list(t.fields) if isinstance(t, TRecord) else []
 
 
-def check(modules: Iterable[ast.Module], shapes: Mapping[str, TRecord]) -> CheckedPolicy:
+def check(modules: Iterable[ast.Module], shapes: Mapping[str, TRecord],
+          data: Mapping[str, tuple[Type, Any]] | None = None) -> CheckedPolicy:
     """Type-check `modules` against the document `shapes` (kind -> record type)."""
-    return Checker(modules, shapes).check()
+    return Checker(modules, shapes, data).check()
 
 
 def type_of(checked: CheckedPolicy, e: ast.Expr, kind: str | None, source: str) -> Type:
     """The type of expression `e` (whose text is `source`) for documents of `kind` (None: constants
     only), reading the policy's fields, facts, lets, constants and `outcome`; PolicyError if it
     does not type-check."""
-    checker = Checker(checked.modules, checked.shapes)
+    data = {n: (type_of_value(v, n), v) for n, v in checked.data.items()}
+    checker = Checker(checked.modules, checked.shapes, data)
     checker.check()
     checker.sources[e.span.file] = source
     t = checker.expr(e, _Scope(kind or "", allow_outcome=kind is not None)).type

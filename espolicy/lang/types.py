@@ -152,3 +152,46 @@ def compatible(a: Type, b: Type) -> bool:
     if isinstance(a, (TList, TSet)) and isinstance(b, (TList, TSet)):
         return compatible(a.item, b.item)
     return type(a) is type(b)
+
+
+class NotTypable(ValueError):
+    """A value the rule language has no type for (a float, a null, a list mixing kinds)."""
+
+
+def type_of_value(value: Any, where: str = "") -> Type:
+    """The type of a plain value read from a data file: texts, whole numbers, true/false, dates,
+    lists of one type and records (every field present). Raises NotTypable naming the place."""
+    import datetime as _dt
+    here = where or "the value"
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int):
+        return INT
+    if isinstance(value, str):
+        return STR
+    if isinstance(value, _dt.datetime):
+        return DATETIME
+    if isinstance(value, _dt.date):
+        return DATE
+    if isinstance(value, dict):
+        return TRecord({str(k): Field(type_of_value(v, f"{where}.{k}" if where else str(k))) for k, v in value.items()})
+    if isinstance(value, list):
+        item: Type = ANY
+        for i, v in enumerate(value):
+            t = type_of_value(v, f"{where}[{i}]")
+            if isinstance(item, TAny):
+                item = t
+            elif not (compatible(item, t) and _same_fields(item, t)):
+                raise NotTypable(f"{here} mixes {item.describe()} and {t.describe()} (at {where}[{i}])")
+        return TList(item)
+    if value is None:
+        raise NotTypable(f"{here} is null: leave the entry out instead")
+    raise NotTypable(f"{here} is {type(value).__name__} ({value!r}): only texts, whole numbers, true/false, "
+                     "dates, lists and mappings can be read")
+
+
+def _same_fields(a: Type, b: Type) -> bool:
+    if isinstance(a, TRecord) and isinstance(b, TRecord):
+        return set(a.fields) == set(b.fields) and all(
+            compatible(a.fields[k].type, b.fields[k].type) for k in a.fields)
+    return True

@@ -66,7 +66,7 @@ def level(e: ast.Expr) -> int:
         return UNARY
     if isinstance(e, ast.Literal) and isinstance(e.value, int) and not isinstance(e.value, bool) and e.value < 0:
         return UNARY
-    if isinstance(e, (ast.Attr, ast.Call)):
+    if isinstance(e, (ast.Attr, ast.Call, ast.Index, ast.Aggregate)):
         return POSTFIX
     return ATOM
 
@@ -77,36 +77,80 @@ def expr(e: ast.Expr, need: int = IF) -> str:
     return f"({s})" if level(e) < need else s
 
 
-def _bare(e: ast.Expr) -> str:
-    if isinstance(e, ast.Literal):
+class _Printer(ast.Visitor[str, None]):
+    """One expression node as text, its operands printed by `expr` with the binding they need."""
+
+    def visit_literal(self, e: ast.Literal, ctx: None) -> str:
         return literal(e.value)
-    if isinstance(e, ast.Name):
+
+    def visit_name(self, e: ast.Name, ctx: None) -> str:
         return e.name
-    if isinstance(e, ast.Attr):
+
+    def visit_attr(self, e: ast.Attr, ctx: None) -> str:
         return f"{expr(e.obj, POSTFIX)}.{e.name}"
-    if isinstance(e, ast.Call):
+
+    def visit_call(self, e: ast.Call, ctx: None) -> str:
         return f"{e.func}(" + ", ".join(expr(a) for a in e.args) + ")"
-    if isinstance(e, ast.Neg):
+
+    def visit_neg(self, e: ast.Neg, ctx: None) -> str:
         return "-" + expr(e.operand, UNARY)
-    if isinstance(e, ast.Arith):
+
+    def visit_arith(self, e: ast.Arith, ctx: None) -> str:
         right = PROD if e.op in "+-" else UNARY
         left = SUM if e.op in "+-" else PROD
         return f"{expr(e.left, left)} {e.op} {expr(e.right, right)}"
-    if isinstance(e, ast.Compare):
+
+    def visit_compare(self, e: ast.Compare, ctx: None) -> str:
         return f"{expr(e.left, SUM)} {e.op} {expr(e.right, SUM)}"
-    if isinstance(e, ast.Test):
+
+    def visit_test(self, e: ast.Test, ctx: None) -> str:
         return f"{expr(e.operand, SUM)} is {e.test}"
-    if isinstance(e, ast.BoolOp):
+
+    def visit_boolop(self, e: ast.BoolOp, ctx: None) -> str:
         need = AND if e.op == "or" else NOT
         return f" {e.op} ".join(expr(o, need) for o in e.operands)
-    if isinstance(e, ast.Not):
+
+    def visit_not(self, e: ast.Not, ctx: None) -> str:
         return "not " + expr(e.operand, NOT)
-    if isinstance(e, ast.Quant):
+
+    def visit_quant(self, e: ast.Quant, ctx: None) -> str:
         return f"{e.kind} {e.var} in {expr(e.seq, SUM)}: {expr(e.body, NOT)}"
-    if isinstance(e, ast.If):
+
+    def visit_if(self, e: ast.If, ctx: None) -> str:
         return f"if {expr(e.cond)} then {expr(e.then)} else {expr(e.else_)}"
-    if isinstance(e, ast.SetLit):
+
+    def visit_aggregate(self, e: ast.Aggregate, ctx: None) -> str:
+        return f"{e.func}({e.var} in {expr(e.seq, SUM)}: {expr(e.body)})"
+
+    def visit_index(self, e: ast.Index, ctx: None) -> str:
+        return f"{expr(e.obj, POSTFIX)}[{expr(e.key)}]"
+
+    def visit_setlit(self, e: ast.SetLit, ctx: None) -> str:
         return "{" + ", ".join(expr(i) for i in e.items) + "}"
-    if isinstance(e, ast.ListLit):
+
+    def visit_listlit(self, e: ast.ListLit, ctx: None) -> str:
         return "[" + ", ".join(expr(i) for i in e.items) + "]"
-    raise TypeError(f"not an expression: {type(e).__name__}")
+
+
+_PRINTER = _Printer()
+
+
+def _bare(e: ast.Expr) -> str:
+    return e.accept(_PRINTER, None)
+
+
+def each(rule: ast.Rule) -> str:
+    """The `each` clause of a rule without its keyword: `entry in history`, `e, i in history`."""
+    assert rule.each is not None
+    names = ", ".join(rule.each_names)
+    return f"{names} in {expr(rule.each[1])}"
+
+
+def table_key(key: str) -> str:
+    """A table key as written: a bare name when it is one, else quoted (`"24x365"`)."""
+    bare = key.isidentifier() and key.isascii() and key not in _WORDS
+    return key if bare else string(key)
+
+
+_WORDS = frozenset({"true", "false", "if", "then", "else", "and", "or", "not", "in", "is", "any", "all", "none",
+                    "fact", "let", "for", "each", "when", "const", "table", "rule", "policy"})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
-from espolicy.lang.typecheck import FAQ_QUESTIONS
+from espolicy.lang.typecheck import reference_order
 from espolicy.lang.types import TRecord, TStr, strip_optional
 from espolicy.lsp.context import DECL_KEYWORDS, Place, chain_before, place_at
 from espolicy.lsp.resolve import consts, resolve, values
@@ -112,10 +112,8 @@ def _enum_values(k: Knowledge, place: Place) -> list[Item] | None:
 
 
 def _references(k: Knowledge) -> list[str]:
-    declared = [str(getattr(d, "id", None) or getattr(d, "name", "")) for d in k.decls()
-                if type(d).__name__ == "Reference"]
-    refs = declared or sorted(FAQ_QUESTIONS)
-    return sorted(set(refs), key=lambda q: (len(q), q))
+    declared = [d.id for d in k.decls() if isinstance(d, ast.Reference)]
+    return sorted(set(declared), key=reference_order)
 
 
 def _names(k: Knowledge, place: Place) -> list[Item]:

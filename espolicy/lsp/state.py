@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Mapping
 
 from espolicy.documents.schema import SchemaSet
+from espolicy.engine.datafiles import load as load_data, module_data, with_data_files
 from espolicy.engine.lint import judge
 from espolicy.errors import Diagnostic, PolicyError
 from espolicy.lang import ast
@@ -109,7 +110,11 @@ class Folder:
             else:
                 parsed.add(file)
         modules = {f: self._last_good[f] for f in texts if f in self._last_good}
-        checker = Checker([modules[f] for f in texts if f in modules], self.schemas.shapes)
+        try:  # data files as `check` reads them; one that cannot be read is a diagnostic at its declaration
+            data = load_data(module_data(modules.values()), with_data_files(texts.items()), dict(texts))
+        except PolicyError as e:
+            data, diagnostics = {}, diagnostics + e.diagnostics
+        checker = Checker([modules[f] for f in texts if f in modules], self.schemas.shapes, data)
         checked = None
         if diagnostics:  # as `check`: a file that does not parse stops the analysis before the checker
             try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.typecheck import CheckedPolicy
+from espolicy.lang.types import type_of_value
 
 _EFFECT_WORDS = {"deny": "deny — the request is refused", "review": "review — a person must confirm",
                  "warn": "warn — allowed, with a warning", "info": "info — allowed, with information"}
@@ -62,7 +63,7 @@ def _sections(checked: CheckedPolicy) -> list[_Section]:
 
 
 def _faq_index(checked: CheckedPolicy) -> dict[str, list[ast.Rule]]:
-    index: dict[str, list[ast.Rule]] = {f"Q{i}": [] for i in range(1, 18)}
+    index: dict[str, list[ast.Rule]] = {r.id: [] for r in checked.references}
     index["none"] = []
     for r in checked.rules:
         for q in r.faq or ("none",):
@@ -122,6 +123,36 @@ def _anchor(rule_id: str) -> str:
     return rule_id
 
 
+def _reference_label(checked: CheckedPolicy, q: str) -> str:
+    """`Q6 — Is there a way to get support for 6 years or more?` (the declared English title)."""
+    if q == "none":
+        return "none (data consistency)"
+    ref = checked.reference(q)
+    return f"{q} — {ref.title['en']}" if ref is not None else q
+
+
+def _metadata(rule: ast.Rule) -> list[tuple[str, str]]:
+    """The rule's title, tags and owner, as (row name, plain text)."""
+    rows = []
+    if rule.title:
+        rows.append(("title", f"{rule.title['en']} / {rule.title['ja']}"))
+    if rule.tags:
+        rows.append(("tags", ", ".join(rule.tags)))
+    if rule.owner:
+        rows.append(("owner", rule.owner))
+    return rows
+
+
+def _data_sets(checked: CheckedPolicy) -> list[tuple[str, str, str]]:
+    """(name, file, what it holds) of every data set."""
+    out = []
+    for d in checked.data_decls:
+        value = checked.data.get(d.name)
+        size = f", {len(value)} entries" if isinstance(value, (list, dict)) else ""
+        out.append((d.name, d.path, f"{type_of_value(value, d.name).describe()}{size}"))
+    return out
+
+
 def markdown(checked: CheckedPolicy, info: dict[str, str]) -> str:
     out: list[str] = []
     title = checked.name or info.get("name", "policy")
@@ -134,7 +165,7 @@ def markdown(checked: CheckedPolicy, info: dict[str, str]) -> str:
     out.append("| FAQ | rules |")
     out.append("|---|---|")
     for q, rules in _faq_index(checked).items():
-        label = "none (data consistency)" if q == "none" else q
+        label = _md_cell(_reference_label(checked, q))
         cell = ", ".join(f"[{r.id}](#{_anchor(r.id)}) ({r.effect})" for r in rules) or "—"
         out.append(f"| {label} | {cell} |")
     out.append("")
@@ -148,11 +179,12 @@ def markdown(checked: CheckedPolicy, info: dict[str, str]) -> str:
                 out.append(f"_{_md_cell(note)}_\n")
             out.append("| | |")
             out.append("|---|---|")
+            out += [f"| {k} | {_md_cell(v)} |" for k, v in _metadata(rule)]
             out.append(f"| effect | {_EFFECT_WORDS.get(rule.effect, rule.effect)} |")
             out.append(f"| for | {', '.join(rule.kinds)} |")
             out.append(f"| FAQ | {', '.join(rule.faq) if rule.faq else 'none (data consistency)'} |")
             if rule.each is not None:
-                out.append(f"| for each | {_md_cell(_md_code(f'{rule.each[0]} in {unparse.expr(rule.each[1])}'))} |")
+                out.append(f"| for each | {_md_cell(_md_code(unparse.each(rule)))} |")
             out.append(f"| when | {_md_cell(_md_code(unparse.expr(rule.condition)))} |")
             if rule.at is not None:
                 out.append(f"| points at | {_md_code('.'.join(rule.at.names))} |")
@@ -185,6 +217,13 @@ def markdown(checked: CheckedPolicy, info: dict[str, str]) -> str:
     out.append("|---|---|---|")
     for name, value, note in _consts(checked):
         out.append(f"| {name} | {_md_cell(_md_code(value))} | {_md_cell(note)} |")
+    if checked.data_decls:
+        out.append("\n## Data files\n")
+        out.append("Read from the policy folder when the policy loads; part of its digest.\n")
+        out.append("| name | file | holds |")
+        out.append("|---|---|---|")
+        for name, path, what in _data_sets(checked):
+            out.append(f"| {name} | {_md_cell(_md_code(path))} | {_md_cell(what)} |")
     return "\n".join(out) + "\n"
 
 
@@ -232,7 +271,7 @@ def html_page(checked: CheckedPolicy, info: dict[str, str]) -> str:
                     "filled in from the document.</p>",
                     "<h2>Rules by FAQ question</h2>", "<table><tr><th>FAQ</th><th>rules</th></tr>"]
     for q, rules in _faq_index(checked).items():
-        label = "none (data consistency)" if q == "none" else q
+        label = _reference_label(checked, q)
         cell = ", ".join(f'<a href="#{_h(r.id)}">{_h(r.id)}</a> ({_h(r.effect)})' for r in rules) or "—"
         o.append(f"<tr><td>{_h(label)}</td><td>{cell}</td></tr>")
     o.append("</table>")
@@ -245,10 +284,11 @@ def html_page(checked: CheckedPolicy, info: dict[str, str]) -> str:
                      f'<span class="{_h(rule.effect)}">({_h(rule.effect)})</span></h3>')
             if note:
                 o.append(f'<p class="note">{_h(note)}</p>')
-            rows = [("effect", _h(_EFFECT_WORDS.get(rule.effect, rule.effect))), ("for", _h(", ".join(rule.kinds))),
+            rows = [(k, _h(v)) for k, v in _metadata(rule)]
+            rows += [("effect", _h(_EFFECT_WORDS.get(rule.effect, rule.effect))), ("for", _h(", ".join(rule.kinds))),
                     ("FAQ", _h(", ".join(rule.faq) if rule.faq else "none (data consistency)"))]
             if rule.each is not None:
-                rows.append(("for each", _code(rule.each[0] + " in " + unparse.expr(rule.each[1]))))
+                rows.append(("for each", _code(unparse.each(rule))))
             rows.append(("when", _code(unparse.expr(rule.condition))))
             if rule.at is not None:
                 rows.append(("points at", f"<code>{_h('.'.join(rule.at.names))}</code>"))
@@ -280,7 +320,13 @@ def html_page(checked: CheckedPolicy, info: dict[str, str]) -> str:
     o.append("<h2>Constants</h2><table><tr><th>name</th><th>value</th><th>note</th></tr>")
     for name, value, note in _consts(checked):
         o.append(f"<tr><td>{_h(name)}</td><td><code>{_h(value)}</code></td><td>{_h(note)}</td></tr>")
-    o += ["</table>", "</body>", "</html>"]
+    o.append("</table>")
+    if checked.data_decls:
+        o.append("<h2>Data files</h2><table><tr><th>name</th><th>file</th><th>holds</th></tr>")
+        for name, path, what in _data_sets(checked):
+            o.append(f"<tr><td>{_h(name)}</td><td><code>{_h(path)}</code></td><td>{_h(what)}</td></tr>")
+        o.append("</table>")
+    o += ["</body>", "</html>"]
     return "\n".join(o) + "\n"
 
 

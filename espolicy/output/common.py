@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
 
 from espolicy import effects, messages
@@ -113,6 +113,9 @@ class RuleInfo:
     title: str
     message: dict[str, str]
     advice: dict[str, str]
+    tags: tuple[str, ...] = ()  # the rule's own `tags`
+    owner: str | None = None
+    references: dict[str, str] = field(default_factory=dict)  # cited reference -> its declared English title
 
 
 def title(rule_id: str) -> str:
@@ -134,9 +137,12 @@ def policy_rules(policy: Policy | None) -> Iterator[RuleInfo]:
         return
     sources = _SourceLines(policy)
     for rule in policy.rules:
-        yield RuleInfo(rule.id, rule.effect, tuple(rule.faq), tuple(rule.kinds), title(rule.id),
+        cited = {q: ref.title["en"] for q in rule.faq if (ref := policy.checked.reference(q)) is not None}
+        yield RuleInfo(rule.id, rule.effect, tuple(rule.faq), tuple(rule.kinds),
+                       rule.title.get("en") or title(rule.id),
                        {lang: sources.template(text) for lang, text in rule.message.items()},
-                       {lang: sources.template(text) for lang, text in (rule.advice or {}).items()})
+                       {lang: sources.template(text) for lang, text in (rule.advice or {}).items()},
+                       tuple(rule.tags), rule.owner, cited)
 
 
 class _SourceLines:

@@ -59,7 +59,8 @@ def descriptor(rule: RuleInfo) -> dict[str, Any]:
     qualifier = rule.effect + (f"; FAQ {faq}" if faq else "")
     message = rule.message.get("en", "") or rule.title
     advice = rule.advice.get("en", "")
-    help_text = message + (f"\n\nWhat to do: {advice}" if advice else "") + (f"\n\nFAQ: {faq}" if faq else "")
+    cited = "; ".join(f"{q}: {rule.references[q]}" if q in rule.references else q for q in rule.faq)
+    help_text = message + (f"\n\nWhat to do: {advice}" if advice else "") + (f"\n\nFAQ: {cited}" if faq else "")
     markdown = [f"**{rule.title}** ({qualifier})", "", message]
     if advice:
         markdown += ["", f"**What to do:** {advice}"]
@@ -69,6 +70,11 @@ def descriptor(rule: RuleInfo) -> dict[str, Any]:
         markdown += ["", "→ " + rule.advice["ja"]]
     if rule.kinds:
         markdown += ["", "Applies to: " + ", ".join(f"`{k}`" for k in rule.kinds)]
+    for q in rule.faq:
+        if q in rule.references:
+            markdown += ["", f"FAQ {q}: {rule.references[q]}"]
+    if rule.owner:
+        markdown += ["", f"Owner: {rule.owner}"]
     return {
         "id": rule.id,
         "name": rule.id,
@@ -80,7 +86,8 @@ def descriptor(rule: RuleInfo) -> dict[str, Any]:
             "effect": rule.effect,
             "faq": list(rule.faq),
             "kinds": list(rule.kinds),
-            "tags": ["espolicy", rule.effect, *rule.kinds],
+            "tags": ["espolicy", rule.effect, *rule.kinds, *rule.tags],
+            **({"owner": rule.owner} if rule.owner else {}),
             "precision": "very-high",
             "problem.severity": _SEVERITY.get(rule.effect, "warning"),
         },

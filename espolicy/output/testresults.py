@@ -20,6 +20,7 @@ class Coverage:
     rules: list[RuleCoverage]
     conditions: list[RuleConditions]
     required: float
+    references: tuple[str, ...] = ()  # the policy's declared references, for the scenario count
 
     @property
     def rule_percent(self) -> float:
@@ -78,10 +79,10 @@ def text(results: list[Result], cov: Coverage | None, out: TextIO) -> None:
         out.write(f"  {rc.rule}  ({rc.covered}/{rc.total})\n")
         for d in gaps:
             out.write(f"    {d.span.file}:{d.span.line}:{d.span.column}  {d.what}  `{d.text}`  {_mark(d)}\n")
-    scen = faq_scenarios(results)
+    scen = faq_scenarios(results, cov.references)
     named = [q for q, tests in scen.items() if tests]
     missing = [q for q, tests in scen.items() if not tests]
-    out.write(f"FAQ questions with a scenario named after them: {len(named)}/17"
+    out.write(f"references with a scenario named after them: {len(named)}/{len(scen)}"
               + (f" (none for {', '.join(missing)})" if missing else "") + "\n")
 
 
@@ -104,7 +105,7 @@ def to_json(results: list[Result], cov: Coverage | None, out: TextIO) -> None:
                            "decisions": [{"what": d.what, "text": d.text, "file": d.span.file, "line": d.span.line,
                                           "column": d.span.column, "seen": sorted(d.seen)}
                                          for d in rc.decisions]} for rc in cov.conditions]},
-            "faq_scenarios": faq_scenarios(results)}
+            "faq_scenarios": faq_scenarios(results, cov.references)}
     json.dump(data, out, ensure_ascii=False, indent=2)
     out.write("\n")
 

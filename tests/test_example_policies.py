@@ -1,0 +1,66 @@
+"""The example policies under example-policies/ check clean, are formatted, pass their own tests at
+100 % coverage, and are explained and documented like the bundled policy."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from espolicy.commands import main as cli
+from espolicy.engine.policy import load_policy
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "example-policies"
+OWNER = EXAMPLES / "owner-rules"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("folder", sorted(p for p in EXAMPLES.iterdir() if p.is_dir()), ids=lambda p: p.name)
+def test_an_example_policy_is_clean_formatted_and_fully_tested(folder: Path, capsys) -> None:
+    code, out, err = run(capsys, "check", "--policy", str(folder))
+    assert code == 0, err + out
+    code, out, err = run(capsys, "fmt", "--check", "--policy", str(folder))
+    assert code == 0, err + out
+    code, out, err = run(capsys, "test", "--policy", str(folder), "--coverage", "--min-coverage", "100")
+    assert code == 0, out + err
+    assert "coverage: 100.0 %" in out and " failed" not in out
+
+
+def test_the_owner_rules_read_their_data_file_and_name_it_in_the_digest(tmp_path: Path) -> None:
+    policy = load_policy(OWNER)
+    copy = tmp_path / "owner-rules"
+    (copy / "data").mkdir(parents=True)
+    for f in ("rules.esp", "references.esp"):
+        (copy / f).write_text((OWNER / f).read_text(encoding="utf-8"), encoding="utf-8")
+    (copy / "data" / "recalls.yaml").write_text('"4300123": battery\n', encoding="utf-8")
+    changed = load_policy(copy)
+    assert changed.digest != policy.digest  # the data file is part of the policy
+    doc = yaml.safe_load((OWNER / "tests" / "rules.yaml").read_text(encoding="utf-8"))["documents"]["rack"]
+    assert policy.validate(doc, today=_dt.date(2026, 5, 11)).outcome == "allow"
+    report = changed.validate(doc, today=_dt.date(2026, 5, 11))
+    assert [f.rule for f in report.findings] == ["recalled-server"] and "battery" in report.findings[0].message["en"]
+    assert report.today == "2026-05-11"
+
+
+def test_explain_and_doc_show_the_new_constructs(tmp_path: Path, capsys) -> None:
+    doc = yaml.safe_load((OWNER / "tests" / "rules.yaml").read_text(encoding="utf-8"))["documents"]["rack"]
+    doc["pack"]["coverage"], doc["server"]["model"] = "24x365", "Express5800/T120h"
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(doc, default=str), encoding="utf-8")
+    code, out, _ = run(capsys, "explain", str(path), "--policy", str(OWNER), "--today", "2026-05-11")
+    assert code == 0
+    assert "judged on 2026-05-11 (`today`)" in out
+    assert "24x365 packs for rack models only" in out and "tags: catalogue, coverage; owner: support-products" in out
+    assert 'matches(server.model, "^Express5800/R[0-9]+")' in out
+    code, out, _ = run(capsys, "doc", "--policy", str(OWNER))
+    assert code == 0
+    assert "| Q18 — 24x365 packs are sold for rack models only | [rack-models-only-24x365]" in out
+    assert "| recalls | `data/recalls.yaml` | record with 4300777, 4300888, 2 entries |" in out
+    assert "| owner | support-products |" in out
