@@ -37,6 +37,8 @@ def command_for(case: Path) -> list[str]:
 def run_case(case: Path, work: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     (work / "broken").mkdir()
     shutil.copy(case, work / "broken" / case.name)
+    if case.suffix == ".esp":   # the FAQ's questions are declared references, as in any policy folder
+        shutil.copy(bundled_dir("policy") / "references.esp", work / "broken" / "references.esp")
     shutil.copytree(bundled_dir("policy"), work / "policy")
     code = cli.main(command_for(case))
     out, err = capsys.readouterr()

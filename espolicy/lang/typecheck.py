@@ -627,7 +627,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         if isinstance(t, (TList, TSet)):
             return t.item
         if not isinstance(t, TAny):
-            self.error("type", f"`{what}` runs over a list or set, not {t.describe()}", seq.span)
+            self.error("type", f"`{what}` runs over a list or set, not {t.describe()}", seq.span,
+                       f"name a list of the document, e.g. `{what} h in history: …`")
         return ANY
 
     def visit_aggregate(self, e: ast.Aggregate, scope: _Scope) -> _Typed:
