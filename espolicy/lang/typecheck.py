@@ -73,6 +73,14 @@ class _Typed:
     when_false: Mapping[str, Type] = field(default_factory=dict)
 
 
+def _faq_references() -> tuple[ast.Decl, ...]:
+    """The FAQ's 17 questions as the bundled policy declares them (policy/references.esp)."""
+    from espolicy.lang.parser import parse
+    from espolicy.sources import bundled_dir
+    path = bundled_dir("policy") / "references.esp"
+    return parse(path.read_text(encoding="utf-8"), str(path)).decls
+
+
 def reference_order(rid: str) -> tuple[str, int, str]:
     """Sort key of reference ids: Q2 before Q10."""
     head = rid.rstrip("0123456789")
@@ -164,6 +172,8 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         return names[0].name if names else None
 
     def _declare_references(self, decls: list[ast.Decl]) -> None:
+        if not any(isinstance(d, ast.Reference) for d in decls):  # a policy that declares none cites the FAQ's
+            decls = decls + [d for d in _faq_references() if isinstance(d, ast.Reference)]
         for d in decls:
             if isinstance(d, ast.Reference):
                 if d.id in self.references:
