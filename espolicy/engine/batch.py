@@ -307,8 +307,7 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
     to_workers = dataclasses.replace(options, waivers=None)   # the workers have them already
     try:
         pending: deque[tuple[Any, list[tuple[int, Any]]]] = deque()
-        limit = options.jobs * _IN_FLIGHT_PER_JOB   # chunks at the workers before the parent helps
-        most = 4 * limit                             # chunks held at most (bounds memory)
+        most = 4 * options.jobs * _IN_FLIGHT_PER_JOB   # chunks held at most (bounds memory)
         for chunk in itertools.chain(head, chunks):
             payload: _Payload = []
             deferred: list[tuple[int, Any]] = []    # (index in chunk, positions kept here)
@@ -320,12 +319,9 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
                     positions = None
                 render = loaded.positions is None or isinstance(loaded.positions, JsonPositions)
                 payload.append((file, loaded.source, loaded.doc, loaded.problem, positions, render))
-            if limit <= len(pending) < most and not pending[0][0].ready():
-                # the workers are behind (a busy machine): the parent judges this chunk itself rather
-                # than wait, so that -j N is never much slower than -j 1, whatever else runs
-                pending.append((_Judged(_judge_payload(policy, payload, options)), deferred))
-            else:
-                pending.append((pool.apply_async(_judge_chunk, (payload, to_workers)), deferred))
+            # the parent never judges a chunk itself, even when the workers are behind: a third busy
+            # process on the cores was measured slower, on a quiet machine and on a loaded one alike
+            pending.append((pool.apply_async(_judge_chunk, (payload, to_workers)), deferred))
             while pending and (pending[0][0].ready() or len(pending) >= most):
                 yield from _collect(*pending.popleft())
         while pending:
@@ -334,18 +330,6 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
         pool.join()
     finally:
         pool.terminate()
-
-
-class _Judged(NamedTuple):
-    """A chunk the parent judged itself: a result that is ready, like a worker's."""
-
-    results: list[list[Any]]
-
-    def ready(self) -> bool:
-        return True
-
-    def get(self) -> list[list[Any]]:
-        return self.results
 
 
 def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict | Rendered]:
