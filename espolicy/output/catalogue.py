@@ -166,6 +166,9 @@ def markdown(checked: CheckedPolicy, info: dict[str, str]) -> str:
     out.append("|---|---|")
     for q, rules in _faq_index(checked).items():
         label = _md_cell(_reference_label(checked, q))
+        ref = checked.reference(q)
+        if ref is not None and ref.url:
+            label = f"[{label}](<{ref.url}>)"
         cell = ", ".join(f"[{r.id}](#{_anchor(r.id)}) ({r.effect})" for r in rules) or "—"
         out.append(f"| {label} | {cell} |")
     out.append("")
@@ -271,9 +274,12 @@ def html_page(checked: CheckedPolicy, info: dict[str, str]) -> str:
                     "filled in from the document.</p>",
                     "<h2>Rules by FAQ question</h2>", "<table><tr><th>FAQ</th><th>rules</th></tr>"]
     for q, rules in _faq_index(checked).items():
-        label = _reference_label(checked, q)
+        label = _h(_reference_label(checked, q))
+        ref = checked.reference(q)
+        if ref is not None and ref.url:
+            label = f'<a href="{_h(ref.url)}">{label}</a>'
         cell = ", ".join(f'<a href="#{_h(r.id)}">{_h(r.id)}</a> ({_h(r.effect)})' for r in rules) or "—"
-        o.append(f"<tr><td>{_h(label)}</td><td>{cell}</td></tr>")
+        o.append(f"<tr><td>{label}</td><td>{cell}</td></tr>")
     o.append("</table>")
     for sec in _sections(checked):
         o.append(f"<h2>{_h(sec.file)}</h2>")

@@ -28,6 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from espolicy.documents.loader import Loaded
+from espolicy.lang.typecheck import CheckedPolicy, reference_order
 from espolicy.engine.batch import judge
 from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.output.common import policy_rules
@@ -42,8 +43,6 @@ from espolicy.serve.state import LoadError, PolicyHolder, Served, now
 
 log = logging.getLogger("espolicy.serve")
 
-FAQ: dict[str, dict[str, str]] = json.loads(resources.files("espolicy.serve").joinpath("faq.json")
-                                            .read_text(encoding="utf-8"))
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _THREAD_ABOVE = 64 * 1024   # bodies larger than this are parsed and judged off the event loop
 
@@ -91,9 +90,9 @@ class Service:
         return report
 
 
-def result(report: Report, lang: str | None) -> dict[str, Any]:
+def result(report: Report, lang: str | None, checked: CheckedPolicy) -> dict[str, Any]:
     """The §3 result of a report; with `lang`, messages and advice only in that language; with the
-    FAQ questions its findings cite."""
+    references its findings cite, by the titles the policy declares (`checked`'s)."""
     out = report.to_dict()
     if lang is not None:
         for f in out["findings"]:
@@ -101,7 +100,7 @@ def result(report: Report, lang: str | None) -> dict[str, Any]:
                 if f[part] is not None:
                     f[part] = {lang: f[part].get(lang) or f[part].get("en", "")}
     cited = dict.fromkeys(q for f in report.findings for q in f.faq)
-    out["questions"] = {q: _text(FAQ[q], lang) for q in cited if q in FAQ}
+    out["questions"] = {q: _text(ref.title, lang) for q in cited if (ref := checked.reference(q)) is not None}
     return out
 
 
@@ -171,7 +170,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
 
         def decide() -> dict[str, Any]:
             report = service.decide(served, loaded, request_id, data, "validate")
-            out = {"policy": served.policy.info(), "request_id": request_id, **result(report, lang)}
+            out = {"policy": served.policy.info(), "request_id": request_id, **result(report, lang, served.policy.checked)}
             if explain and report.outcome != "invalid":
                 out["explain"] = served.explain(loaded.doc)
             return out
@@ -194,7 +193,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
             out = []
             for raw, loaded in docs:
                 report = service.decide(served, loaded, request_id, raw, "batch")
-                out.append(json.dumps(result(report, lang), ensure_ascii=False, default=str))
+                out.append(json.dumps(result(report, lang, served.policy.checked), ensure_ascii=False, default=str))
             return ("\n".join(out) + "\n").encode("utf-8")
 
         async def stream() -> AsyncIterator[bytes]:
@@ -233,9 +232,10 @@ def build(config: ServeConfig, served: Served) -> Starlette:
         references: dict[str, Any] = {}
         for r in p.rules:
             for q in r.faq:
-                entry = references.setdefault(q, {"question": FAQ.get(q), "rules": []})
+                ref = p.checked.reference(q)
+                entry = references.setdefault(q, {"question": dict(ref.title) if ref else None, "rules": []})
                 entry["rules"].append(r.id)
-        references = dict(sorted(references.items(), key=lambda kv: int(kv[0][1:])))
+        references = dict(sorted(references.items(), key=lambda kv: reference_order(kv[0])))
         return JSONResponse({"name": p.name, "digest": p.digest, "kinds": list(p.schemas.kinds), "rules": rules,
                              "references": references,
                              "schemas": {k: f"/v1/schemas/{k}" for k in p.schemas.kinds},
