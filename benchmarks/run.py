@@ -222,8 +222,10 @@ def in_process(docs: list[dict], repeats: int, profile: bool) -> dict[str, Any]:
                          "Policy.validate does not call policy.schemas.check_and_decode")
     programs = policy.programs
 
+    today = dt.date(2026, 6, 1)  # any fixed day: the programs take the evaluation date as an argument
+
     def run_only(dec: dict) -> Any:
-        return programs[dec["kind"]].run(dec)
+        return programs[dec["kind"]].run(dec, today)
 
     n_all, n_valid = len(docs), len(items)
     contenders = [
