@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import re
 import time
@@ -29,6 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from espolicy.documents.loader import Loaded
+from espolicy.lang.typecheck import CheckedPolicy, reference_order
 from espolicy.engine.batch import judge
 from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.output.common import policy_rules
@@ -45,8 +45,6 @@ from espolicy.serve.state import LoadError, PolicyHolder, Served, now
 
 log = logging.getLogger("espolicy.serve")
 
-FAQ: dict[str, dict[str, str]] = json.loads(resources.files("espolicy.serve").joinpath("faq.json")
-                                            .read_text(encoding="utf-8"))
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _THREAD_ABOVE = 64 * 1024   # bodies larger than this are parsed and judged off the event loop
 _DOCUMENT_TYPES = bodies.JSON_TYPES | bodies.YAML_TYPES
@@ -95,9 +93,9 @@ class Service:
         return report
 
 
-def result(report: Report, lang: str | None) -> dict[str, Any]:
+def result(report: Report, lang: str | None, checked: CheckedPolicy) -> dict[str, Any]:
     """The §3 result of a report; with `lang`, messages and advice only in that language; with the
-    FAQ questions its findings cite."""
+    references its findings cite, by the titles the policy declares (`checked`'s)."""
     out = report.to_dict()
     if lang is not None:
         for f in out["findings"]:
@@ -105,7 +103,7 @@ def result(report: Report, lang: str | None) -> dict[str, Any]:
                 if f[part] is not None:
                     f[part] = {lang: f[part].get(lang) or f[part].get("en", "")}
     cited = dict.fromkeys(q for f in report.findings for q in f.faq)
-    out["questions"] = {q: _text(FAQ[q], lang) for q in cited if q in FAQ}
+    out["questions"] = {q: _text(ref.title, lang) for q in cited if (ref := checked.reference(q)) is not None}
     return out
 
 
@@ -192,7 +190,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
 
         def decide() -> bytes:
             report = service.decide(served, loaded, rid, data, "validate")
-            out = {"policy": served.policy.info(), "request_id": rid, **result(report, lang)}
+            out = {"policy": served.policy.info(), "request_id": rid, **result(report, lang, served.policy.checked)}
             if explain and report.outcome != "invalid":
                 out["explain"] = served.explain(loaded.doc)
             return json_bytes(out)
@@ -215,7 +213,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
             out = []
             for raw, loaded in docs:
                 report = service.decide(served, loaded, request_id, raw, "batch")
-                out.append(json_bytes(result(report, lang)))
+                out.append(json_bytes(result(report, lang, served.policy.checked)))
             out.append(b"")
             return b"\n".join(out)
 
@@ -254,9 +252,10 @@ def build(config: ServeConfig, served: Served) -> Starlette:
         references: dict[str, Any] = {}
         for r in p.rules:
             for q in r.faq:
-                entry = references.setdefault(q, {"question": FAQ.get(q), "rules": []})
+                ref = p.checked.reference(q)
+                entry = references.setdefault(q, {"question": dict(ref.title) if ref else None, "rules": []})
                 entry["rules"].append(r.id)
-        references = dict(sorted(references.items(), key=lambda kv: int(kv[0][1:])))
+        references = dict(sorted(references.items(), key=lambda kv: reference_order(kv[0])))
         return JSONResponse({"name": p.name, "digest": p.digest, "kinds": list(p.schemas.kinds), "rules": rules,
                              "references": references,
                              "schemas": {k: f"/v1/schemas/{k}" for k in p.schemas.kinds},
