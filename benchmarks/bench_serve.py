@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -76,9 +77,21 @@ class Served:
                     ready.set()
             ready.set()
         threading.Thread(target=drain, daemon=True).start()
-        if not ready.wait(120) or not self.url:
+        if not ready.wait(120) or not self.url or not self._answers(120):
             self.stop()
             raise SystemExit("espolicy serve did not start")
+
+    def _answers(self, seconds: float) -> bool:
+        """Wait until /readyz answers (the socket listens before worker processes have loaded the policy)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=5) as r:
+                    if r.status == 200:
+                        return True
+            except OSError:
+                time.sleep(0.2)
+        return False
 
     def pids(self) -> list[int]:
         """The server process and its workers."""
