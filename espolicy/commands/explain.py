@@ -9,6 +9,7 @@ import json
 from espolicy.commands import waiving
 from espolicy.commands.streams import SafeLines
 from espolicy.safetext import printable
+from espolicy.engine.datafiles import data_sets
 from espolicy.engine.explain import render_text, to_json, waiver_lines, waivers_json
 from espolicy.lang.trace import Evaluator, trace_document
 from espolicy.commands.arguments import add_policy_option
@@ -56,6 +57,7 @@ def run(args: Any) -> int:
     from espolicy.jpcalendar import japan_today
     today = args.today or japan_today()
     evaluator = Evaluator(policy.checked)
+    data = data_sets(policy.checked)
     pointers = {kind: {rp.rule.id: rp.pointer for rp in prog.rules} for kind, prog in policy.programs.items()}
     results: list[dict[str, Any]] = []
     text_out = cast(TextIO, SafeLines(sys.stdout))   # document strings: never a control character or a CI command
@@ -88,13 +90,13 @@ def run(args: Any) -> int:
             header = printable(f"{loaded.source}  {report.id or ''}  {dt.kind}".replace("    ", "  "))
             waived = apply_waivers(report, waivers) if waivers is not None else None
             if args.format == "json":
-                results.append({"source": loaded.source, "id": report.id, **to_json(dt, pointers[dt.kind], args.rule)})
+                results.append({"source": loaded.source, "id": report.id, **to_json(dt, pointers[dt.kind], args.rule, data)})
                 if waived is not None and waivers is not None:
                     results[-1]["waivers"] = waivers_json(waived, waivers.file)
             else:
                 if not first:
                     text_out.write("\n" + "─" * 72 + "\n\n")
-                render_text(dt, header, pointers[dt.kind], args.lang, args.rule, text_out)
+                render_text(dt, header, pointers[dt.kind], args.lang, args.rule, text_out, data)
                 if waived is not None and waivers is not None:
                     text_out.write("\n" + "\n".join(waiver_lines(report.outcome, waived, waivers.file, args.lang)) + "\n")
             first = False

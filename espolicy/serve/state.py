@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, cast
 
 from espolicy import PolicyError, load_policy
+from espolicy.engine.datafiles import data_sets
 from espolicy.engine.explain import to_json
 from espolicy.engine.policy import Policy
 from espolicy.documents.schema import normalize
@@ -43,7 +44,7 @@ class Served:
         """The explain tree (`espolicy explain --format json`) of a schema-valid document."""
         typed = self.policy.schemas.decode(cast(Mapping[str, Any], normalize(doc)))
         trace = trace_document(self.policy.checked, typed, self.evaluator)
-        return to_json(trace, self.pointers[trace.kind], None)
+        return to_json(trace, self.pointers[trace.kind], None, data_sets(self.policy.checked))
 
 
 @dataclass(frozen=True)
