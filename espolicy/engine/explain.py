@@ -8,18 +8,48 @@ values it was computed from, and its value. The steps come from the tracing eval
 """
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Mapping, TextIO, cast
 
-from espolicy.engine.datafiles import DataSet
+from espolicy.documents.normalize import normalize
+from espolicy.engine.datafiles import DataSet, data_sets
 from espolicy.report import Report
 
 from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.ast import free_names, rule_names
-from espolicy.lang.trace import DocumentTrace, Node, RuleTrace, ValueTrace, is_boolean_node, plain, show
+from espolicy.lang.trace import (DocumentTrace, Evaluator, Node, RuleTrace, ValueTrace, is_boolean_node, plain,
+                                 show, trace_document)
+
+if TYPE_CHECKING:
+    from espolicy.engine.policy import Policy
 
 YES, NO, SKIP = "✓", "✗", "·"
+
+
+class Explainer:
+    """What explaining a policy's decisions needs, built once per policy: its tracing evaluator
+    and, for each kind, where each rule points in a document."""
+
+    __slots__ = ("policy", "evaluator", "pointers", "data")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.evaluator = Evaluator(policy.checked)
+        self.data = data_sets(policy.checked)   # named where a rule or value reads them
+        self.pointers: dict[str, dict[str, Any]] = {kind: {rp.rule.id: rp.pointer for rp in prog.rules}
+                                                    for kind, prog in policy.programs.items()}
+
+    def trace(self, doc: Any, today: _dt.date | None = None) -> DocumentTrace:
+        """The step-by-step judgement of a schema-valid document (as loaded) on `today` (default:
+        the current date in Japan)."""
+        typed = self.policy.schemas.decode(cast(Mapping[str, Any], normalize(doc)))
+        return trace_document(self.policy.checked, typed, self.evaluator, today)
+
+    def to_json(self, trace: DocumentTrace, rule: str | None = None) -> dict[str, Any]:
+        """`espolicy explain --format json`'s tree of a trace (only `rule` and what it reads, when given)."""
+        return to_json(trace, self.pointers[trace.kind], rule, self.data)
 
 
 def _mark(node: Node) -> str:
