@@ -59,6 +59,17 @@ def test_explain_and_doc_show_the_new_constructs(tmp_path: Path, capsys) -> None
     assert "judged on 2026-05-11 (`today`)" in out
     assert "24x365 packs for rack models only" in out and "tags: catalogue, coverage; owner: support-products" in out
     assert 'matches(server.model, "^Express5800/R[0-9]+")' in out
+    assert "data recalls from data/recalls.yaml (record with 4300777, 4300888, 2 entries)" in out
+    # an aggregate's variable takes every entry: the list is its input, not one entry's field
+    first_generation = out[out.index("fact first_generation_packs"):].split("\n")[2]
+    assert first_generation.strip().startswith("from history = [") and "h.generation" not in first_generation
+    code, out, _ = run(capsys, "explain", str(path), "--policy", str(OWNER), "--today", "2026-05-11",
+                       "--rule", "dated-in-the-future")
+    assert code == 0 and "data recalls" not in out   # a rule that reads no data set names none
+    code, out, _ = run(capsys, "explain", str(path), "--policy", str(OWNER), "--today", "2026-05-11",
+                       "--format", "json")
+    assert json.loads(out)["documents"][0]["data"] == [
+        {"name": "recalls", "file": "data/recalls.yaml", "holds": "record with 4300777, 4300888, 2 entries"}]
     code, out, _ = run(capsys, "doc", "--policy", str(OWNER))
     assert code == 0
     assert ("| [Q18 — 24x365 packs are sold for rack models only](<https://example.com/guidelines#q18>) | "
@@ -67,6 +78,17 @@ def test_explain_and_doc_show_the_new_constructs(tmp_path: Path, capsys) -> None
     assert "| title | 24x365 packs for rack models only / 24時間365日製品はラックモデルのみ |" in out
     assert "| recalls | `data/recalls.yaml` | record with 4300777, 4300888, 2 entries |" in out
     assert "| owner | support-products |" in out
+
+
+def test_every_command_names_the_digest_of_the_rules_and_the_data(capsys) -> None:
+    """check, fmt and test name the policy by the digest the loaded policy reports, the data file in it."""
+    digest = load_policy(OWNER).digest
+    code, out, _ = run(capsys, "check", "--policy", str(OWNER), "--format", "json")
+    assert code == 0 and json.loads(out)["policy"]["digest"] == digest
+    code, out, err = run(capsys, "check", "--policy", str(OWNER))
+    assert code == 0 and out.rstrip().endswith(f"{digest})")
+    code, out, err = run(capsys, "fmt", "--check", "--policy", str(OWNER))
+    assert code == 0 and digest in err
 
 
 def test_reports_name_the_declared_references_and_the_rule_metadata(tmp_path: Path, capsys) -> None:
@@ -107,3 +129,25 @@ def test_reports_name_the_declared_references_and_the_rule_metadata(tmp_path: Pa
     assert listed["recalled-server"]["owner"] == "quality" and listed["recalled-server"]["title"] is None
     assert listed["too-many-years-on-record"]["tags"] == ["history"]
     assert listed["rack-models-only-24x365"]["file"].endswith("rules.esp")
+
+
+def test_policy_test_results_record_the_date_each_test_was_judged_on(tmp_path: Path, capsys) -> None:
+    """`today:` of a test is the date in its JSON result; a test without one is judged on today in Japan."""
+    from espolicy.jpcalendar import japan_today
+    code, out, _ = run(capsys, "test", "--policy", str(OWNER), "--format", "json")
+    tests = json.loads(out)["tests"]
+    written = yaml.safe_load((OWNER / "tests" / "rules.yaml").read_text(encoding="utf-8"))["tests"]
+    assert code == 0 and {t["name"]: t["today"] for t in tests} == {t["name"]: t["today"].isoformat() for t in written}
+    folder = tmp_path / "owner-rules"
+    (folder / "tests").mkdir(parents=True)
+    (folder / "data").mkdir()
+    for f in ("rules.esp", "references.esp", "data/recalls.yaml"):
+        (folder / f).write_text((OWNER / f).read_text(encoding="utf-8"), encoding="utf-8")
+    text = (OWNER / "tests" / "rules.yaml").read_text(encoding="utf-8")
+    first = text.index("  - name: a weekday pack")
+    case = text[first:text.index("  - name:", first + 1)].replace("    today: 2026-05-11\n", "")
+    (folder / "tests" / "rules.yaml").write_text(text[:first] + case, encoding="utf-8")
+    before = japan_today().isoformat()
+    code, out, _ = run(capsys, "test", "--policy", str(folder), "--format", "json")
+    (only,) = json.loads(out)["tests"]
+    assert only["today"] in (before, japan_today().isoformat())

@@ -90,7 +90,7 @@ def run(args: Any) -> int:
             else:
                 if not first:
                     text_out.write("\n" + "─" * 72 + "\n\n")
-                render_text(dt, header, explainer.pointers[dt.kind], args.lang, args.rule, text_out)
+                render_text(dt, header, explainer.pointers[dt.kind], args.lang, args.rule, text_out, explainer.data)
                 if waived is not None and waivers is not None:
                     text_out.write("\n" + "\n".join(waiver_lines(report.outcome, waived, waivers.file, args.lang)) + "\n")
             first = False

@@ -162,6 +162,12 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
     # a block left open: the next declaration (or the end) comes while a rule or table still expects `}`
     if "RBRACE" in expected and (tok.type in _DECL_STARTS or value in ("rule", "const", "table", "policy")):
         return _unclosed(source, file, line, col, f"`{value}` on line {line}")
+    inner = _open_interpolation(source, tok)
+    if inner is not None:
+        return diagnostic("syntax", "a quoted text inside this `{…}` is not closed, or the `{…}` itself is not",
+                          _span(file, line, inner), source,
+                          "close each quoted text inside `{…}`, then the `{…}`: `{upper(\"esp\")}`; write `{{` for a "
+                          "brace itself and `\\\"` for a quote")
     # `=` where a comparison is possible
     if value == "=" and "COMP_OP" in expected:
         return at("a single `=` does not compare",
@@ -254,6 +260,41 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
     if tok.type == "INT" and "FAQ_REF" in expected:
         return at(f"`{value}` is not an FAQ reference", f"write `Q{value}`")
     return None
+
+
+def _open_interpolation(source: str, tok: Token) -> int | None:
+    """The column of the `{` of a text on the token's line that holds a quoted text and is still
+    open where the token stands (`message en "{upper("x)}"`: the inner text's quote closed the
+    outer one), else None."""
+    line_start = source.rfind("\n", 0, tok.start_pos or 0) + 1
+    line = source[line_start:tok.start_pos or 0]
+    i, in_text, brace, quoted = 0, False, -1, False
+    while i < len(line):
+        ch = line[i]
+        if not in_text:
+            if ch == "#":
+                break
+            in_text, brace, quoted = ch == '"', -1, False
+        elif ch == "\\":
+            i += 1
+        elif brace < 0 and ch == "{" and line[i + 1:i + 2] != "{":
+            brace = i
+        elif brace < 0 and ch == "{":
+            i += 1
+        elif ch == '"' and brace < 0:
+            in_text = False
+        elif ch == '"':
+            quoted = True
+            end = line.find('"', i + 1)
+            while end > 0 and line[end - 1] == "\\":
+                end = line.find('"', end + 1)
+            if end < 0:
+                return brace + 1
+            i = end
+        elif ch == "}":
+            brace = -1
+        i += 1
+    return brace + 1 if (brace >= 0 and quoted and tok.type != "$END") else None
 
 
 def _two_keywords(word: str) -> str | None:

@@ -19,7 +19,7 @@ from typing import Callable
 from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.typecheck import CheckedPolicy
-from espolicy.lang.types import type_of_value
+from espolicy.engine.datafiles import data_sets
 
 _EFFECT_WORDS = {"deny": "deny — the request is refused", "review": "review — a person must confirm",
                  "warn": "warn — allowed, with a warning", "info": "info — allowed, with information"}
@@ -121,16 +121,6 @@ def _metadata(rule: ast.Rule) -> list[tuple[str, str]]:
     return rows
 
 
-def _data_sets(checked: CheckedPolicy) -> list[tuple[str, str, str]]:
-    """(name, file, what it holds) of every data set."""
-    out = []
-    for d in checked.data_decls:
-        value = checked.data.get(d.name)
-        size = f", {len(value)} entries" if isinstance(value, (list, dict)) else ""
-        out.append((d.name, d.path, f"{type_of_value(value, d.name).describe()}{size}"))
-    return out
-
-
 # ---------------------------------------------------------------- the structure, built once
 
 @dataclass(frozen=True)
@@ -230,7 +220,7 @@ def build(checked: CheckedPolicy, info: dict[str, str]) -> Catalogue:
         blocks += [Heading(2, "Data files"),
                    Paragraph(("Read from the policy folder when the policy loads; part of its digest.",)),
                    Table(("name", "file", "holds"), tuple(
-                       ((name,), (Code(path),), (what,)) for name, path, what in _data_sets(checked)))]
+                       ((d.name,), (Code(d.file),), (d.holds,)) for d in data_sets(checked)))]
     return Catalogue(title, tuple(blocks))
 
 
