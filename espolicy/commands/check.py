@@ -32,7 +32,7 @@ def run(args: Any) -> int:
     choice = choose_policy(args.policy)
     result = analyse(choice.folder)
     if args.format == "json":
-        json.dump([d.to_dict() for d in result.diagnostics], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(_json_report(result, choice), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         for d in result.diagnostics:
@@ -48,6 +48,21 @@ def run(args: Any) -> int:
         print(f"{status}: {rules} rule{'' if rules == 1 else 's'} in {files} file{'' if files == 1 else 's'} "
               f"({_about(result, choice)})")
     return 1 if result.warnings else 0
+
+
+def _json_report(result: Analysis, choice: Any) -> dict[str, Any]:
+    """`check --format json`: the policy (name, digest), every diagnostic, and, when the policy checks,
+    its rules with their metadata and the references they cite with their declared titles."""
+    from espolicy.commands.loading import folder_digest
+    from espolicy.output.common import reference_titles, rule_entry
+    from espolicy.sources import declared_name
+    name = result.checked.name if result.checked else declared_name(result.sources)
+    rules = result.checked.rules if result.checked else ()
+    return {"policy": {"name": name, "folder": str(choice.folder),
+                       "digest": folder_digest(result.sources) if result.sources else None},
+            "diagnostics": [d.to_dict() for d in result.diagnostics],
+            "rules": [rule_entry(r) for r in rules],
+            "references": reference_titles(result.checked)}
 
 
 def _count(result: Analysis) -> str:

@@ -19,7 +19,7 @@ from typing import Callable
 from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.typecheck import CheckedPolicy
-from espolicy.lang.types import type_of_value
+from espolicy.engine.datafiles import data_sets
 
 _EFFECT_WORDS = {"deny": "deny — the request is refused", "review": "review — a person must confirm",
                  "warn": "warn — allowed, with a warning", "info": "info — allowed, with information"}
@@ -121,16 +121,6 @@ def _metadata(rule: ast.Rule) -> list[tuple[str, str]]:
     return rows
 
 
-def _data_sets(checked: CheckedPolicy) -> list[tuple[str, str, str]]:
-    """(name, file, what it holds) of every data set."""
-    out = []
-    for d in checked.data_decls:
-        value = checked.data.get(d.name)
-        size = f", {len(value)} entries" if isinstance(value, (list, dict)) else ""
-        out.append((d.name, d.path, f"{type_of_value(value, d.name).describe()}{size}"))
-    return out
-
-
 # ---------------------------------------------------------------- the structure, built once
 
 @dataclass(frozen=True)
@@ -142,9 +132,11 @@ class Code:
 
 @dataclass(frozen=True)
 class Link:
-    """A link to the rule entry `anchor`."""
+    """A link to the rule entry `anchor`, or, when `external`, to the web address `anchor` (a
+    reference's `url`, which the parser accepts only as a whole http(s) address)."""
     anchor: str
     text: str
+    external: bool = False
 
 
 Piece = str | Code | Link | ast.Text   # ast.Text: a message, its placeholders shown as `{…}`
@@ -208,7 +200,7 @@ def build(checked: CheckedPolicy, info: dict[str, str]) -> Catalogue:
         " rule refuses the request, a ", Code("review"), " rule sends it to a person; ", Code("warn"), " and ",
         Code("info"), " only add a remark. Texts in ", Code("{…}"), " are filled in from the document."))]
     blocks += [Heading(2, "Rules by FAQ question"), Table(("FAQ", "rules"), tuple(
-        ((_reference_label(checked, q),), _rule_links(rules)) for q, rules in _faq_index(checked).items()))]
+        (_reference_cell(checked, q), _rule_links(rules)) for q, rules in _faq_index(checked).items()))]
     for sec in _sections(checked):
         blocks.append(Heading(2, sec.file))
         if sec.intro:
@@ -228,8 +220,15 @@ def build(checked: CheckedPolicy, info: dict[str, str]) -> Catalogue:
         blocks += [Heading(2, "Data files"),
                    Paragraph(("Read from the policy folder when the policy loads; part of its digest.",)),
                    Table(("name", "file", "holds"), tuple(
-                       ((name,), (Code(path),), (what,)) for name, path, what in _data_sets(checked)))]
+                       ((d.name,), (Code(d.file),), (d.holds,)) for d in data_sets(checked)))]
     return Catalogue(title, tuple(blocks))
+
+
+def _reference_cell(checked: CheckedPolicy, q: str) -> Cell:
+    """The reference's label, linked to its `url` when it declares one."""
+    ref = checked.reference(q) if q != "none" else None
+    label = _reference_label(checked, q)
+    return (Link(ref.url, label, external=True),) if ref is not None and ref.url else (label,)
 
 
 def _rule_links(rules: list[ast.Rule]) -> Cell:
@@ -373,7 +372,9 @@ padding:0 .2rem}.rule{border-top:1px solid #ddd;padding-top:.5rem}.deny{color:#a
 .warn{color:#860}.info{color:#06a}.note{font-style:italic;color:#555}dt{font-weight:bold}"""
 
 
-_MD = _Pieces(plain=lambda text: text, code=lambda c: _md_code(c.text), link=lambda l: f"[{l.text}](#{l.anchor})",
+_MD = _Pieces(plain=lambda text: text, code=lambda c: _md_code(c.text),
+              link=lambda l: f"[{l.text}](<{l.anchor}>)" if l.external else f"[{l.text}](#{l.anchor})",
               message=_md_text)
 _HTML = _Pieces(plain=_h, code=lambda c: _code(c.text) if c.rule else f"<code>{_h(c.text)}</code>",
-                link=lambda l: f'<a href="#{_h(l.anchor)}">{_h(l.text)}</a>', message=_html_text)
+                link=lambda l: f'<a href="{"" if l.external else "#"}{_h(l.anchor)}">{_h(l.text)}</a>',
+                message=_html_text)

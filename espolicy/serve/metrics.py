@@ -47,6 +47,10 @@ class Metrics:
             self._child(self.findings, kind, f.rule, f.effect).inc()
         self._child(self.latency, endpoint).observe(seconds)
 
+    def answered(self, route: str, status: int | str) -> None:
+        """Count one HTTP request answered on `route` with `status`."""
+        self._child(self.requests, route, str(status)).inc()
+
     def _child(self, metric: Any, *labels: str) -> Any:
         """`metric.labels(*labels)`, kept: looking a child up costs more than counting."""
         key = (id(metric), labels)
