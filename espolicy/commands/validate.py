@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
                 f"in {waivers.file}\n  help: remove or renew these entries of the waivers file")
             failed = True
     if args.summary_md and not _append_summary(args.summary_md, summary, policy.info(), args.fail_on, failed,
-                                               options.today.isoformat()):
+                                               (options.today or japan_today()).isoformat()):
         return EXIT_USAGE
     return EXIT_FAIL if failed else EXIT_OK
 
