@@ -12,8 +12,8 @@ tests:
       /pack/term_years: 6
     expect:
       outcome: deny                           # allow | deny | review | invalid
-      fired: [term-beyond-five-years]         # rule ids (or {rule, effect, path, faq, message,
-                                              #  advice, lacks}: see `_check_fired`)
+      fired: [term-beyond-five-years]         # rule ids, or {rule, effect, path, faq, message,
+                                              #  advice, lacks}: its questions, words per language
       not_fired: [service-ends-without-notice]
       exactly: true                           # nothing but `fired` fires (deny, review, warn;
                                               # `exactly: [deny, review, warn, info]` counts info too)
