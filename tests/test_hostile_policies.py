@@ -227,7 +227,7 @@ def test_a_policy_name_with_quotes_is_reported_as_written() -> None:
 # ---------------------------------------------------------------- names that look like Python
 
 PYTHON_NAMES = ["__import__", "__class__", "__builtins__", "__globals__", "exec", "eval", "open", "None",
-                "True", "lambda", "import", "self", "d", "V", "fired", "run", "_date", "_render", "EFFECTS",
+                "True", "lambda", "import", "self", "d", "V", "fired", "run", "_date", "_render", "EFFECTS", "BITS",
                 "B_last_day", "c_MAX", "v_x", "l_y", "o_outcome", "render_0", "i_", "_unused", "any", "str",
                 "t_today", "_lookup", "A_count", "_render_en"]
 

@@ -16,14 +16,15 @@ from espolicy import pointers
 from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
 from espolicy.cache import compile_cached
-from espolicy.effects import decision_of
+from espolicy.effects import DECISION_BY_BITS, EFFECT_BITS
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.limits import MAX_PRODUCT_BITS
 from espolicy.lang.dates import date_text, moment_text, time_text
 from espolicy.lang.runtime import AGGREGATE_IMPL, lookup
 from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
 from espolicy.lang.typecheck import OUTCOME_NAME, TODAY_NAME, CheckedPolicy, path_key
-from espolicy.lang.types import TList, TRecord, TSet, Type, strip_optional
+from espolicy.lang.types import (TBool, TDate, TDateTime, TInt, TList, TRecord, TSet, TStr, TTime, Type,
+                                 strip_optional)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -94,8 +95,20 @@ _RENDER: dict[str, dict[type, Callable[[Any], str]]] = {
 }
 
 
-def _outcome(fired: list[tuple[int, Any, Any]], effects: tuple[str, ...]) -> str:
-    return decision_of(effects[i] for i, _, _ in fired)
+EAGER = 4
+"""The bit of `KindProgram.bits` that marks a rule whose texts are rendered at once (not deferrable)."""
+
+
+def fired_bits(fired: list[tuple[int, Any, Any]], bits: tuple[int, ...]) -> int:
+    """The OR of the bits of the rules that fired (`effects.EFFECT_BITS`, and `EAGER`)."""
+    flags = 0
+    for i, _, _ in fired:
+        flags |= bits[i]
+    return flags
+
+
+def _outcome(fired: list[tuple[int, Any, Any]], bits: tuple[int, ...]) -> str:
+    return DECISION_BY_BITS[fired_bits(fired, bits) & 3]
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,8 @@ class KindProgram:
     rules: tuple[RuleProgram, ...]
     exported: tuple[str, ...]
     source: str
+    bits: tuple[int, ...] = ()   # of each rule: its effect's `EFFECT_BITS`, and `EAGER` (see `fired_bits`)
+    facts_deferrable: bool = True   # converting the facts for the report cannot fail
 
 
 class _Emitter(ast.Visitor[str, frozenset[str]]):
@@ -365,7 +380,7 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             lines.append(f"    {_ident('v_', decl.name)} = {code}")
             continue
         if isinstance(step, DecideOutcome):
-            lines.append("    o_outcome = _outcome(fired, EFFECTS)")
+            lines.append("    o_outcome = _outcome(fired, BITS)")
             continue
         i, rule = step.index, step.rule
         if rule.each is None:
@@ -389,7 +404,7 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
         lines += _render_source(i, rule, msg_e)
     source = "\n".join(lines) + "\n"
     ns = dict(base_ns)
-    ns["EFFECTS"] = tuple(r.effect for r in ordered)
+    ns["BITS"] = tuple(EFFECT_BITS.get(r.effect, 0) for r in ordered)
     ns.update(run_e.literal_sets)
     ns.update(msg_e.literal_sets)
     try:
@@ -402,7 +417,22 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked), _deferrable(r, msg_e))
                      for i, r in enumerate(ordered))
     exported = tuple(v.decl.name for v in values if v.decl.exported)
-    return KindProgram(kind, ns["run"], programs, exported, source)
+    bits = tuple(b | (0 if p.deferrable else EAGER) for b, p in zip(ns["BITS"], programs))
+    return KindProgram(kind, ns["run"], programs, exported, source, bits,
+                       all(_plain_fact(v.type) for v in values if v.decl.exported))
+
+
+def _plain_fact(t: Type) -> bool:
+    """True when a value of type `t` becomes a report fact without fail (a set is sorted: its items
+    must be of one ordered kind, never None)."""
+    t = strip_optional(t)
+    if isinstance(t, (TInt, TBool, TStr, TDate, TDateTime, TTime)):
+        return True
+    if isinstance(t, TList):
+        return _plain_fact(t.item)
+    if isinstance(t, TRecord):
+        return all(_plain_fact(f.type) for f in t.fields.values())
+    return isinstance(t, TSet) and isinstance(t.item, (TInt, TStr, TDate, TDateTime, TTime))
 
 
 def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str], lang: str) -> str:
