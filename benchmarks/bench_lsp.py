@@ -10,7 +10,7 @@ and times, per round:
   put right, in turn) until the diagnostics of the edited file arrive, and until those of every
   file of the folder have;
 - completion of the fields after `pack.` in that file;
-- hover on a field path.
+- hover on a field path, and on a `faq` citation (the reference's declared titles).
 It prints the median, 90th percentile and maximum in milliseconds, the target (< 50 ms), and, for
 scale, what `espolicy check` spends in-process on the same folder from scratch (every file parsed;
 the server parses only the changed one), and the server's CPU time per round (from /proc, fairer on a
@@ -139,7 +139,9 @@ def main() -> int:
         lines = text.split("\n")
         row = next(i for i, ln in enumerate(lines) if "pack.term_years" in ln)
         col = lines[row].index("pack.term_years") + len("pack.term_")
-        own, folder_wide, completion, hover = [], [], [], []
+        cite_row = next(i for i, ln in enumerate(lines) if ln.strip().startswith("faq Q"))
+        cite = {"textDocument": {"uri": uri}, "position": {"line": cite_row, "character": lines[cite_row].index("Q") + 1}}
+        own, folder_wide, completion, hover, reference = [], [], [], [], []
         cpu_edits = cpu_requests = 0.0
         for n in range(args.rounds):
             cpu = client.cpu()
@@ -164,6 +166,10 @@ def main() -> int:
             hover.append(time.perf_counter() - sent)
             cpu_requests += client.cpu() - cpu
             assert found is not None and "pack" in found["contents"]["value"], found
+            sent = time.perf_counter()
+            found = client.request("textDocument/hover", cite)
+            reference.append(time.perf_counter() - sent)
+            assert found is not None and "ja: " in found["contents"]["value"], found
         client.close()
 
         sys.path.insert(0, str(REPO))
@@ -185,6 +191,7 @@ def main() -> int:
                                   ("diagnostics of every file of the folder", folder_wide, False),
                                   ("completion after `pack.`", completion, True),
                                   ("hover on a field", hover, False),
+                                  ("hover on a `faq` citation", reference, False),
                                   ("for scale: `check` in-process, from scratch", cold, False)):
         line, median = _summary(name, samples)
         print(line)

@@ -5,13 +5,14 @@ from typing import Any
 
 from espolicy.commands import waiving
 from espolicy.engine.lint import Analysis, analyse
+from espolicy.commands.arguments import add_policy_option
 
 def register(sub: Any) -> None:
     c = sub.add_parser("check", help="parse, type-check and lint the policy against the schemas",
                        description="Parse and type-check every rule file against the schemas, then lint; "
                                    "with --waivers FILE, check and lint that waivers file instead. "
                                    "Exit 0 when clean, 1 on warnings, 2 on errors.")
-    c.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
+    add_policy_option(c)
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="text for people, json (a list of diagnostics) for editors")
     c.add_argument("--waivers", metavar="FILE",

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from espolicy.output.catalogue import html_page, markdown
+from espolicy.commands.arguments import add_policy_option
 
 def register(sub: Any) -> None:
     d = sub.add_parser("doc", help="the rule catalogue for the support desk (Markdown or HTML)",
@@ -13,7 +14,7 @@ def register(sub: Any) -> None:
                                    "effect, kinds, FAQ questions, condition, messages and advice in English "
                                    "and Japanese; then facts and constants.")
     d.add_argument("--format", choices=("md", "html"), default="md", help="output format (default md)")
-    d.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
+    add_policy_option(d)
     d.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     d.set_defaults(func=run)
 

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from espolicy.commands.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
+from espolicy.commands.arguments import add_policy_option
 
 
 def register(sub: Any) -> None:
@@ -19,8 +20,7 @@ def register(sub: Any) -> None:
     e.add_argument("expr", metavar="EXPR", help='an expression, e.g. \'days_between(pack.purchase_date, '
                                                 'registration_date)\' (quote it for the shell)')
     e.add_argument("doc", metavar="DOC", nargs="?", help="a .yaml/.json/.jsonl document, or - for standard input")
-    e.add_argument("--policy", metavar="DIR",
-                   help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
+    add_policy_option(e)
     e.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     e.set_defaults(func=run)
 

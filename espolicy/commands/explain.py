@@ -11,6 +11,7 @@ from espolicy.commands.streams import SafeLines
 from espolicy.safetext import printable
 from espolicy.engine.explain import render_text, to_json, waiver_lines, waivers_json
 from espolicy.lang.trace import Evaluator, trace_document
+from espolicy.commands.arguments import add_policy_option
 
 def register(sub: Any) -> None:
     x = sub.add_parser("explain", help="show how each rule judged a document: conditions, values, facts",
@@ -22,7 +23,7 @@ def register(sub: Any) -> None:
     x.add_argument("--rule", metavar="ID", help="explain only this rule (and the facts and lets it reads)")
     x.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     x.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
-    x.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
+    add_policy_option(x)
     waiving.add_arguments(x)
     x.set_defaults(func=run)
 

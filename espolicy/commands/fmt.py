@@ -8,6 +8,7 @@ from typing import Any
 
 from espolicy.errors import PolicyError
 from espolicy.lang.fmt import format_source
+from espolicy.commands.arguments import add_policy_option
 
 
 def register(sub: Any) -> None:
@@ -21,8 +22,7 @@ def register(sub: Any) -> None:
     f.add_argument("--check", action="store_true",
                    help="change nothing; list the files that would change and exit 1 when there are any")
     f.add_argument("--diff", action="store_true", help="change nothing; print a unified diff of the changes")
-    f.add_argument("--policy", metavar="DIR",
-                   help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
+    add_policy_option(f)
     f.set_defaults(func=run)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from espolicy.engine.policytest import (Case, CaseFileError, coverage, find_test_files, load_cases, run_case,
                                         select, unknown_rules)
 from espolicy.output.testresults import FORMATS
+from espolicy.commands.arguments import add_policy_option
 
 
 def register(sub: Any) -> None:
@@ -17,8 +18,7 @@ def register(sub: Any) -> None:
                                    "pass (and coverage is at least --min-coverage with --coverage), 1 when "
                                    "one fails, 2 when the policy or a test file cannot be read.")
     t.add_argument("files", nargs="*", metavar="FILE", help="test files (default: the policy folder's tests/*.yaml)")
-    t.add_argument("--policy", metavar="DIR",
-                   help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
+    add_policy_option(t)
     t.add_argument("-k", dest="patterns", action="append", default=[], metavar="PATTERN",
                    help="run only the tests whose name contains PATTERN (a glob with * ? [; case ignored; "
                         "repeatable: any of them)")

@@ -10,6 +10,7 @@ from espolicy.commands import numbers, waiving
 from espolicy.commands.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
 from espolicy.commands.loading import load_for_command
 from espolicy.output import FORMATS
+from espolicy.commands.arguments import add_policy_option
 
 
 def register(sub: Any) -> None:
@@ -19,7 +20,7 @@ def register(sub: Any) -> None:
     v.add_argument("paths", nargs="+", metavar="PATH", help="a .yaml/.yml/.json/.jsonl file, a folder, or -")
     v.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
     v.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
-    v.add_argument("--policy", metavar="DIR", help="policy folder (default: ./policy when it holds rule files, else the bundled policy)")
+    add_policy_option(v)
     v.add_argument("--fail-on", choices=("deny", "review", "warn"), default="deny",
                    help="lowest level that fails the run (default deny)")
     v.add_argument("-j", "--jobs", type=numbers.jobs, default=1, metavar="N",

@@ -141,28 +141,16 @@ def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = 
     return evolve(report, file=file, findings=findings)
 
 
-class Rendered(NamedTuple):
-    """A report as a worker process rendered it for a streaming format: its text and outcome
-    (it crosses between processes as a plain tuple, the cheapest thing to pickle)."""
-
-    text: str
-    outcome: str
-    failing: bool
-    waived: tuple[int, ...] = ()
-    refused: tuple[int, ...] = ()
-
-    def fails(self, fail_on: str) -> bool:
-        return self.failing
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the batch keeps of a report when no format shows it: its outcome and whether it fails."""
+class Verdict(NamedTuple):
+    """What the batch keeps of a report that it does not hand on whole: its outcome, whether it
+    fails, its waived and refused findings and, when a worker process rendered it for a streaming
+    format, its text (a plain tuple across processes, the cheapest thing to pickle)."""
 
     outcome: str
     failing: bool
     waived: tuple[int, ...] = ()
     refused: tuple[int, ...] = ()
+    text: str | None = None
 
     def fails(self, fail_on: str) -> bool:
         return self.failing
@@ -181,7 +169,7 @@ def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Re
 
 # ---------------------------------------------------------------- the batch
 
-def reports(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict | Rendered]:
+def reports(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
     """The report (or Verdict) of every (file, document) that is not skipped, in input order,
     over `options.jobs` processes."""
     if options.jobs <= 1:
@@ -201,7 +189,7 @@ def run(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptio
     summary = Summary() if summary is None else summary
     failed = False
     for report in reports(policy, items, options):
-        if isinstance(report, Rendered):
+        if report.__class__ is Verdict and report.text is not None:
             out.emit(report.text)
         elif out is not None and options.reports:
             out.result(report)
@@ -257,8 +245,8 @@ def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> 
         for loaded in _expand(file, Loaded(source, doc, problem, positions), options.limits):
             done = _one(policy, file, loaded, options)
             if render and isinstance(done, Report) and options.render is not None:
-                results.append((options.render(done), done.outcome, done.fails(options.fail_on),  # a Rendered
-                                done.waived, done.refused))
+                results.append((done.outcome, done.fails(options.fail_on), done.waived, done.refused,  # a Verdict
+                                options.render(done)))
             else:
                 results.append(done)
         out.append(results)
@@ -287,7 +275,7 @@ def _context() -> Any:
         return multiprocessing.get_context()
 
 
-def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict | Rendered]:
+def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
     chunks = _chunks(iter(items), options.chunk)
     head = list(itertools.islice(chunks, 2))
     if len(head) < 2:   # one chunk at most: starting processes would cost more than it saves
@@ -307,8 +295,7 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
     to_workers = dataclasses.replace(options, waivers=None)   # the workers have them already
     try:
         pending: deque[tuple[Any, list[tuple[int, Any]]]] = deque()
-        limit = options.jobs * _IN_FLIGHT_PER_JOB   # chunks at the workers before the parent helps
-        most = 4 * limit                             # chunks held at most (bounds memory)
+        most = 4 * options.jobs * _IN_FLIGHT_PER_JOB   # chunks held at most (bounds memory)
         for chunk in itertools.chain(head, chunks):
             payload: _Payload = []
             deferred: list[tuple[int, Any]] = []    # (index in chunk, positions kept here)
@@ -320,12 +307,9 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
                     positions = None
                 render = loaded.positions is None or isinstance(loaded.positions, JsonPositions)
                 payload.append((file, loaded.source, loaded.doc, loaded.problem, positions, render))
-            if limit <= len(pending) < most and not pending[0][0].ready():
-                # the workers are behind (a busy machine): the parent judges this chunk itself rather
-                # than wait, so that -j N is never much slower than -j 1, whatever else runs
-                pending.append((_Judged(_judge_payload(policy, payload, options)), deferred))
-            else:
-                pending.append((pool.apply_async(_judge_chunk, (payload, to_workers)), deferred))
+            # the parent never judges a chunk itself, even when the workers are behind: a third busy
+            # process on the cores was measured slower, on a quiet machine and on a loaded one alike
+            pending.append((pool.apply_async(_judge_chunk, (payload, to_workers)), deferred))
             while pending and (pending[0][0].ready() or len(pending) >= most):
                 yield from _collect(*pending.popleft())
         while pending:
@@ -336,22 +320,10 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
         pool.terminate()
 
 
-class _Judged(NamedTuple):
-    """A chunk the parent judged itself: a result that is ready, like a worker's."""
-
-    results: list[list[Any]]
-
-    def ready(self) -> bool:
-        return True
-
-    def get(self) -> list[list[Any]]:
-        return self.results
-
-
-def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict | Rendered]:
+def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:
     done = result.get()
     for index, positions in deferred:   # YAML documents (one result each): placed here, with their node trees
         if done[index] and done[index][0] is not None:
             done[index][0] = attach(done[index][0], positions)
-    return (Rendered(*report) if report.__class__ is tuple else report
+    return (Verdict(*report) if report.__class__ is tuple else report
             for results in done for report in results if report is not None)

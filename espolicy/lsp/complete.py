@@ -1,8 +1,9 @@
 """Completion: what may be written at a position, from the text around it and what the checker knows.
 
 After `a.b.` the fields of that record (from the schema of the rule's kind); after `for` the kinds;
-after `faq` the references; after `==`, `!=` or `in {` the values a text field's schema allows;
-elsewhere the names in scope (fields, facts, lets, constants, variables), functions and keywords.
+after `faq` the declared references (their English titles as details); after `==`, `!=` or `in {`
+the values a text field's schema allows; elsewhere the names in scope (fields, facts, lets, constants,
+data sets, variables), functions and keywords.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from espolicy.lang.builtins import BUILTINS
 from espolicy.lang.typecheck import reference_order
 from espolicy.lang.types import TRecord, TStr, strip_optional
 from espolicy.lsp.context import DECL_KEYWORDS, Place, chain_before, place_at
-from espolicy.lsp.resolve import consts, resolve, values
+from espolicy.lsp.resolve import consts, data_summary, resolve, values
 from espolicy.lsp.state import Knowledge
 
 RULE_CLAUSES = ("for", "each", "deny", "review", "warn", "info", "when", "faq", "at", "message", "advice")
@@ -62,7 +63,7 @@ def complete(k: Knowledge, file: str, line: int, col: int) -> list[Item]:
     if _AFTER_FOR.search(before):
         return [Item(kind, "kind", "document kind") for kind in sorted(k.shapes)]
     if _AFTER_FAQ.match(before):
-        return [Item(q, "reference", "FAQ question") for q in _references(k)] + \
+        return _references(k) + \
             ([Item("none", "keyword", "a data-consistency rule")] if "Q" not in before.split("faq", 1)[1] else [])
     if _LANG.match(before):
         return [Item("en", "keyword", "English"), Item("ja", "keyword", "Japanese")]
@@ -111,9 +112,16 @@ def _enum_values(k: Knowledge, place: Place) -> list[Item] | None:
             for v in sorted(t.enum)]
 
 
-def _references(k: Knowledge) -> list[str]:
-    declared = [d.id for d in k.decls() if isinstance(d, ast.Reference)]
-    return sorted(set(declared), key=reference_order)
+def _references(k: Knowledge) -> list[Item]:
+    """The declared references, in order (Q2 before Q10), with their titles."""
+    refs = k.references()
+    out = []
+    for rid in sorted(refs, key=reference_order):
+        r = refs[rid]
+        doc = "\n\n".join([f"{lang}: {r.title[lang]}" for lang in ("en", "ja") if lang in r.title]
+                           + ([f"<{r.url}>"] if r.url else []))
+        out.append(Item(rid, "reference", r.title.get("en", "reference"), doc))
+    return out
 
 
 def _names(k: Knowledge, place: Place) -> list[Item]:
@@ -134,6 +142,8 @@ def _names(k: Knowledge, place: Place) -> list[Item]:
             what = "fact" if decls[0].exported else "let"
             t = k.checker.value_types.get((place.kinds[0], name)) if k.checker is not None else None
             out.append(Item(name, "value", f"{what}: {t.describe()}" if t is not None else what))
+    for name, data in sorted(k.data_sets().items()):
+        out.append(Item(name, "data", f"data from {data.path}", data_summary(k, name) or ""))
     for name, d in sorted(consts(k).items()):
         t = k.checker.consts.get(name) if k.checker is not None else None
         what = "table" if isinstance(d, ast.Table) else "const"

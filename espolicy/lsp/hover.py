@@ -1,17 +1,23 @@
 """Hover: what the name under the cursor is (a field's type and description, a function's signature,
-a constant's or fact's definition and value, a reference's titles)."""
+a constant's or fact's definition and value, a data set's file and content, a rule's metadata, a
+reference's titles as the policy declares them)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
 from espolicy.lsp.context import chain_before, place_at, word_at
-from espolicy.lsp.resolve import Resolved, resolve
+from espolicy.lsp.navigate import data_file, declared_at
+from espolicy.lsp.resolve import Resolved, data_summary, resolve
 from espolicy.lsp.state import Knowledge
 
+# While the file does not parse, the text alone says where a reference or a rule's id is written.
 _REFERENCE = re.compile(r"Q[0-9]+")
+_CITES = re.compile(r"^\s*(?:faq|reference)\b")
+_RULE_ID = re.compile(r"^(\s*rule\s+)([a-z][a-z0-9]*(?:-[a-z0-9]+)*)")
 
 
 def hover(k: Knowledge, file: str, line: int, col: int) -> tuple[str, int, int] | None:
@@ -21,6 +27,13 @@ def hover(k: Knowledge, file: str, line: int, col: int) -> tuple[str, int, int] 
     if line >= len(lines):
         return None
     current = lines[line]
+    own = declared_at(k, file, line, col)
+    if own is not None and own.space != "name":
+        about = {"reference": _reference, "rule": _rule, "datafile": _data}[own.space](k, own.name)
+        return about, own.span.column - 1, own.span.end_column - 1
+    rule_id = _RULE_ID.match(current)
+    if rule_id is not None and rule_id.start(2) <= col <= rule_id.end(2) and rule_id.group(2) in k.rules():
+        return _rule(k, rule_id.group(2)), rule_id.start(2), rule_id.end(2)
     span = word_at(current, col)
     if span is None:
         return None
@@ -29,7 +42,7 @@ def hover(k: Knowledge, file: str, line: int, col: int) -> tuple[str, int, int] 
     if place.zone != "code":
         return None
     word = current[start:end]
-    if _REFERENCE.fullmatch(word):
+    if _REFERENCE.fullmatch(word) and _CITES.match(current):
         return _reference(k, word), start, end
     chain = chain_before(current, start)
     if not chain and current[end:].lstrip().startswith("(") and word in BUILTINS:
@@ -54,6 +67,8 @@ def _describe(k: Knowledge, r: Resolved) -> str:
         if isinstance(description, str):
             out.append(description)
         return "\n\n".join(out)
+    if r.what == "data":
+        return _data(k, r.name)
     if r.what == "function":
         b = BUILTINS[r.name]
         return f"```espolicy\n{b.signature()}\n```\n\n{b.doc}"
@@ -99,23 +114,41 @@ def _value(k: Knowledge, r: Resolved) -> str | None:
 
 
 def _reference(k: Knowledge, ref: str) -> str:
-    """A reference's titles (when the policy declares it) and the rules that cite it."""
-    out = [f"**{ref}**"]
-    for d in k.decls():
-        if type(d).__name__ == "Reference" and getattr(d, "id", getattr(d, "name", None)) == ref:
-            titles = getattr(d, "title", None) or {}
-            for lang in ("en", "ja"):
-                if lang in titles:
-                    out.append(f"{lang}: {_plain(titles[lang])}")
-            url = getattr(d, "url", None)
-            if url:
-                out.append(str(url))
+    """A reference's titles and url as the policy declares it, and the rules that cite it."""
+    r = k.references().get(ref)
+    if r is None:
+        out = [f"**{ref}**: not a declared reference of this policy",
+               f'declare it: `reference {ref} {{ title en "…" title ja "…" }}`']
+    else:
+        out = [f"**{ref}** · reference declared in `{Path(r.span.file).name}`, line {r.span.line}"]
+        out += [f"{lang}: {r.title[lang]}" for lang in ("en", "ja") if lang in r.title]
+        if r.url:
+            out.append(f"<{r.url}>")
     citing = [d.id for d in k.decls() if isinstance(d, ast.Rule) and ref in d.faq]
     out.append("cited by " + ", ".join(f"`{c}`" for c in citing) if citing else "cited by no rule")
     return "\n\n".join(out)
 
 
-def _plain(value: Any) -> str:
-    if isinstance(value, ast.Text):
-        return "".join(p if isinstance(p, str) else "{…}" for p in value.parts)
-    return str(value)
+def _rule(k: Knowledge, rid: str) -> str:
+    """A rule's outcome and kinds, its metadata (titles, tags, owner) and the references it cites."""
+    d = k.rules()[rid]
+    out = [f"**rule `{d.id}`** · {d.effect} · for {', '.join(d.kinds)}"]
+    out += [f"{lang}: {d.title[lang]}" for lang in ("en", "ja") if lang in d.title]
+    if d.tags:
+        out.append("tags: " + ", ".join(f"`{t}`" for t in d.tags))
+    if d.owner:
+        out.append(f"owner: {d.owner}")
+    refs = k.references()
+    cites = [f"{q} ({refs[q].title['en']})" if q in refs and "en" in refs[q].title else q for q in d.faq]
+    out.append("faq: " + ("; ".join(cites) if cites else "none (a data-consistency rule)"))
+    return "\n\n".join(out)
+
+
+def _data(k: Knowledge, name: str) -> str:
+    """A data set's declaration, its file and a summary of what the file holds."""
+    d = k.data_sets()[name]
+    out = [f"```espolicy\n{_source_of(k, d)}\n```"]
+    found = data_file(k, name)
+    out.append(f"file: [{d.path}]({found[1].as_uri()})" if found is not None else f"file: `{d.path}` (not found)")
+    out.append(data_summary(k, name) or "not read: the diagnostic on its declaration says why")
+    return "\n\n".join(out)

@@ -1,27 +1,28 @@
 """Where names are declared and used: go to definition, find references, document and workspace symbols.
 
-A symbol is a constant, table, fact or let (one namespace, as the checker keeps it), a rule, or a
-reference (Q1…). Occurrences come from the syntax trees of the folder's files.
+A symbol is a constant, table, data set, fact or let (one namespace, as the checker keeps it), a rule,
+or a reference (Q1…). Occurrences come from the syntax trees of the folder's files: declarations'
+names, the names expressions read, the citations of `faq` clauses (their spans as parsed) and the file
+of a `data` declaration.
 """
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
+from espolicy.engine.datafiles import resolve as data_path
 from espolicy.errors import Span
 from espolicy.lang import ast
 from espolicy.lang.names import name_span
 from espolicy.lsp.state import Knowledge
 
-_FAQ_LINE = re.compile(r"^(\s*faq\s+)(.*)$")
-_REF = re.compile(r"Q[0-9]+")
-
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One place a symbol is named: `space` is name, rule or reference."""
+    """One place a symbol is named: `space` is name, rule, reference, or datafile (the path of a `data`
+    declaration, named by the data set's name)."""
 
     space: str
     name: str
@@ -51,8 +52,7 @@ class Symbol:
 def occurrences(k: Knowledge) -> list[Occurrence]:
     """Every occurrence of every symbol in the folder."""
     values = {d.name for d in k.decls() if isinstance(d, ast.Value)}
-    declared = {d.name for d in k.decls() if isinstance(d, (ast.Const, ast.Table, ast.Value))}
-    declared |= {str(getattr(d, "name")) for d in k.decls() if type(d).__name__ == "Data"}
+    declared = {d.name for d in k.decls() if isinstance(d, (ast.Const, ast.Table, ast.Value, ast.Data))}
     out: list[Occurrence] = []
     for file in k.files:
         module = k.modules.get(file)
@@ -65,35 +65,35 @@ def occurrences(k: Knowledge) -> list[Occurrence]:
 
 def _decl_occurrences(d: ast.Decl, source: str, declared: set[str], values: set[str]) -> list[Occurrence]:
     out: list[Occurrence] = []
-    kinds = tuple(getattr(d, "kinds", ()))
-    if isinstance(d, (ast.Const, ast.Table, ast.Value)) or type(d).__name__ == "Data":
-        name = str(getattr(d, "name"))
-        out.append(Occurrence("name", name, name_span(d.span, name, source), True,
-                              kinds if isinstance(d, ast.Value) else ()))
+    kinds = d.kinds if isinstance(d, ast.Value) else ()
+    if isinstance(d, (ast.Const, ast.Table, ast.Value, ast.Data)):
+        out.append(Occurrence("name", d.name, name_span(d.span, d.name, source), True, kinds))
+    if isinstance(d, ast.Data):
+        path = _path_span(d, source)
+        if path is not None:
+            out.append(Occurrence("datafile", d.name, path, False))
     elif isinstance(d, ast.Rule):
         out.append(Occurrence("rule", d.id, name_span(d.span, d.id, source), True))
-        out += _faq_occurrences(d, source)
-    elif type(d).__name__ == "Reference":
-        ref = str(getattr(d, "id", None) or getattr(d, "name", ""))
-        out.append(Occurrence("reference", ref, name_span(d.span, ref, source), True))
+        out += [Occurrence("reference", ref, span, False) for ref, span in zip(d.faq, d.faq_spans)]
+    elif isinstance(d, ast.Reference):
+        out.append(Occurrence("reference", d.id, name_span(d.span, d.id, source), True))
     out += [Occurrence("name", n.name, n.span, False, kinds if n.name in values else ())
             for n in _names(d, frozenset()) if n.name in declared]
     return out
 
 
-def _faq_occurrences(rule: ast.Rule, source: str) -> list[Occurrence]:
-    """The references a rule's `faq` clause cites, with their places in the source."""
+def _path_span(d: ast.Data, source: str) -> Span | None:
+    """Where the quoted path of a `data` declaration is written (its first line only)."""
     lines = source.split("\n")
-    out = []
-    for i in range(rule.span.line - 1, min(rule.span.end_line, len(lines))):
-        m = _FAQ_LINE.match(lines[i])
-        if m is None:
-            continue
-        for r in _REF.finditer(m.group(2).split("#")[0]):
-            col = len(m.group(1)) + r.start() + 1
-            out.append(Occurrence("reference", r.group(0), Span(rule.span.file, i + 1, col, i + 1, col + len(r.group(0))),
-                                  False))
-    return out
+    if not 0 < d.span.line <= len(lines):
+        return None
+    line = lines[d.span.line - 1]
+    equals = line.find("=", d.span.column - 1)
+    start = line.find('"', equals) if equals >= 0 else -1
+    end = line.find('"', start + 1) if start >= 0 else -1
+    if end < 0:
+        return None
+    return Span(d.span.file, d.span.line, start + 1, d.span.line, end + 2)
 
 
 def _fields(node: Any) -> Iterator[Any]:
@@ -132,19 +132,77 @@ def _names(node: Any, bound: frozenset[str]) -> Iterator[ast.Name]:
 
 def at(k: Knowledge, file: str, line: int, col: int) -> Occurrence | None:
     """The occurrence at 0-based (line, col) of `file`."""
-    for o in occurrences(k):
+    return _touching(occurrences(k), file, line, col)
+
+
+def declared_at(k: Knowledge, file: str, line: int, col: int) -> Occurrence | None:
+    """A rule's id, a reference (cited or declared) or a data set's name or path at 0-based (line, col)
+    of `file`: only that file's declarations are looked at, and only where the text still says so."""
+    module = k.modules.get(file)
+    if module is None:
+        return None
+    found: list[Occurrence] = []
+    for d in module.decls:  # with no names declared, only the declaration's own names and citations
+        if isinstance(d, (ast.Rule, ast.Reference, ast.Data)) and d.span.line - 1 <= line <= d.span.end_line - 1:
+            found += _decl_occurrences(d, module.source, set(), set())
+    o = _touching(found, file, line, col)
+    if o is None:
+        return None
+    lines = k.texts.get(file, "").split("\n")
+    written = lines[line][o.span.column - 1:o.span.end_column - 1] if line < len(lines) else ""
+    if o.space == "datafile":
+        return o if len(written) >= 2 and written[0] == written[-1] == '"' else None
+    return o if written == o.name else None
+
+
+def _touching(found: list[Occurrence], file: str, line: int, col: int) -> Occurrence | None:
+    for o in found:
         s = o.span
         if s.file == file and s.line == line + 1 and s.column - 1 <= col <= s.end_column - 1:
             return o
     return None
 
 
-def definitions(k: Knowledge, o: Occurrence) -> list[Occurrence]:
-    return [x for x in occurrences(k) if x.definition and x.same(o)]
+def definitions(k: Knowledge, o: Occurrence) -> list[Span]:
+    """Where the symbol of `o` is declared. A reference the folder does not declare but the checker
+    knows (the FAQ's, for a policy that declares none) is found in the file that declares it. From a
+    data set's declaration (its name or its path), the data file itself."""
+    if o.space in ("name", "datafile"):
+        got = data_file(k, o.name)
+        if got is not None and (o.space == "datafile" or (o.definition and _same_line(o.span, got[0].span))):
+            return [Span(str(got[1]), 1, 1, 1, 1)]
+    found = [x.span for x in occurrences(k) if x.definition and x.same(o)]
+    if not found and o.space == "reference" and o.name in k.references():
+        r = k.references()[o.name]
+        found = [name_span(r.span, r.id, _read(r.span.file))]
+    return found
+
+
+def data_file(k: Knowledge, name: str) -> tuple[ast.Data, Path] | None:
+    """The declaration of the data set `name` and its file, when the file is inside the policy folder."""
+    d = k.data_sets().get(name)
+    path = data_path(d.span.file, d.path) if d is not None else None
+    if d is None or path is None or not path.is_file():
+        return None
+    return d, path
+
+
+def _same_line(a: Span, b: Span) -> bool:
+    return a.file == b.file and a.line == b.line
+
+
+def _read(file: str) -> str | None:
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def references(k: Knowledge, o: Occurrence, include_declaration: bool) -> list[Occurrence]:
-    return [x for x in occurrences(k) if x.same(o) and (include_declaration or not x.definition)]
+    """Every place naming the symbol of `o` in the folder (a data file's path counts as its data set's)."""
+    space = "name" if o.space == "datafile" else o.space
+    return [x for x in occurrences(k) if x.space == space and x.same(dataclasses.replace(o, space=space))
+            and (include_declaration or not x.definition)]
 
 
 def symbols(k: Knowledge, file: str) -> list[Symbol]:
@@ -152,10 +210,10 @@ def symbols(k: Knowledge, file: str) -> list[Symbol]:
     module = k.modules.get(file)
     if module is None:
         return []
-    return [s for d in module.decls if (s := _symbol(d, module.source)) is not None]
+    return [_symbol(d, module.source) for d in module.decls]
 
 
-def _symbol(d: ast.Decl, source: str) -> Symbol | None:
+def _symbol(d: ast.Decl, source: str) -> Symbol:
     if isinstance(d, ast.PolicyName):
         return Symbol(d.name, "policy", "policy", d.span, d.span)
     if isinstance(d, ast.Const):
@@ -175,10 +233,9 @@ def _symbol(d: ast.Decl, source: str) -> Symbol | None:
         return Symbol(d.name, what, f"{what} for {', '.join(d.kinds)}", d.span, name_span(d.span, d.name, source))
     if isinstance(d, ast.Rule):
         faq = ", ".join(d.faq) or "faq none"
-        return Symbol(d.id, "rule", f"{d.effect} · {', '.join(d.kinds)} · {faq}", d.span,
+        title = f"{d.title['en']} · " if "en" in d.title else ""
+        return Symbol(d.id, "rule", f"{title}{d.effect} · {', '.join(d.kinds)} · {faq}", d.span,
                       name_span(d.span, d.id, source))
-    name = getattr(d, "id", None) or getattr(d, "name", None)
-    if isinstance(name, str):
-        what = type(d).__name__.lower()
-        return Symbol(name, what, what, d.span, name_span(d.span, name, source))
-    return None
+    if isinstance(d, ast.Reference):
+        return Symbol(d.id, "reference", d.title.get("en", "reference"), d.span, name_span(d.span, d.id, source))
+    return Symbol(d.name, "data", f"data {d.path}", d.span, name_span(d.span, d.name, source))

@@ -1,5 +1,5 @@
 """What a name or a dotted path stands for at a place: a field (with its type and schema), a fact or
-let, a constant or table, a variable, a built-in function, a kind or a reference."""
+let, a constant, table or data set, a variable, a built-in function, a kind or a reference."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,10 +11,12 @@ from espolicy.lang.types import INT, TList, TRecord, TSet, Type, strip_optional
 from espolicy.lsp.context import INDEX, Place
 from espolicy.lsp.state import Knowledge
 
+_SHOWN = 5  # keys of a data set named in its summary
+
 
 @dataclass(frozen=True)
 class Resolved:
-    """A name's meaning: `what` is field, value, const, table, entry, local, function, kind or reference."""
+    """A name's meaning: `what` is field, value, const, table, entry, data, local, function or kind."""
 
     what: str
     name: str
@@ -41,6 +43,37 @@ def values(k: Knowledge, kinds: tuple[str, ...] = ()) -> dict[str, list[ast.Valu
         if isinstance(d, ast.Value) and (not kinds or set(d.kinds) & set(kinds)):
             out.setdefault(d.name, []).append(d)
     return out
+
+
+def data_type(k: Knowledge, name: str) -> Type | None:
+    """The type of the data set `name` as read from its file; None when the file was not read."""
+    if k.checker is None or name not in k.checker.data:
+        return None
+    return k.checker.data[name][0]
+
+
+def data_summary(k: Knowledge, name: str) -> str | None:
+    """What the data set `name` holds, in a line: its shape, its size, a few keys, the type of its
+    entries; None when its file was not read."""
+    t = data_type(k, name)
+    if t is None or k.checker is None:
+        return None
+    value = k.checker.data[name][1]
+    if isinstance(value, dict) and isinstance(t, TRecord):
+        n = len(value)
+        keys = ", ".join(f"`{key}`" for key in list(value)[:_SHOWN]) + (", …" if n > _SHOWN else "")
+        types = sorted({f.type.describe() for f in t.fields.values()})
+        each = f", each a {_short(types[0])}" if len(types) == 1 else ""
+        return f"a mapping of {n} entr{'y' if n == 1 else 'ies'}{each}: {keys}" if n else "an empty mapping"
+    if isinstance(value, list) and isinstance(t, TList):
+        n = len(value)
+        return f"a list of {n} item{'' if n == 1 else 's'}" + (f", each a {_short(t.item.describe())}" if n else "")
+    from espolicy.lang.trace import show
+    return f"the value `{_short(show(value))}` ({t.describe()})"
+
+
+def _short(text: str, most: int = 100) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def _value_type(k: Knowledge, kinds: tuple[str, ...], name: str) -> tuple[Type | None, str | None]:
@@ -85,6 +118,9 @@ def _root(k: Knowledge, place: Place, name: str, depth: int) -> Resolved | None:
     if name in vals and place.kinds:
         t, kind = _value_type(k, place.kinds, name)
         return Resolved("value", name, t, None, tuple(vals[name]), kind)
+    data = k.data_sets()
+    if name in data:
+        return Resolved("data", name, data_type(k, name), None, (data[name],))
     cs = consts(k)
     if name in cs:
         d = cs[name]

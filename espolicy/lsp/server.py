@@ -27,7 +27,7 @@ _KINDS = {
     "const": lsp.CompletionItemKind.Constant, "table": lsp.CompletionItemKind.Struct,
     "function": lsp.CompletionItemKind.Function, "kind": lsp.CompletionItemKind.Class,
     "keyword": lsp.CompletionItemKind.Keyword, "reference": lsp.CompletionItemKind.Reference,
-    "enum": lsp.CompletionItemKind.EnumMember,
+    "enum": lsp.CompletionItemKind.EnumMember, "data": lsp.CompletionItemKind.Constant,
 }
 _SYMBOLS = {
     "policy": lsp.SymbolKind.Namespace, "const": lsp.SymbolKind.Constant, "table": lsp.SymbolKind.Struct,
@@ -135,8 +135,15 @@ class PolicyServer(LanguageServer):
 
     # ---- positions ----
     def lines_of(self, file: str) -> list[str]:
+        """The lines of `file` as the server knows them; a file outside every analysed folder (a data
+        file, the FAQ's references) as on disk."""
         k = self.knowledge.get(self.folder_key(file))
-        return (k.texts.get(file, "") if k else "").split("\n")
+        if k is not None and file in k.texts:
+            return k.texts[file].split("\n")
+        try:
+            return Path(file).read_text(encoding="utf-8").split("\n") if file.startswith("/") else [""]
+        except (OSError, UnicodeDecodeError):
+            return [""]
 
     def range_of(self, span: Span | None, file: str) -> lsp.Range:
         """A 1-based, end-exclusive span as an LSP range in the client's units."""
@@ -221,7 +228,7 @@ def build(schema_dir: Path | None = None) -> PolicyServer:
         k, file = ls.knowledge_of(params.text_document.uri)
         line, col = ls.server_position(ls.workspace.get_text_document(params.text_document.uri), params.position)
         o = navigate.at(k, file, line, col)
-        return [ls.location(d.span) for d in navigate.definitions(k, o)] if o is not None else []
+        return [ls.location(span) for span in navigate.definitions(k, o)] if o is not None else []
 
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
     def references(ls: PolicyServer, params: lsp.ReferenceParams) -> list[lsp.Location]:

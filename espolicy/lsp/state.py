@@ -54,6 +54,33 @@ class Knowledge:
     def decls(self) -> list[ast.Decl]:
         return [d for f in self.files if f in self.modules for d in self.modules[f].decls]
 
+    def references(self) -> dict[str, ast.Reference]:
+        """The references a rule may cite, by id, as the checker has them: the folder's `reference`
+        declarations (the first of each id), or the FAQ's when the folder declares none."""
+        if self.checker is not None and self.checker.references:
+            return dict(self.checker.references)
+        out: dict[str, ast.Reference] = {}
+        for d in self.decls():
+            if isinstance(d, ast.Reference):
+                out.setdefault(d.id, d)
+        return out
+
+    def data_sets(self) -> dict[str, ast.Data]:
+        """The folder's `data` declarations by name (the first of each)."""
+        out: dict[str, ast.Data] = {}
+        for d in self.decls():
+            if isinstance(d, ast.Data):
+                out.setdefault(d.name, d)
+        return out
+
+    def rules(self) -> dict[str, ast.Rule]:
+        """The folder's rules by id (the first of each)."""
+        out: dict[str, ast.Rule] = {}
+        for d in self.decls():
+            if isinstance(d, ast.Rule):
+                out.setdefault(d.id, d)
+        return out
+
 
 class Folder:
     """A policy folder (or a lone unsaved file): analysed again on every change of one of its files."""
