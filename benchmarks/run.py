@@ -44,7 +44,6 @@ import corpus
 from peers.common import DENY
 
 import espolicy
-from espolicy.jpcalendar import japan_today
 
 PY = sys.executable
 # Environment of every measured subprocess (set up in main): bytecode is cached (in a temporary
@@ -227,7 +226,6 @@ def in_process(docs: list[dict], repeats: int, profile: bool) -> dict[str, Any]:
         raise SystemExit("the rules-only measurement no longer replaces the schema stage: "
                          "Policy.validate does not call policy.schemas.check_and_decode")
     programs = policy.programs
-    today = japan_today()
 
     today = dt.date(2026, 6, 1)  # any fixed day: the programs take the evaluation date as an argument
 
