@@ -108,7 +108,7 @@ class Policy:
 
 # A judged document, from which its report's fields are built when first read: (program, decoded
 # document, values, fired rules (rule index, `each` index, item), date, source, ISO date).
-Judgement = tuple[KindProgram, dict[str, Any], dict[str, Any], list[tuple[int, Any, Any]], _dt.date, str | None, str]
+Judgement = tuple[KindProgram, dict[str, Any], tuple[Any, ...], list[tuple[int, Any, Any]], _dt.date, str | None, str]
 
 
 class ReportParts:
@@ -140,7 +140,7 @@ class ReportParts:
     def facts(self, j: Judgement) -> dict[str, Any]:
         """The exported values that are set, as the report writes them (ISO dates)."""
         values = j[2]
-        return {n: fact_value(values[n]) for n in j[0].exported if values.get(n) is not None}
+        return {n: fact_value(values[i]) for n, i in j[0].exported if values[i] is not None}
 
     def id(self, j: Judgement) -> str | None:
         return j[1].get("id")

@@ -116,19 +116,21 @@ class RuleProgram:
     """What the report needs of a rule once it fired."""
 
     rule: ast.Rule
-    render: Callable[[dict, dict, Any, int | None, Any], tuple[dict[str, str], dict[str, str] | None]]
+    render: Callable[[dict, tuple, Any, int | None, Any], tuple[dict[str, str], dict[str, str] | None]]
     pointer: Callable[[int | None], str]
     deferrable: bool = False   # `render` cannot raise, so the texts may be rendered when first read
 
 
 @dataclass(frozen=True)
 class KindProgram:
-    """The compiled policy of one kind: `run(doc) -> (values, fired)` and its rules."""
+    """The compiled policy of one kind: `run(doc, today) -> (values, fired)` and its rules. `values`
+    is a tuple: each fact and let in the order of the plan (then the outcome, when a rule reads it);
+    `fired`: (rule index, `each` index, item) of each rule that fired, in order."""
 
     kind: str
-    run: Callable[[dict, Any], tuple[dict[str, Any], list[tuple[int, Any, Any]]]]
+    run: Callable[[dict, Any], tuple[tuple[Any, ...], list[tuple[int, Any, Any]]]]
     rules: tuple[RuleProgram, ...]
-    exported: tuple[str, ...]
+    exported: tuple[tuple[str, int], ...]   # each fact: its name and its place in `values`
     source: str
     bits: tuple[int, ...] = ()   # of each rule: its effect's `EFFECT_BITS`, and `EAGER` (see `fired_bits`)
     facts_deferrable: bool = True   # converting the facts for the report cannot fail
@@ -137,9 +139,10 @@ class KindProgram:
 class _Emitter(ast.Visitor[str, frozenset[str]]):
     """Expression → Python source, with a choice of how values (facts, lets) are spelled."""
 
-    def __init__(self, value_names: set[str], consts: set[str], shape: TRecord, in_message: bool,
+    def __init__(self, values: Mapping[str, int], consts: set[str], shape: TRecord, in_message: bool,
                  hoist: bool = True):
-        self.values, self.consts, self.in_message, self.hoist = value_names, consts, in_message, hoist
+        # values: each fact and let (and `outcome`, in messages) -> its place in the tuple `run` returns
+        self.values, self.consts, self.in_message, self.hoist = values, consts, in_message, hoist
         self.shape, self.fields = shape, set(shape.fields)
         self.local_types: dict[str, Type] = {}
         self.hoisted: dict[str, str] = {}  # top-level fields, read once per document: variable -> read
@@ -184,7 +187,7 @@ class _Emitter(ast.Visitor[str, frozenset[str]]):
         if n in local:
             return _ident("l_", n)
         if n in self.values:
-            return f"V[{n!r}]" if self.in_message else _ident("v_", n)
+            return f"V[{self.values[n]:d}]" if self.in_message else _ident("v_", n)
         if n in self.consts:
             return _ident("c_", n)
         if n in self.fields:
@@ -335,7 +338,7 @@ def _namespace() -> dict[str, Any]:
 def constant_sources(checked: CheckedPolicy) -> list[tuple[ast.Const | ast.Table, str]]:
     """Each constant and table with the one line of Python that computes it, in dependency order
     (executed one by one when the policy compiles; scanned by the safety tests)."""
-    plain = _Emitter(set(), {c.name for c in checked.consts} | set(checked.data), TRecord({}), in_message=False,
+    plain = _Emitter({}, {c.name for c in checked.consts} | set(checked.data), TRecord({}), in_message=False,
                      hoist=False)
     out: list[tuple[ast.Const | ast.Table, str]] = []
     for c in _const_order(checked.consts):
@@ -366,10 +369,11 @@ def compile_policy(checked: CheckedPolicy) -> dict[str, KindProgram]:
 def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], consts: set[str]) -> KindProgram:
     plan = plan_kind(checked, kind)
     values, ordered = plan.values, plan.rules
-    value_names = {v.decl.name for v in values}
+    places = {v.decl.name: i for i, v in enumerate(values)}   # in the tuple `run` returns
     shape = checked.shapes[kind]
-    run_e = _Emitter(value_names, consts, shape, in_message=False)
-    msg_e = _Emitter(value_names, consts, shape, in_message=True)
+    run_e = _Emitter(places, consts, shape, in_message=False)
+    msg_e = _Emitter({**places, OUTCOME_NAME: len(values)} if plan.decides_outcome else places, consts, shape,
+                     in_message=True)
     lines = ["def run(d, t_today):", "    fired = []"]
     for step in plan.steps:
         if isinstance(step, ComputeValue):
@@ -395,10 +399,8 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             lines.append(f"    for {index}, {lv} in enumerate({run_e.expr(seq)}):")
             lines.append(f"        if {run_e.expr(rule.condition, local)}:")
             lines.append(f"            fired.append(({i}, {index}, {lv}))")
-    pairs = ", ".join(f"{v.decl.name!r}: {_ident('v_', v.decl.name)}" for v in values)
-    if plan.decides_outcome:
-        pairs += (", " if pairs else "") + f"{OUTCOME_NAME!r}: o_outcome"
-    lines.append(f"    return {{{pairs}}}, fired")
+    returned = [_ident("v_", v.decl.name) for v in values] + (["o_outcome"] if plan.decides_outcome else [])
+    lines.append(f"    return ({''.join(name + ', ' for name in returned)}), fired")   # a tuple: cheaper than a dict
     lines[1:1] = [f"    {var} = {read}" for var, read in run_e.hoisted.items()]
     for i, rule in enumerate(ordered):
         lines += _render_source(i, rule, msg_e)
@@ -416,7 +418,7 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     exec(compiled, ns)
     programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked), _deferrable(r, msg_e))
                      for i, r in enumerate(ordered))
-    exported = tuple(v.decl.name for v in values if v.decl.exported)
+    exported = tuple((v.decl.name, i) for i, v in enumerate(values) if v.decl.exported)
     bits = tuple(b | (0 if p.deferrable else EAGER) for b, p in zip(ns["BITS"], programs))
     return KindProgram(kind, ns["run"], programs, exported, source, bits,
                        all(_plain_fact(v.type) for v in values if v.decl.exported))
