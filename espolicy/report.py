@@ -316,11 +316,14 @@ def pending_report(outcome: str, build: Pending, args: Any) -> Report:
     (a caller reading only the outcome never pays for them); equal to, and pickled as, the Report
     built with them at once."""
     report = _new(Report)
-    _set(report, "__dict__", {"outcome": outcome, "_build": build, "_args": args})
+    state = report.__dict__   # (filled key by key: cheaper than a dict literal set as `__dict__`)
+    state["outcome"] = outcome
+    state["_build"] = build
+    state["_args"] = args
     return report
 
 
-_new, _set = object.__new__, object.__setattr__
+_new = object.__new__
 
 
 @dataclass
