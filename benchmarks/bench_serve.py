@@ -8,13 +8,15 @@ It starts `espolicy serve` on a free loopback port (this source tree's espolicy)
 `wrk` over keep-alive connections, all on 127.0.0.1:
 1. throughput and latency of `POST /v1/validate` with a registration (JSON), against the same
    server's floor `POST /v1/echo` (the body read and parsed exactly as /v1/validate reads it, and
-   returned; no policy), in alternating rounds of the same length; the median round of each;
+   returned; no policy), in alternating rounds of the same length; the median round of each,
+   with the processor time the server spent per request (user and system, read from /proc);
 2. the server's resident memory before and after at least `--requests` more decisions (200,000
    by default), sent in 10-second wrk runs until the count is reached.
 It prints Markdown and the targets: validate at least 0.5x the floor's throughput, at least 3,000
 decisions/s, p99 under 20 ms, RSS growth under 10 MiB. wrk shares the machine's processors with
 the server, so the figures are for the pair; the ratio to the floor is the fairer one on a busy
-machine. Exit status 1 when a target is missed.
+machine, and the server's processor time per request the steadiest. Exit status 1 when a target
+is missed.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -74,9 +77,21 @@ class Served:
                     ready.set()
             ready.set()
         threading.Thread(target=drain, daemon=True).start()
-        if not ready.wait(120) or not self.url:
+        if not ready.wait(120) or not self.url or not self._answers(120):
             self.stop()
             raise SystemExit("espolicy serve did not start")
+
+    def _answers(self, seconds: float) -> bool:
+        """Wait until /readyz answers (the socket listens before worker processes have loaded the policy)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=5) as r:
+                    if r.status == 200:
+                        return True
+            except OSError:
+                time.sleep(0.2)
+        return False
 
     def pids(self) -> list[int]:
         """The server process and its workers."""
@@ -91,6 +106,14 @@ class Served:
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
         return total
+
+    def cpu_seconds(self) -> float:
+        """Processor time (user and system) the server and its workers have used so far."""
+        total = 0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -160,15 +183,20 @@ def main() -> int:
         for r in range(args.rounds):
             order = ("validate", "echo") if r % 2 == 0 else ("echo", "validate")
             for name in order:
-                runs[name].append(wrk(f"{server.url}/v1/{name}", post, args.seconds, args.threads, args.connections))
+                before = server.cpu_seconds()
+                run = wrk(f"{server.url}/v1/{name}", post, args.seconds, args.threads, args.connections)
+                run["cpu_us"] = (server.cpu_seconds() - before) / max(run["requests"], 1) * 1e6
+                runs[name].append(run)
 
         def median(name: str, key: str) -> float:
             return statistics.median(x[key] for x in runs[name])
-        out("| endpoint | requests/s (median of rounds) | p50 ms | p99 ms | rounds (requests/s) |")
-        out("|---|---:|---:|---:|---|")
+        out("| endpoint | requests/s (median of rounds) | p50 ms | p99 ms | server CPU µs/request | "
+            "rounds (requests/s) |")
+        out("|---|---:|---:|---:|---:|---|")
         for name in ("validate", "echo"):
             out(f"| `POST /v1/{name}` | {median(name, 'rps'):,.0f} | {median(name, 'p50'):.2f} | "
-                f"{median(name, 'p99'):.2f} | {', '.join(format(x['rps'], ',.0f') for x in runs[name])} |")
+                f"{median(name, 'p99'):.2f} | {median(name, 'cpu_us'):,.0f} | "
+                f"{', '.join(format(x['rps'], ',.0f') for x in runs[name])} |")
         errors = sum(x["errors"] + x["socket_errors"] for xs in runs.values() for x in xs)
         ratio = median("validate", "rps") / median("echo", "rps")
         out()

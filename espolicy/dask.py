@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from espolicy.documents.loader import iter_documents, iter_paths, load_text
@@ -168,9 +168,11 @@ def summary_of(counts: Iterable[dict[str, int]]) -> dict[str, int]:
     return {"documents": sum(total[o] for o in OUTCOMES), **total}
 
 
-def write_jsonl(results: dask.bag.Bag, urlpath: str, fail_on: str = "deny") -> dict[str, int]:
-    """Write one `part-N.jsonl` per partition of result lines and `_summary.json` under `urlpath`;
-    the summary (with `failing`: the documents at or above `fail_on`)."""
+def write_jsonl(results: dask.bag.Bag, urlpath: str, fail_on: str = "deny",
+                references: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """Write one `part-N.jsonl` per partition of result lines and `_summary.json` under `urlpath`
+    (with `references`, the declared titles of the references the rules cite, when given: the last
+    line of `--format jsonl`); the summary (with `failing`: the documents at or above `fail_on`)."""
     import dask
     import fsspec
 
@@ -178,7 +180,7 @@ def write_jsonl(results: dask.bag.Bag, urlpath: str, fail_on: str = "deny") -> d
     fs, _, _ = fsspec.get_fs_token_paths(urlpath)
     fs.makedirs(urlpath, exist_ok=True)
     written = [dask.delayed(_write_part)(part, name, fail_on) for part, name in zip(results.to_delayed(), names)]
-    return _write_summary(urlpath, summary_of(dask.compute(*written)))
+    return _write_summary(urlpath, summary_of(dask.compute(*written)), references)
 
 
 def _write_part(lines: list[str], url: str, fail_on: str) -> dict[str, int]:
@@ -190,22 +192,27 @@ def _write_part(lines: list[str], url: str, fail_on: str) -> dict[str, int]:
     return _count(lines, fail_on)
 
 
-def write_parquet(results: dask.bag.Bag, urlpath: str, fail_on: str = "deny") -> dict[str, int]:
+def write_parquet(results: dask.bag.Bag, urlpath: str, fail_on: str = "deny",
+                  references: Mapping[str, Any] | None = None) -> dict[str, int]:
     """Write result lines as Parquet partitions (the columns of `validate_dataframe`) and
-    `_summary.json` under `urlpath` (its leading `_` makes Parquet readers pass it over); the summary."""
+    `_summary.json` under `urlpath` (its leading `_` makes Parquet readers pass it over; with
+    `references` as `write_jsonl` writes them); the summary."""
     import dask
 
     frame = results.map_partitions(_rows).to_dataframe(meta={name: str for name in RESULT_COLUMNS})
     counts = results.map_partitions(lambda lines: [_count(lines, fail_on)])
     _, parts = dask.compute(frame.to_parquet(urlpath, write_index=False, compute=False), counts)
-    return _write_summary(urlpath, summary_of(parts))
+    return _write_summary(urlpath, summary_of(parts), references)
 
 
-def _write_summary(urlpath: str, summary: dict[str, int]) -> dict[str, int]:
+def _write_summary(urlpath: str, summary: dict[str, int], references: Mapping[str, Any] | None) -> dict[str, int]:
     import fsspec
 
+    written: dict[str, Any] = {"summary": {k: v for k, v in summary.items() if k != "failing"}}
+    if references is not None:
+        written["references"] = dict(references)
     with fsspec.open(f"{urlpath.rstrip('/')}/_summary.json", "w", encoding="utf-8") as out:
-        json.dump({"summary": {k: v for k, v in summary.items() if k != "failing"}}, out)
+        json.dump(written, out, ensure_ascii=False)
     return summary
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from dataclasses import dataclass, field
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from typing import Any, Protocol
 
 from espolicy import effects
@@ -118,6 +118,9 @@ class LazyTexts(Mapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._texts())
+
+    def keys(self) -> KeysView[str]:
+        return self._texts().keys()   # what dict(texts) reads: the dict's own view, not Mapping's
 
     def __len__(self) -> int:
         return len(self._texts())

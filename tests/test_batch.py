@@ -182,7 +182,7 @@ def test_summary_only_keeps_the_report_shape(big, capsys) -> None:
     report = json.loads(out)
     assert code == 1
     assert report["results"] == [] and report["summary"] == json.loads(full)["summary"]
-    assert list(report) == ["policy", "results", "summary"]
+    assert list(report) == ["policy", "references", "results", "summary"]
     _, text, _ = run(capsys, "--summary-only", *big)
     assert len(text.splitlines()) == 1
 

@@ -1,13 +1,15 @@
 """`espolicy doc`: the rule catalogue for the support desk, Markdown and HTML."""
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import espolicy
 from espolicy.commands import main as cli
 from espolicy.lang import unparse
-from espolicy.output.catalogue import html_page, markdown
+from espolicy.output.catalogue import Code, Heading, Paragraph, RuleEntry, Table, build, html_page, markdown
 
 
 def policy():
@@ -105,3 +107,26 @@ def test_condition_text_is_the_formatter_text():
     md = markdown(p.checked, p.info())
     for r in p.rules:
         assert unparse.expr(r.condition).replace("|", "\\|") in md
+
+
+def _words(block) -> list[str]:
+    """The plain texts and code of one block of the catalogue structure."""
+    cells = {Heading: lambda b: [(b.text,)], Paragraph: lambda b: [b.cell],
+             Table: lambda b: [(h,) for h in b.header] + [c for row in b.rows for c in row],
+             RuleEntry: lambda b: [(b.id,)] + [(k,) + v for k, v in b.fields]}[type(block)](block)
+    return [p.text if isinstance(p, Code) else p for cell in cells for p in cell if isinstance(p, (str, Code))]
+
+
+def test_markdown_and_html_are_one_catalogue_rendered_twice():
+    repo = Path(__file__).resolve().parent.parent
+    for p in (policy(), espolicy.load_policy(repo / "example-policies" / "owner-rules")):
+        cat = build(p.checked, p.info())
+        md = markdown(p.checked, p.info()).replace("\\|", "|")
+        page = html.unescape(re.sub(r"<[^>]*>", "", html_page(p.checked, p.info())))
+        kinds = {type(b) for b in cat.blocks}
+        assert kinds == {Heading, Paragraph, Table, RuleEntry}
+        assert sum(isinstance(b, RuleEntry) for b in cat.blocks) == len(p.rules)
+        for block in cat.blocks:
+            for words in _words(block):
+                assert words in md, (type(block).__name__, words)
+                assert words in page, (type(block).__name__, words)

@@ -245,7 +245,7 @@ def test_json_report_matches_the_contract(tmp_path, capsys):
     code, out, err = run(capsys, "validate", "--format", "json", *paths)
     assert code == 1
     report = json.loads(out)
-    assert list(report) == ["policy", "results", "summary"]
+    assert list(report) == ["policy", "references", "results", "summary"]
     assert list(report["policy"]) == ["name", "digest"]
     assert report["policy"]["digest"].startswith("sha256:")
     for r in report["results"]:

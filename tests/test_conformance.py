@@ -1,11 +1,13 @@
 """The policy's own test cases (policy/tests/*.yaml, FAQ scenarios and boundaries included) as
 one conformance corpus, run through both evaluators: each case passes on the compiled policy;
-every finding it gives has a message and advice in English and Japanese and a JSON Pointer; the
-report is strict JSON; and the tracing evaluator of `explain` reaches the same outcome and fires
-the same rules in the same order."""
+the report is about the document (its id and kind); every finding it gives has a message and
+advice in English and Japanese with every placeholder filled in, a JSON Pointer and the FAQ
+questions it cites; the report is strict JSON; and the tracing evaluator of `explain` reaches the
+same outcome and fires the same rules in the same order."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ def test_the_corpus_covers_every_kind_and_outcome() -> None:
     outcomes = {c.expect.get("outcome") for c in CASES}
     assert kinds == {"registration", "change_request", "service_request"}
     assert {"allow", "deny", "review"} <= outcomes
-    assert len(CASES) >= 60
+    assert len(CASES) >= 296   # the FAQ scenarios and boundaries included: none may go missing
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +42,18 @@ def test_case_through_both_evaluators(case: Case, evaluator: Evaluator) -> None:
     report = result.report
     assert report is not None
     json.dumps(report.to_dict(), allow_nan=False, ensure_ascii=False)
+    if report.outcome != "invalid":
+        assert (report.id, report.kind) == (case.document.get("id"), case.document.get("kind"))
     for f in report.findings:
         assert f.path.startswith("/") or (f.effect == "error" and f.path == ""), (f.rule, f.path)
+        assert all(isinstance(q, str) and re.fullmatch(r"Q\d+", q) for q in f.faq), (f.rule, f.faq)
         for part in ("message", "advice"):
             texts = getattr(f, part)
             assert texts is not None, (f.rule, part)
             for lang in ("en", "ja"):
                 assert isinstance(texts.get(lang), str) and texts[lang].strip(), (f.rule, part, lang)
+                if f.effect != "error":   # a placeholder left unfilled would show as `{name}`
+                    assert "{" not in texts[lang] and "}" not in texts[lang], (f.rule, part, texts[lang])
     if report.outcome == "invalid":
         return
     traced = trace_document(policy.checked, policy.schemas.decode(normalize(case.document)), evaluator)

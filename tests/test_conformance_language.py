@@ -1,6 +1,8 @@
 """The language conformance corpus (tests/conformance/language/*.yaml): each case is a policy snippet
 and a document, with the value of fact `v`, the rules that fire, or the diagnostic expected at
-line:col. Every value case runs through both evaluators, the compiled one and the tracing one."""
+line:col, or the warning `check` gives (`warning: CODE L:C WORDS`: the code at line:col, its message
+holding WORDS; `warning: none`). Every value case runs through both evaluators, the compiled one and
+the tracing one."""
 from __future__ import annotations
 
 import copy
@@ -12,6 +14,7 @@ import pytest
 import yaml
 
 from espolicy.documents.schema import normalize
+from espolicy.engine.lint import lint
 from espolicy.engine.policy import Policy
 from espolicy.errors import PolicyError
 from espolicy.lang.fmt import format_source
@@ -20,7 +23,7 @@ from espolicy.report import fact_value
 
 CORPUS = Path(__file__).parent / "conformance" / "language"
 BASES = yaml.safe_load((CORPUS / "documents.yaml").read_text(encoding="utf-8"))
-CASE_KEYS = {"name", "policy", "kind", "document", "value", "fired", "message", "error", "today", "files"}
+CASE_KEYS = {"name", "policy", "kind", "document", "value", "fired", "message", "error", "today", "files", "warning"}
 
 
 def _cases() -> list[Any]:
@@ -65,7 +68,11 @@ def test_case(case: dict[str, Any], schemas: Any, tmp_path: Path) -> None:
     assert sum(k in case for k in ("value", "fired", "message", "error")) >= 1
     for rel, text in (case.get("files") or {}).items():  # data files beside the rule file
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
+        if isinstance(text, dict):   # `{bytes: N}`: a file of N bytes (sparse: nothing is written)
+            with open(tmp_path / rel, "wb") as f:
+                f.truncate(text["bytes"])
+        else:
+            (tmp_path / rel).write_text(text, encoding="utf-8")
     file = str(tmp_path / "case.esp") if case.get("files") else "case.esp"
     if "error" in case:
         code, _, where = str(case["error"]).partition(" ")
@@ -75,6 +82,15 @@ def test_case(case: dict[str, Any], schemas: Any, tmp_path: Path) -> None:
         assert (code, where) in got, got
         return
     policy = Policy([(file, case["policy"])], schemas=schemas)
+    if "warning" in case:   # what `check` says of a policy that loads: the checker's and the linter's warnings
+        warnings = [d for d in lint(policy.checked) if d.code != "faq-not-cited"]
+        if case["warning"] == "none":
+            assert warnings == [], [d.render() for d in warnings]
+        else:
+            code, where, words = (str(case["warning"]).split(" ", 2) + [""])[:3]
+            got = [(d.code, f"{d.span.line}:{d.span.column}" if d.span else "") for d in warnings]
+            assert (code, where) in got, got
+            assert all(w in d.message for d in warnings if d.code == code for w in words.split())
     again = format_source(case["policy"], "case.esp")  # fmt keeps the meaning (it checks) and is stable
     assert format_source(again, "case.esp") == again
     kind = case.get("kind", "registration")

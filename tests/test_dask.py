@@ -50,7 +50,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cli_lines(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
     code = main(["validate", "--format", "jsonl", *args])
     lines = capsys.readouterr().out.splitlines(keepends=True)
-    assert json.loads(lines[-1]).keys() == {"summary"}
+    assert json.loads(lines[-1]).keys() == {"summary", "references"}
     return code, lines
 
 

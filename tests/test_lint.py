@@ -63,7 +63,8 @@ def test_bundled_policy_has_no_diagnostics(capsys):
     code, out, err = run(capsys, "check")
     assert code == 0 and err == "" and out.startswith("ok: ")
     code, out, _ = run(capsys, "check", "--format", "json")
-    assert code == 0 and json.loads(out) == []
+    report = json.loads(out)
+    assert code == 0 and report["diagnostics"] == []
 
 
 def test_a_clean_policy_is_clean(tmp_path):
@@ -216,14 +217,63 @@ def test_json_for_editors(tmp_path, capsys):
     d = policy_dir(tmp_path, BASE + "const UNUSED = 3\n")
     code, out, _ = run(capsys, "check", "--policy", str(d), "--format", "json")
     assert code == 1
-    (item,) = json.loads(out)
+    (item,) = json.loads(out)["diagnostics"]
     assert item["severity"] == "warning" and item["code"] == "unused-constant"
     assert (item["line"], item["column"]) == (12, 7) and item["file"].endswith("f0.esp")
     assert (item["end_line"], item["end_column"]) == (12, 13)  # the span of `UNUSED`, for an editor's squiggle
     assert item["hint"] and item["message"]
     d2 = policy_dir(tmp_path, "rule {\n")
     code, out, _ = run(capsys, "check", "--policy", str(d2), "--format", "json")
-    assert code == 2 and json.loads(out)[0]["severity"] == "error"
+    report = json.loads(out)
+    assert code == 2 and report["diagnostics"][0]["severity"] == "error"
+    assert report["rules"] == [] and report["references"] == {}  # nothing is listed from a policy that does not check
+
+
+def test_json_lists_the_rules_with_their_metadata(tmp_path, capsys):
+    """Every rule with its kinds, effect, references, title, tags, owner and place; the references it
+    cites with their declared titles; a rule without metadata has null title and owner."""
+    meta = BASE.replace("rule everything {\n", 'rule everything {\n  title en "All of it"\n  title ja "全部"\n'
+                        '  tags "limits", "catalogue"\n  owner "support-products"\n')
+    plain = """rule plain {
+  for change_request
+  warn when true
+  faq Q4
+  at request_date
+  message en "m"
+  message ja "m"
+}
+"""
+    d = policy_dir(tmp_path, meta, plain)
+    code, out, _ = run(capsys, "check", "--policy", str(d), "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and [x["code"] for x in report["diagnostics"]] == ["constant-condition"]
+    assert report["policy"]["name"] == "test policy" and report["policy"]["digest"].startswith("sha256:")
+    everything, second = report["rules"]
+    assert everything == {"id": "everything", "kinds": ["registration"], "effect": "deny",
+                          "faq": [f"Q{i}" for i in range(1, 18)], "title": {"en": "All of it", "ja": "全部"},
+                          "tags": ["limits", "catalogue"], "owner": "support-products",
+                          "file": str(d / "f0.esp"), "line": 4}
+    assert second == {"id": "plain", "kinds": ["change_request"], "effect": "warn", "faq": ["Q4"], "title": None,
+                      "tags": [], "owner": None, "file": str(d / "f1.esp"), "line": 1}
+    assert list(report["references"]) == [f"Q{i}" for i in range(1, 18)]
+    assert report["references"]["Q4"]["ja"].startswith("登録内容")
+
+
+def test_json_names_the_declared_titles_of_new_references(tmp_path, capsys):
+    """A reference the policy declares is listed with its titles and url; one no rule cites is not."""
+    text = BASE.replace("Q17", "Q17, Q18") + """
+reference Q18 {
+  title en "Rack models only"
+  title ja "ラックモデルのみ"
+  url "https://example.com/q18"
+}
+"""
+    d = policy_dir(tmp_path, text)
+    code, out, _ = run(capsys, "check", "--policy", str(d), "--format", "json")
+    assert code == 0
+    refs = json.loads(out)["references"]
+    assert refs["Q18"] == {"en": "Rack models only", "ja": "ラックモデルのみ", "url": "https://example.com/q18"}
+    assert list(refs)[-2:] == ["Q17", "Q18"]
 
 
 def test_missing_policy_folder_is_exit_2(tmp_path, capsys):

@@ -75,7 +75,7 @@ def test_diagnostics_on_open_and_change_match_check(session: Session, folder: Pa
                              capture_output=True, text=True, check=False)
     finally:
         (folder / "registration.esp").write_text(text, encoding="utf-8")
-    expected = json.loads(out.stdout)
+    expected = json.loads(out.stdout)["diagnostics"]
     assert [(e["code"], e["line"] - 1, e["column"] - 1) for e in expected] == \
         [(d.code, d.range.start.line, d.range.start.character) for d in found]
     session.change(uri, text)

@@ -56,6 +56,21 @@ rule recalled-server {
   message ja "サーバ {server.serial} はリコール対象です（{recalls[server.serial]}）。"
 }
 '''
+TIMING = '''
+table GRACE {
+  weekday = 30
+  "24x365" = 180
+}
+
+rule registered-late {
+  for registration
+  warn when registration_date <= today and count(h in history: h.term_years > GRACE[pack.coverage]) > 0
+  faq Q19
+  at registration_date
+  message en "late"
+  message ja "遅い登録"
+}
+'''
 RECALLS = '# serial number -> the part to replace\n"4300777": power supply unit\n"4300888": cooling fan\n'
 REGIONS = ["tokyo", "osaka", "nagoya"]
 
@@ -68,6 +83,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     owned = root / "owned"
     (owned / "data").mkdir(parents=True)
     (owned / "rules.esp").write_text(OWNED, encoding="utf-8")
+    (owned / "timing.esp").write_text(TIMING, encoding="utf-8")
     (owned / "data" / "recalls.yaml").write_text(RECALLS, encoding="utf-8")
     (owned / "data" / "regions.json").write_text(json.dumps(REGIONS), encoding="utf-8")
     (root / "plain").mkdir()
@@ -88,7 +104,8 @@ def session(workspace: Path) -> Iterator[Session]:
 def opened(session: Session, workspace: Path) -> Iterator[dict[str, tuple[str, str]]]:
     """Files opened as on disk, by their path under the workspace: (uri, text); put back afterwards."""
     uris: dict[str, tuple[str, str]] = {}
-    for name in ("policy/service_request.esp", "policy/references.esp", "owned/rules.esp", "plain/rules.esp"):
+    for name in ("policy/service_request.esp", "policy/references.esp", "owned/rules.esp", "owned/timing.esp",
+                 "plain/rules.esp"):
         path = workspace / name
         text = path.read_text(encoding="utf-8")
         uris[name] = (session.open(path), text)
@@ -308,3 +325,30 @@ def test_outline_of_references_and_data(session: Session, opened: dict[str, tupl
     assert by_name["rack-models-only"].detail.startswith("24x365 packs for rack models only · deny")
     line, col = find(text, "recalls =")
     assert by_name["recalls"].selection_range.start == lsp.Position(line, col)
+
+
+def test_hover_on_today_an_aggregate_and_a_table_entry(session: Session, opened: dict[str, tuple[str, str]]) -> None:
+    uri, text = opened["owned/timing.esp"]
+    assert session.diagnostics(uri) == []
+    line, col = find(text, "today")
+    shown = _markdown(session.hover(uri, line, col + 1))
+    assert shown.startswith("```espolicy\ntoday: date\n```") and "the evaluation date" in shown
+
+    line, col = find(text, "count(h in")  # the aggregate, not the built-in count(list)
+    shown = _markdown(session.hover(uri, line, col + 1))
+    assert "count(x in LIST: condition) -> number" in shown and "count(list" not in shown
+
+    line, col = find(text, '"24x365" = 180')  # a quoted key: the entry, with its value
+    got = session.hover(uri, line, col + 2)
+    shown = _markdown(got)
+    assert shown.startswith("entry `24x365` of table `GRACE`") and "value: `180`" in shown
+    assert got is not None and got.range is not None
+    assert (got.range.start.character, got.range.end.character) == (col, col + len('"24x365"'))
+    line, col = find(text, "weekday = 30")  # a key spelt like a built-in function is still the entry
+    shown = _markdown(session.hover(uri, line, col + 1))
+    assert shown.startswith("entry `weekday` of table `GRACE`") and "value: `30`" in shown
+
+    typed = text + "\nrule new-rule {\n  for registration\n  deny when registration_date > to"
+    session.change(uri, typed)
+    items = {i.label: i for i in session.complete(uri, typed.count("\n"), len(typed.split("\n")[-1]))}
+    assert items["today"].detail == "date: the evaluation date"

@@ -1,5 +1,6 @@
 """The language server never fails on a half-typed file: every request, on any prefix of every bundled
-rule file, at any position, gets an answer (no error response, no error message, the server alive)."""
+rule file (and of the example policy that declares data sets, references and rule metadata), at any
+position, gets an answer (no error response, no error message, the server alive)."""
 from __future__ import annotations
 
 import shutil
@@ -13,19 +14,22 @@ from lsprotocol import types as lsp
 from espolicy.sources import bundled_dir
 from lspsession import Session
 
-FILES = sorted(p.name for p in bundled_dir("policy").glob("*.esp"))
+EXAMPLE = Path(__file__).resolve().parent.parent / "example-policies" / "owner-rules"
+FILES = [f"policy/{p.name}" for p in sorted(bundled_dir("policy").glob("*.esp"))] + \
+    [f"owner-rules/{p.name}" for p in sorted(EXAMPLE.glob("*.esp"))]
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("prefixes")
     shutil.copytree(bundled_dir("policy"), root / "policy")
-    return root / "policy"
+    shutil.copytree(EXAMPLE, root / "owner-rules")
+    return root
 
 
 @pytest.fixture(scope="module")
 def session(folder: Path) -> Iterator[Session]:
-    s = Session(folder.parent)
+    s = Session(folder)
     for name in FILES:
         s.open(folder / name)
     yield s

@@ -291,7 +291,7 @@ def test_jsonl(batch, capsys) -> None:
     assert code == 1
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines[:-1] == report["results"]
-    assert lines[-1] == {"summary": report["summary"]}
+    assert lines[-1] == {"summary": report["summary"], "references": report["references"]}
     for result in lines[:-1]:
         for f in result["findings"]:
             assert f["line"] >= 1 and f["column"] >= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 
 import httpx
 import pytest
@@ -119,6 +120,26 @@ def test_too_big_is_413_whether_declared_or_streamed(client):
     assert r.status_code == 413
 
 
+def test_echo_returns_the_document_even_with_numbers_beyond_64_bits(client):
+    doc = {"kind": "registration", "id": "REG-1", "serial": 2 ** 70, "ratio": 0.5, "名前": "テスト"}
+    r = client.post("/v1/echo", content=json.dumps(doc), headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["document"] == doc
+    r = client.post("/v1/validate", content=json.dumps(doc), headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["outcome"] == "invalid"
+
+
+def test_a_client_leaving_mid_body_does_not_stop_the_server(server, client):
+    host, port = server.url.split("//")[1].split(":")
+    for path in ("/v1/validate", "/v1/echo"):
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: 5000\r\n\r\n{{\"kind\": ".encode())
+        sock.close()
+    r = client.post("/v1/validate", content=_json_text("registration-ok.yaml"), headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["outcome"] == "allow"
+    assert "Traceback" not in server.log
+
+
 def test_batch_streams_one_result_per_line_and_a_broken_line_is_invalid(client):
     good = (EXAMPLES / "service-batch.jsonl").read_bytes().splitlines()
     lines = [good[0], b"", b'{"kind": "service_request", ', b"\xff\xfe", good[1], b"[]", b"x" * 70_000, good[2]]
@@ -161,8 +182,9 @@ def test_health_readiness_and_unknown_routes(client):
     assert ready["status"] == "ready" and ready["policy"]["digest"] == espolicy.default_policy().digest
     r = client.get("/v1/nothing")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not-found"
-    r = client.get("/v1/validate")
-    assert r.status_code == 405
+    for path in ("/v1/validate", "/v1/echo"):   # served before Starlette's routing, yet routed for other methods
+        r = client.get(path)
+        assert r.status_code == 405 and r.json()["error"]["code"] == "method-not-allowed"
 
 
 def _metric(text: str, name: str, **labels: str) -> float:

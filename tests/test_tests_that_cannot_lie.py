@@ -227,3 +227,68 @@ def test_watch_runs_check_and_tests_again_on_save(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_words_faq_paths_and_facts_are_expectations_that_can_fail(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    six = "    base: ok\n    changes: {/pack/term_years: 6}\n"
+    mixed = ("    base: ok\n    changes:\n      /history:\n"
+             "        - {generation: ESP, term_years: 3, registered_on: 2025-04-02}\n"
+             "        - {generation: ESP, term_years: 3, registered_on: 2025-04-03}\n")
+    f = write_tests(tmp_path, f"""\
+  - name: the words as written
+{six}    expect:
+      fired:
+        - {{rule: term-beyond-five-years, path: /pack/term_years, faq: [Q6], message: {{en: A 6-year pack, ja: 6年間のパック}}, lacks: {{en: 7-year, ja: 7年}}}}
+  - name: english words looked for in the japanese message
+{six}    expect:
+      fired: [{{rule: term-beyond-five-years, message: {{ja: A 6-year pack}}}}]
+  - name: words the finding should lack
+{six}    expect:
+      fired: [{{rule: term-beyond-five-years, lacks: {{en: [7-year, 6-year]}}}}]
+  - name: message words looked for in the advice
+{six}    expect:
+      fired: [{{rule: term-beyond-five-years, advice: A 6-year pack}}]
+  - name: another question
+{six}    expect:
+      fired: [{{rule: term-beyond-five-years, faq: [Q8]}}]
+  - name: every fact
+    base: ok
+    expect: {{facts: {{}}, all_facts: true}}
+  - name: both mixed entries listed
+{mixed}    expect:
+      fired:
+        - {{rule: mixed-generations, path: /history/0/generation}}
+        - {{rule: mixed-generations, path: /history/1/generation}}
+      exactly: true
+  - name: one mixed entry listed
+{mixed}    expect:
+      fired: [{{rule: mixed-generations, path: /history/0/generation}}]
+      exactly: true
+""")
+    code, out, _ = run(capsys, str(f))
+    assert code == 1
+    lines = [line.strip() for line in out.splitlines()]
+    assert "✓ the words as written" in out and "✓ both mixed entries listed" in out
+    assert "term-beyond-five-years message ja  - …A 6-year pack…" in lines
+    assert any(l.startswith("+ 6年間のパックはありません") for l in lines), out
+    assert "term-beyond-five-years lacks en  - …6-year…" in lines
+    assert "term-beyond-five-years lacks en  - …7-year…" not in lines
+    assert "term-beyond-five-years advice  - …A 6-year pack…" in lines
+    assert "term-beyond-five-years faq  - Q8" in lines and "+ Q6" in lines
+    assert "fact elapsed_days  - (absent)" in lines and "fact service_last_day  - (absent)" in lines
+    assert ("fired    + mixed-generations at /history/1/generation  (not in `fired`, and `exactly` is set)"
+            in lines)
+    assert "8 tests: 2 passed, 6 failed" in out
+
+
+@pytest.mark.parametrize("entry, words", [
+    ("{rule: mixed-generations, message: {fr: mot}}", "the `message` of `mixed-generations` is a text or maps en and ja"),
+    ("{rule: mixed-generations, lacks: {en: []}}", "the `lacks` of `mixed-generations`"),
+    ("{rule: mixed-generations, faq: Q10}", "the `faq` of `mixed-generations` lists questions"),
+])
+def test_malformed_word_expectations_are_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                entry: str, words: str) -> None:
+    f = write_tests(tmp_path, f"  - name: x\n    base: ok\n    expect: {{fired: [{entry}]}}\n")
+    code, _, err = run(capsys, str(f))
+    assert code == 2 and words in err and "help: write e.g." in err

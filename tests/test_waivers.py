@@ -441,7 +441,7 @@ def test_text(mixed, capsys) -> None:
 
 def test_json(mixed, capsys, policy) -> None:
     report = json.loads(run(capsys, "validate", "--format", "json", *mixed)[1])
-    assert list(report) == ["policy", "waivers", "results", "summary", "unused_waivers"]
+    assert list(report) == ["policy", "references", "waivers", "results", "summary", "unused_waivers"]
     assert report["policy"]["digest"] == policy.digest
     import hashlib
     assert report["waivers"]["digest"] == "sha256:" + hashlib.sha256(Path("w.yaml").read_bytes()).hexdigest()

@@ -5,13 +5,15 @@ from typing import Any
 
 from espolicy.commands import waiving
 from espolicy.engine.lint import Analysis, analyse
-from espolicy.commands.arguments import add_policy_option
+from espolicy.commands.arguments import add_policy_folder_argument, add_policy_option, policy_folder
+
 
 def register(sub: Any) -> None:
     c = sub.add_parser("check", help="parse, type-check and lint the policy against the schemas",
                        description="Parse and type-check every rule file against the schemas, then lint; "
                                    "with --waivers FILE, check and lint that waivers file instead. "
                                    "Exit 0 when clean, 1 on warnings, 2 on errors.")
+    add_policy_folder_argument(c)
     add_policy_option(c)
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="text for people, json (a list of diagnostics) for editors")
@@ -27,12 +29,18 @@ def run(args: Any) -> int:
 
     if args.waivers:
         return run_waivers(args)
+    from espolicy.commands.exits import EXIT_USAGE, err
     from espolicy.commands.loading import choose_policy
 
-    choice = choose_policy(args.policy)
+    try:
+        choice = choose_policy(policy_folder(args))
+    except ValueError as e:
+        err(f"espolicy check: error: {e}")
+        err("  help: give the folder once: `espolicy check DIR` or `espolicy check --policy DIR`")
+        return EXIT_USAGE
     result = analyse(choice.folder)
     if args.format == "json":
-        json.dump([d.to_dict() for d in result.diagnostics], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(_json_report(result, choice), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         for d in result.diagnostics:
@@ -48,6 +56,21 @@ def run(args: Any) -> int:
         print(f"{status}: {rules} rule{'' if rules == 1 else 's'} in {files} file{'' if files == 1 else 's'} "
               f"({_about(result, choice)})")
     return 1 if result.warnings else 0
+
+
+def _json_report(result: Analysis, choice: Any) -> dict[str, Any]:
+    """`check --format json`: the policy (name, digest), every diagnostic, and, when the policy checks,
+    its rules with their metadata and the references they cite with their declared titles."""
+    from espolicy.commands.loading import folder_digest
+    from espolicy.output.common import reference_titles, rule_entry
+    from espolicy.sources import declared_name
+    name = result.checked.name if result.checked else declared_name(result.sources)
+    rules = result.checked.rules if result.checked else ()
+    return {"policy": {"name": name, "folder": str(choice.folder),
+                       "digest": folder_digest(result.sources) if result.sources else None},
+            "diagnostics": [d.to_dict() for d in result.diagnostics],
+            "rules": [rule_entry(r) for r in rules],
+            "references": reference_titles(result.checked)}
 
 
 def _count(result: Analysis) -> str:

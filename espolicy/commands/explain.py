@@ -9,8 +9,7 @@ import json
 from espolicy.commands import waiving
 from espolicy.commands.streams import SafeLines
 from espolicy.safetext import printable
-from espolicy.engine.explain import render_text, to_json, waiver_lines, waivers_json
-from espolicy.lang.trace import Evaluator, trace_document
+from espolicy.engine.explain import Explainer, render_text, waiver_lines, waivers_json
 from espolicy.commands.arguments import add_policy_option
 
 def register(sub: Any) -> None:
@@ -31,7 +30,6 @@ def register(sub: Any) -> None:
 def run(args: Any) -> int:
     from espolicy.fuzzy import did_you_mean
     from espolicy.documents.loader import iter_documents, iter_paths
-    from espolicy.documents.normalize import normalize
     from espolicy.engine.waivers import apply_waivers
 
     try:
@@ -55,8 +53,7 @@ def run(args: Any) -> int:
         return 2
     from espolicy.jpcalendar import japan_today
     today = args.today or japan_today()
-    evaluator = Evaluator(policy.checked)
-    pointers = {kind: {rp.rule.id: rp.pointer for rp in prog.rules} for kind, prog in policy.programs.items()}
+    explainer = Explainer(policy)
     results: list[dict[str, Any]] = []
     text_out = cast(TextIO, SafeLines(sys.stdout))   # document strings: never a control character or a CI command
     status = 0
@@ -79,8 +76,7 @@ def run(args: Any) -> int:
                         text_out.write(f"  {f.path or '/'}: {f.text('message', args.lang)}\n")
                 first = False
                 continue
-            doc = policy.schemas.decode(normalize(loaded.doc))  # type: ignore[arg-type]  # valid: a mapping
-            dt = trace_document(policy.checked, doc, evaluator, today)
+            dt = explainer.trace(loaded.doc, today)
             if dt.outcome != report.outcome:  # the differential tests make this unreachable; say so if not
                 print(f"espolicy explain: internal error: explain says {dt.outcome}, validate says "
                       f"{report.outcome}", file=sys.stderr)
@@ -88,13 +84,13 @@ def run(args: Any) -> int:
             header = printable(f"{loaded.source}  {report.id or ''}  {dt.kind}".replace("    ", "  "))
             waived = apply_waivers(report, waivers) if waivers is not None else None
             if args.format == "json":
-                results.append({"source": loaded.source, "id": report.id, **to_json(dt, pointers[dt.kind], args.rule)})
+                results.append({"source": loaded.source, "id": report.id, **explainer.to_json(dt, args.rule)})
                 if waived is not None and waivers is not None:
                     results[-1]["waivers"] = waivers_json(waived, waivers.file)
             else:
                 if not first:
                     text_out.write("\n" + "─" * 72 + "\n\n")
-                render_text(dt, header, pointers[dt.kind], args.lang, args.rule, text_out)
+                render_text(dt, header, explainer.pointers[dt.kind], args.lang, args.rule, text_out, explainer.data)
                 if waived is not None and waivers is not None:
                     text_out.write("\n" + "\n".join(waiver_lines(report.outcome, waived, waivers.file, args.lang)) + "\n")
             first = False

@@ -53,7 +53,10 @@ def describe(choice: PolicyChoice, name: str | None, digest: str | None) -> str:
 
 
 def folder_digest(sources: list[tuple[str, str]]) -> str:
-    return "sha256:" + source_digest(sources)
+    """The digest of a policy folder's rule files and the data files they declare: the digest the
+    loaded policy reports (`Policy.digest`), computed without compiling it."""
+    from espolicy.engine.datafiles import with_data_files
+    return "sha256:" + source_digest(with_data_files(sources))
 
 
 def announce(choice: PolicyChoice, policy: Policy) -> None:

@@ -43,18 +43,19 @@ def run_on_dask(args: argparse.Namespace, policy: Policy, out: Any, summary: Any
                 err(f"espolicy validate: error: {e}")
                 return EXIT_USAGE
             if args.output:
-                return _write(on_dask, reports, args, out, summary)
+                return _write(on_dask, reports, args, out, summary, policy)
             return _stream(client, reports, args, out, summary)
     finally:
         if cluster is not None:
             cluster.close()
 
 
-def _write(on_dask: Any, reports: Any, args: argparse.Namespace, out: Any, summary: Any) -> int:
+def _write(on_dask: Any, reports: Any, args: argparse.Namespace, out: Any, summary: Any, policy: Policy) -> int:
+    from espolicy.output.common import reference_titles
     from espolicy.output.jsonl import render_line
 
     write = on_dask.write_parquet if args.output_format == "parquet" else on_dask.write_jsonl
-    counts = write(reports.map(render_line), args.output, args.fail_on)
+    counts = write(reports.map(render_line), args.output, args.fail_on, reference_titles(policy.checked))
     summary.documents = counts["documents"]
     summary.counts.update({k: counts[k] for k in summary.counts})
     out.end(summary)

@@ -7,8 +7,9 @@ compiled-policy cache key and pickling cover them without a separate path.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from espolicy.documents.loader import load_text
 from espolicy.errors import PolicyError, diagnostic
@@ -16,6 +17,9 @@ from espolicy.lang import ast
 from espolicy.lang.types import NotTypable, Type, type_of_value
 from espolicy.limits import DEFAULT_LIMITS, describe_bytes
 from espolicy.sources import POLICY_SUFFIX
+
+if TYPE_CHECKING:
+    from espolicy.lang.typecheck import CheckedPolicy
 
 DATA_SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 # A `data` declaration starts its line (a text piece starts with `"`, a comment with `#`).
@@ -102,7 +106,9 @@ def _one(d: ast.Data, files: Mapping[Path, str]) -> tuple[Type, Any]:
     text = files.get(path)
     if text is None:
         if path.is_file() and path.stat().st_size > DEFAULT_LIMITS.max_bytes:
-            raise _Problem(f"data file `{d.path}` is larger than {describe_bytes(DEFAULT_LIMITS.max_bytes)}")
+            raise _Problem(f"data file `{d.path}` is larger than {describe_bytes(DEFAULT_LIMITS.max_bytes)}",
+                           "a data file is limited like a document: keep only what the rules read, or split it "
+                           "into several `data` files")
         raise _Problem(f"data file `{d.path}` cannot be read", "check that the file exists next to the rule file")
     loaded = list(load_text(text, d.path, fmt, DEFAULT_LIMITS))
     if len(loaded) != 1 or loaded[0].problem is not None or loaded[0].doc is None:
@@ -114,3 +120,23 @@ def _one(d: ast.Data, files: Mapping[Path, str]) -> tuple[Type, Any]:
         return type_of_value(value, d.name), value
     except NotTypable as e:
         raise _Problem(f"data file `{d.path}`: {e}") from None
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A declared data set as `doc` and `explain` show it: its name, the file as declared, and
+    what it holds (`record with 4300777, 4300888, 2 entries`)."""
+
+    name: str
+    file: str
+    holds: str
+
+
+def data_sets(checked: CheckedPolicy) -> list[DataSet]:
+    """Every data set of a checked policy, in declaration order."""
+    out = []
+    for d in checked.data_decls:
+        value = checked.data.get(d.name)
+        size = f", {len(value)} entries" if isinstance(value, (list, dict)) else ""
+        out.append(DataSet(d.name, d.path, f"{type_of_value(value, d.name).describe()}{size}"))
+    return out

@@ -8,16 +8,48 @@ values it was computed from, and its value. The steps come from the tracing eval
 """
 from __future__ import annotations
 
-from typing import Any, TextIO
+import datetime as _dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Mapping, TextIO, cast
 
+from espolicy.documents.normalize import normalize
+from espolicy.engine.datafiles import DataSet, data_sets
 from espolicy.report import Report
 
 from espolicy.lang import ast
 from espolicy.lang import unparse
 from espolicy.lang.ast import free_names, rule_names
-from espolicy.lang.trace import DocumentTrace, Node, RuleTrace, ValueTrace, is_boolean_node, plain, show
+from espolicy.lang.trace import (DocumentTrace, Evaluator, Node, RuleTrace, ValueTrace, is_boolean_node, plain,
+                                 show, trace_document)
+
+if TYPE_CHECKING:
+    from espolicy.engine.policy import Policy
 
 YES, NO, SKIP = "✓", "✗", "·"
+
+
+class Explainer:
+    """What explaining a policy's decisions needs, built once per policy: its tracing evaluator
+    and, for each kind, where each rule points in a document."""
+
+    __slots__ = ("policy", "evaluator", "pointers", "data")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.evaluator = Evaluator(policy.checked)
+        self.data = data_sets(policy.checked)   # named where a rule or value reads them
+        self.pointers: dict[str, dict[str, Any]] = {kind: {rp.rule.id: rp.pointer for rp in prog.rules}
+                                                    for kind, prog in policy.programs.items()}
+
+    def trace(self, doc: Any, today: _dt.date | None = None) -> DocumentTrace:
+        """The step-by-step judgement of a schema-valid document (as loaded) on `today` (default:
+        the current date in Japan)."""
+        typed = self.policy.schemas.decode(cast(Mapping[str, Any], normalize(doc)))
+        return trace_document(self.policy.checked, typed, self.evaluator, today)
+
+    def to_json(self, trace: DocumentTrace, rule: str | None = None) -> dict[str, Any]:
+        """`espolicy explain --format json`'s tree of a trace (only `rule` and what it reads, when given)."""
+        return to_json(trace, self.pointers[trace.kind], rule, self.data)
 
 
 def _mark(node: Node) -> str:
@@ -73,20 +105,32 @@ def condition_lines(node: Node, indent: str) -> list[str]:
 # ---------------------------------------------------------------- facts and lets
 
 def inputs(node: Node) -> list[tuple[str, Any]]:
-    """The named values an expression was computed from: fields, facts, lets, constants (deduplicated)."""
+    """The named values an expression was computed from: fields, facts, lets, constants (deduplicated).
+    A variable of a quantifier or aggregate (`h` in `count(h in history: …)`) is not one: it takes
+    every entry in turn, and the list it runs over is shown instead."""
     seen: dict[str, Any] = {}
 
-    def visit(n: Node) -> None:
+    def visit(n: Node, bound: frozenset[str]) -> None:
         if not n.evaluated:
             return
         if isinstance(n.expr, (ast.Name, ast.Attr)):
-            seen.setdefault(n.text, n.value)
+            if _root(n.expr) not in bound:
+                seen.setdefault(n.text, n.value)
             return
+        if isinstance(n.expr, (ast.Quant, ast.Aggregate)):
+            bound = bound | {n.expr.var}
         for c in n.children:
-            visit(c)
+            visit(c, bound)
 
-    visit(node)
+    visit(node, frozenset())
     return list(seen.items())
+
+
+def _root(e: ast.Expr) -> str | None:
+    """`h` of `h.generation`: the name a field path starts from."""
+    while isinstance(e, ast.Attr):
+        e = e.obj
+    return e.name if isinstance(e, ast.Name) else None
 
 
 def value_lines(vt: ValueTrace, indent: str = "  ") -> list[str]:
@@ -137,13 +181,16 @@ def rule_lines(rt: RuleTrace, pointers: dict[str, Any], lang: str) -> list[str]:
 
 
 def render_text(dt: DocumentTrace, header: str, pointers: dict[str, Any], lang: str,
-                rule: str | None, out: TextIO) -> None:
+                rule: str | None, out: TextIO, data: Sequence[DataSet] = ()) -> None:
+    """The trace for people; `data`: the policy's data sets, of which those read are named."""
     out.write(f"{header}  → {dt.outcome.upper()}\n")
     if dt.today is not None:
         out.write(f"judged on {dt.today.isoformat()} (`today`)\n")
     rules = [rt for rt in dt.rules if rule is None or rt.rule.id == rule]
     needed = _needed_values(dt, rules) if rule else None
     values = [v for v in dt.values if needed is None or v.decl.name in needed]
+    for d in data_read(data, rules, values):
+        out.write(f"data {d.name} from {d.file} ({d.holds})\n")
     if values:
         out.write("\nfacts and lets, in the order they are computed\n")
         for vt in values:
@@ -161,6 +208,16 @@ def render_text(dt: DocumentTrace, header: str, pointers: dict[str, Any], lang: 
     fired = [rid for rid, _ in dt.fired]
     out.write(f"\noutcome: {dt.outcome}" + (f" (fired: {', '.join(dict.fromkeys(fired))})" if fired else
                                            " (no rule fired)") + "\n")
+
+
+def data_read(data: Sequence[DataSet], rules: list[RuleTrace], values: list[ValueTrace]) -> list[DataSet]:
+    """The data sets the rules and values read by name."""
+    names: set[str] = set()
+    for rt in rules:
+        names |= rule_names(rt.rule)
+    for v in values:
+        names |= free_names(v.decl.expr) | free_names(v.decl.when)
+    return [d for d in data if d.name in names]
 
 
 def _needed_values(dt: DocumentTrace, rules: list[RuleTrace]) -> set[str]:
@@ -188,13 +245,14 @@ def node_json(node: Node) -> dict[str, Any]:
     return d
 
 
-def to_json(dt: DocumentTrace, pointers: dict[str, Any], rule: str | None) -> dict[str, Any]:
+def to_json(dt: DocumentTrace, pointers: dict[str, Any], rule: str | None,
+            data: Sequence[DataSet] = ()) -> dict[str, Any]:
+    """The trace as JSON; `data`: the policy's data sets, of which those read are listed."""
     rules = [rt for rt in dt.rules if rule is None or rt.rule.id == rule]
     needed = _needed_values(dt, rules) if rule else None
+    shown = [vt for vt in dt.values if needed is None or vt.decl.name in needed]
     values = []
-    for vt in dt.values:
-        if needed is not None and vt.decl.name not in needed:
-            continue
+    for vt in shown:
         values.append({
             "name": vt.decl.name, "exported": vt.decl.exported, "expr": unparse.expr(vt.decl.expr),
             "when": None if vt.when is None else {"expr": unparse.expr(vt.decl.when), "value": vt.when.value},  # type: ignore[arg-type]
@@ -218,8 +276,13 @@ def to_json(dt: DocumentTrace, pointers: dict[str, Any], rule: str | None) -> di
             "message": inst.message, "advice": inst.advice, "steps": node_json(inst.condition),
         } for inst in rt.instances]
         out_rules.append(item)
-    return {"kind": dt.kind, "outcome": dt.outcome, "today": dt.today.isoformat() if dt.today else None,
-            "fired": [{"rule": r, "index": i} for r, i in dt.fired], "values": values, "rules": out_rules}
+    out: dict[str, Any] = {"kind": dt.kind, "outcome": dt.outcome, "today": dt.today.isoformat() if dt.today else None,
+                           "fired": [{"rule": r, "index": i} for r, i in dt.fired], "values": values,
+                           "rules": out_rules}
+    read = data_read(data, rules, shown)
+    if read:
+        out["data"] = [{"name": d.name, "file": d.file, "holds": d.holds} for d in read]
+    return out
 
 
 # ---------------------------------------------------------------- the command

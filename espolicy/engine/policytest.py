@@ -12,11 +12,13 @@ tests:
       /pack/term_years: 6
     expect:
       outcome: deny                           # allow | deny | review | invalid
-      fired: [term-beyond-five-years]         # rule ids (or {rule, effect, path, message})
+      fired: [term-beyond-five-years]         # rule ids, or {rule, effect, path, faq, message,
+                                              #  advice, lacks}: its questions, words per language
       not_fired: [service-ends-without-notice]
       exactly: true                           # nothing but `fired` fires (deny, review, warn;
                                               # `exactly: [deny, review, warn, info]` counts info too)
       facts: {service_last_day: 2031-03-31}   # a subset of the facts; null: the fact is absent
+      all_facts: true                         # `facts` is all of them: any other fact is a difference
       faq: [Q6]                               # questions the findings cite
   - name: an inline document
     today: 2026-05-11                         # the date the rules read as `today` (default: now, Japan)
@@ -48,8 +50,10 @@ from espolicy.report import Report
 
 TEST_SUFFIXES = (".yaml", ".yml")
 _CASE_KEYS = {"name", "document", "base", "changes", "expect", "today"}
-_EXPECT_KEYS = {"outcome", "fired", "not_fired", "exactly", "facts", "faq"}
-_FIRED_KEYS = {"rule", "effect", "path", "message"}
+_EXPECT_KEYS = {"outcome", "fired", "not_fired", "exactly", "facts", "all_facts", "faq"}
+_FIRED_KEYS = {"rule", "effect", "path", "faq", "message", "advice", "lacks"}
+_TEXT_KEYS = ("message", "advice", "lacks")
+LANGUAGES = ("en", "ja")      # the languages of every message and advice
 EXACT_EFFECTS = FAIL_LEVELS   # what `exactly: true` compares; info only when listed
 
 
@@ -274,7 +278,7 @@ def _case(raw: Any, documents: dict[str, Any], file: str, line: int) -> Case:
     if not isinstance(expect, dict) or not expect:
         raise CaseFileError(file, line, f"test `{name}` needs `expect:`",
                             "say what must come out: `expect: {outcome: deny, fired: [RULE]}` (also not_fired, "
-                            "exactly, facts, faq)")
+                            "exactly, facts, all_facts, faq)")
     _check_expect(expect, name, file, line)
     return Case(name, file, line, doc, expect, _today(raw.get("today"), name, file, line))
 
@@ -296,7 +300,7 @@ def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> No
         key = sorted(map(str, unknown))[0]
         hint = did_you_mean(key, _EXPECT_KEYS)
         raise CaseFileError(file, line, f"test `{name}`: unknown key `{key}` in `expect`",
-                            hint or "`expect` has outcome, fired, not_fired, exactly, facts and faq")
+                            hint or "`expect` has outcome, fired, not_fired, exactly, facts, all_facts and faq")
     if "outcome" in expect and expect["outcome"] not in OUTCOMES:
         from espolicy.fuzzy import did_you_mean
         raise CaseFileError(file, line, f"test `{name}`: outcome `{expect['outcome']}` is not an outcome",
@@ -307,13 +311,13 @@ def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> No
                                 f"write `{key}: [{'Q6' if key == 'faq' else 'RULE-ID'}]`, even for one")
     for item in expect.get("fired", []):
         if isinstance(item, dict):
-            if "rule" not in item or set(item) - _FIRED_KEYS:
-                raise CaseFileError(file, line, f"test `{name}`: an entry of `fired` is a rule id or a mapping "
-                                    "with `rule`", "write `{rule: RULE-ID, path: /pack/term_years}` (also "
-                                    "`effect`, `message`)")
+            _check_fired(item, name, file, line)
         elif not isinstance(item, str):
             raise CaseFileError(file, line, f"test `{name}`: `fired` lists rule ids",
                                 "write `fired: [RULE-ID, …]`")
+    if not isinstance(expect.get("all_facts", False), bool):
+        raise CaseFileError(file, line, f"test `{name}`: `all_facts` is true or false",
+                            "write `all_facts: true` to say that `facts` lists every fact of the report")
     exactly = expect.get("exactly", False)
     if not (isinstance(exactly, bool) or (isinstance(exactly, list) and exactly
                                           and all(e in RULE_EFFECTS for e in exactly))):
@@ -323,6 +327,41 @@ def _check_expect(expect: dict[str, Any], name: str, file: str, line: int) -> No
     if "facts" in expect and not isinstance(expect["facts"], dict):
         raise CaseFileError(file, line, f"test `{name}`: `facts` maps fact names to values",
                             "write e.g. `facts: {service_last_day: 2031-03-31}`")
+
+
+def _check_fired(item: dict[str, Any], name: str, file: str, line: int) -> None:
+    """An entry of `fired` written as a mapping: `rule`, and optionally `effect`, `path`, `faq` (the
+    questions the finding cites, exactly), and text expectations: `message` (a string found in the
+    message or advice in any language, or `{en: …, ja: …}`: strings found in the message in that
+    language), `advice` (the same, in the advice) and `lacks` (strings in neither)."""
+    if "rule" not in item or set(item) - _FIRED_KEYS:
+        raise CaseFileError(file, line, f"test `{name}`: an entry of `fired` is a rule id or a mapping "
+                            "with `rule`", "write `{rule: RULE-ID, path: /pack/term_years}` (also `effect`, "
+                            "`faq`, `message`, `advice`, `lacks`)")
+    if "faq" in item and not (isinstance(item["faq"], list) and all(isinstance(q, str) for q in item["faq"])):
+        raise CaseFileError(file, line, f"test `{name}`: the `faq` of `{item['rule']}` lists questions",
+                            "write e.g. `faq: [Q10, Q11]`, or `faq: []` for a rule that cites none")
+    for key in _TEXT_KEYS:
+        if key in item and _texts_by_language(item[key]) is None:
+            raise CaseFileError(file, line, f"test `{name}`: the `{key}` of `{item['rule']}` is a text or maps "
+                                f"{' and '.join(LANGUAGES)} to texts",
+                                f"write e.g. `{key}: 03-3454-6818`, or `{key}: {{en: [Fri 31 Mar 2028], "
+                                "ja: [2028年3月31日]}`")
+
+
+def _texts_by_language(value: Any) -> dict[str | None, list[str]] | None:
+    """A text expectation as {language or None (any language): texts}; None when malformed."""
+    if isinstance(value, str):
+        return {None: [value]}
+    if not isinstance(value, dict) or not value or set(value) - set(LANGUAGES):
+        return None
+    out: dict[str | None, list[str]] = {}
+    for lang, texts in value.items():
+        texts = [texts] if isinstance(texts, str) else texts
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t for t in texts):
+            return None
+        out[lang] = texts
+    return out
 
 
 def apply_change(doc: Any, pointer: str, value: Any) -> Any:
@@ -424,11 +463,12 @@ def compare(expect: dict[str, Any], report: Report,
             if key in spec and all(getattr(f, key) != spec[key] for f in found):
                 problems += [f"{rule} {key}  - {spec[key]}",
                              f"{' ' * len(rule)} {' ' * len(key)}  + {', '.join(sorted({str(getattr(f, key)) for f in found}))}"]
-        if "message" in spec:
-            texts = [t for f in found for part in (f.message, f.advice or {}) for t in part.values()]
-            if not any(str(spec["message"]) in t for t in texts):
-                problems += [f"{rule} message  - …{spec['message']}…",
-                             f"{' ' * len(rule)}          + {found[0].message.get('en', '')}"]
+        if "faq" in spec and all(list(f.faq) != list(spec["faq"]) for f in found):
+            problems += [f"{rule} faq  - {', '.join(spec['faq']) or '(none)'}",
+                         f"{' ' * len(rule)}      + {' | '.join(', '.join(f.faq) or '(none)' for f in found)}"]
+        # the texts are those of the findings at the entry's effect and path, when it gives them
+        chosen = [f for f in found if all(getattr(f, k) == spec[k] for k in ("effect", "path") if k in spec)]
+        problems += _text_problems(rule, spec, chosen or found)
     for rule in expect.get("not_fired", []):
         if rule in fired_ids:
             problems.append(f"fired    + {rule}  (expected not to fire; it did)")
@@ -438,6 +478,11 @@ def compare(expect: dict[str, Any], report: Report,
         for rule in sorted({f.rule for f in fired if f.effect in effects} - wanted):
             if rule not in expect.get("not_fired", []):
                 problems.append(f"fired    + {rule}  (not in `fired`, and `exactly` is set)")
+        for rule, path in _unlisted_paths(expect.get("fired", []), [f for f in fired if f.effect in effects]):
+            problems.append(f"fired    + {rule} at {path}  (not in `fired`, and `exactly` is set)")
+    if expect.get("all_facts"):
+        for name in sorted(set(report.facts) - set(expect.get("facts") or {})):
+            problems += [f"fact {name}  - (absent)", f"     {' ' * len(name)}  + {_show(report.facts[name])}"]
     for name, want in (expect.get("facts") or {}).items():
         have = report.facts.get(name)
         if want is None:
@@ -460,6 +505,48 @@ def compare(expect: dict[str, Any], report: Report,
         for f in errors:
             problems.append(f"invalid: {f.path or '/'}: {f.message.get('en', '')}")
     return problems
+
+
+def _text_problems(rule: str, spec: dict[str, Any], found: list[Any]) -> list[str]:
+    """The text expectations of one `fired` entry (`message`, `advice`, `lacks`) that `found`, the
+    findings of its rule, do not meet."""
+    problems: list[str] = []
+    for key in (k for k in _TEXT_KEYS if k in spec):
+        for lang, texts in (_texts_by_language(spec[key]) or {}).items():
+            for text in texts:
+                hits = [f for f in found if text in _text_of(f, key, lang)]
+                label = f"{rule} {key}{'' if lang is None else ' ' + lang}"
+                under = " " * len(label)
+                if key == "lacks" and hits:
+                    have = _text_of(hits[0], key, lang)
+                    at = have.index(text)
+                    problems += [f"{label}  - …{text}…", f"{under}  + …{have[max(0, at - 30):at + len(text) + 30]}…"]
+                elif key != "lacks" and not hits:
+                    problems += [f"{label}  - …{text}…", f"{under}  + {_text_of(found[0], key, lang or 'en')}"]
+    return problems
+
+
+def _text_of(finding: Any, key: str, lang: str | None) -> str:
+    """The text an expectation searches: the message (`message` in any language searches the advice
+    too), the advice, or both (`lacks`); every language when `lang` is None."""
+    parts = {"message": (finding.message,) if lang else (finding.message, finding.advice or {}),
+             "advice": (finding.advice or {},), "lacks": (finding.message, finding.advice or {})}[key]
+    return "\n".join(part.get(lg, "") for part in parts for lg in ((lang,) if lang else LANGUAGES))
+
+
+def _unlisted_paths(listed: list[Any], fired: list[Any]) -> list[tuple[str, str]]:
+    """(rule, path) of the findings whose rule `fired` lists only with paths, at a path it does not
+    list: under `exactly`, a rule listed at its paths fires at those and nowhere else."""
+    paths: dict[str, set[str]] = {}
+    anywhere: set[str] = set()      # rules listed once without a path: any path will do
+    for item in listed:
+        rule = item["rule"] if isinstance(item, dict) else item
+        if isinstance(item, dict) and "path" in item:
+            paths.setdefault(rule, set()).add(str(item["path"]))
+        else:
+            anywhere.add(rule)
+    return sorted({(f.rule, f.path) for f in fired
+                   if f.rule in paths and f.rule not in anywhere and f.path not in paths[f.rule]})
 
 
 def _same(want: Any, have: Any) -> bool:

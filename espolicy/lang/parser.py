@@ -22,6 +22,7 @@ _lock = threading.Lock()
 _parser: Lark | None = None
 
 _SURROGATE = re.compile("[\ud800-\udfff]")   # half of a UTF-16 pair: no character
+_WEB_ADDRESS = re.compile(r"https?://[^\s\"<>|\\`]+")
 
 # Terminal names as a policy owner would say them.
 _WORDS = {
@@ -73,7 +74,8 @@ def _hint_for(token: Token | None, expected: set[str]) -> str | None:
     wordlike = value.replace("-", "_").isidentifier()
     if wordlike and "TEXT_KIND" in expected:
         from espolicy.fuzzy import did_you_mean
-        return did_you_mean(value, ["for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice"]) \
+        return did_you_mean(value, ["for", "each", "deny", "review", "warn", "info", "faq", "at", "message", "advice",
+                                    "title", "tags", "owner"]) \
             or "a rule holds: for KIND, deny|review|warn|info when CONDITION, faq Q…, at FIELD, message/advice en|ja \"…\""
     if wordlike and {"FAQ_REF", "NONE"} & expected:
         return "FAQ references look like Q1, Q10; a data-consistency rule says `faq none`"
@@ -371,7 +373,11 @@ class _Builder(Transformer):
         return (f"title:{lang}", self._string(text), self._s(meta))
 
     def reference_url(self, meta: Any, text: Token) -> tuple[str, str, ast.Span]:
-        return ("url", self._string(text), self._s(meta))
+        url = self._string(text)
+        if not _WEB_ADDRESS.fullmatch(url):   # `doc` links it: only a web address, whole
+            raise _Failure("bad-url", f"`{url}` is not a web address", _tspan(self.file, text),
+                           "write the address in full, starting with `https://` (spaces written as `%20`)")
+        return ("url", url, self._s(meta))
 
     def reference_decl(self, meta: Any, rid: Token, *fields: tuple[str, str, ast.Span]) -> ast.Reference:
         got: dict[str, str] = {}

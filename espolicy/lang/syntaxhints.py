@@ -42,17 +42,21 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "_WHEN": ("when",), "_AND": ("and",), "_OR": ("or",), "_NOT": ("not",), "IN": ("in",), "IS": ("is",),
     "TEST": ("present", "absent", "number", "text"), "QUANT": ("any", "all"), "IF": ("if",),
     "THEN": ("then",), "ELSE": ("else",), "BOOL": ("true", "false"), "NONE": ("none",),
+    "REFERENCE": ("reference",), "DATA": ("data",), "TITLE": ("title",), "TAGS": ("tags",), "OWNER": ("owner",),
+    "URL": ("url",),
 }
 ALL_KEYWORDS = frozenset(k for ks in KEYWORDS.values() for k in ks)
-_DECL_STARTS = {"POLICY", "CONST", "TABLE", "RULE", "VALUE_KW"}
-_CLAUSE_STARTS = {"FOR", "EACH", "EFFECT", "FAQ", "AT", "TEXT_KIND"}
+_DECL_STARTS = {"POLICY", "CONST", "TABLE", "RULE", "VALUE_KW", "REFERENCE", "DATA"}
+_CLAUSE_STARTS = {"FOR", "EACH", "EFFECT", "FAQ", "AT", "TEXT_KIND", "TITLE", "TAGS", "OWNER"}
 _EXPR_STARTS = {"NAME", "INT", "STRING", "DATE", "TIME", "BOOL", "LPAR", "LSQB", "LBRACE", "MINUS", "_NOT",
                 "QUANT", "IF"}
 _OPERATORS = {"COMP_OP", "ADD_OP", "MUL_OP", "_AND", "_OR", "DOT", "IN", "IS"}
 _CLAUSES = "the next clause of the rule (`faq`, `at`, `message`, `advice`, …) or its closing `}`"
-_DECLS = "a declaration (`policy`, `const`, `table`, `fact`, `let` or `rule`)"
+_DECLS = "a declaration (`policy`, `const`, `table`, `data`, `reference`, `fact`, `let` or `rule`)"
 _RULE_SHAPE = ("a rule holds: for KIND / deny|review|warn|info when CONDITION / faq Q… / at FIELD / "
-               "message en \"…\" / message ja \"…\" / advice en \"…\" / advice ja \"…\"")
+               "message en \"…\" / message ja \"…\" / advice en \"…\" / advice ja \"…\"; "
+               "and, if you like, title en|ja \"…\" / tags \"…\" / owner \"…\"")
+_FILE_SHAPE = "a file holds `policy \"…\"`, `const`, `table`, `data`, `reference`, `fact`, `let` and `rule` declarations"
 
 
 def describe(expected: set[str], words: dict[str, str]) -> str:
@@ -79,8 +83,11 @@ def describe(expected: set[str], words: dict[str, str]) -> str:
 
 
 def _words(expected: set[str], words: dict[str, str]) -> str:
+    """`a name, `(` or `}``: the words of the terminals, the last after `or`."""
     names = sorted({words.get(e, e.lower().strip("_")) for e in expected})
-    return ", ".join(names[:10]) + ("…" if len(names) > 10 else "")
+    if len(names) > 10:
+        return ", ".join(names[:10]) + ", …"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def teach(e: UnexpectedInput, source: str, file: str, words: dict[str, str]) -> Diagnostic | None:
@@ -127,8 +134,8 @@ def _characters(e: UnexpectedCharacters, source: str, file: str, words: dict[str
                           "write `not` to negate a condition, and `!=` for \"not equal\"")
     if ch == '"':
         return diagnostic("syntax", "this text has no closing quote", _span(file, line, col), source,
-                          "end the text with `\"` on the same line (a text cannot span lines; write \\n for a "
-                          "line break)")
+                          "end the text with `\"` on the same line; a long text goes on in a second quoted piece "
+                          "on the next line (`message en \"first part \"` then `\"second part\"`)")
     if ch == "'":
         return diagnostic("syntax", "texts are written in double quotes, not single quotes",
                           _span(file, line, col), source, "texts are written in double quotes: write \"…\" instead of '…'")
@@ -155,6 +162,12 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
     # a block left open: the next declaration (or the end) comes while a rule or table still expects `}`
     if "RBRACE" in expected and (tok.type in _DECL_STARTS or value in ("rule", "const", "table", "policy")):
         return _unclosed(source, file, line, col, f"`{value}` on line {line}")
+    inner = _open_interpolation(source, tok)
+    if inner is not None:
+        return diagnostic("syntax", "a quoted text inside this `{…}` is not closed, or the `{…}` itself is not",
+                          _span(file, line, inner), source,
+                          "close each quoted text inside `{…}`, then the `{…}`: `{upper(\"esp\")}`; write `{{` for a "
+                          "brace itself and `\\\"` for a quote")
     # `=` where a comparison is possible
     if value == "=" and "COMP_OP" in expected:
         return at("a single `=` does not compare",
@@ -230,10 +243,12 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
             return at(f"unexpected `{value}`; expected {what}", guess)
         if "TEXT_KIND" in expected or "EFFECT" in expected:
             return at(f"unexpected `{value}`; expected {what}", _RULE_SHAPE)
-        if expected & _DECL_STARTS and not expected & _CLAUSE_STARTS:
-            guess = did_you_mean(value, ["policy", "const", "table", "fact", "let", "rule"])
+        if "URL" in expected:
             return at(f"unexpected `{value}`; expected {what}",
-                      guess or "a file holds `policy \"…\"`, `const`, `table`, `fact`, `let` and `rule` declarations")
+                      "a reference holds `title en \"…\"`, `title ja \"…\"` and, if you like, `url \"https://…\"`")
+        if expected & _DECL_STARTS and not expected & _CLAUSE_STARTS:
+            guess = did_you_mean(value, ["policy", "const", "table", "data", "reference", "fact", "let", "rule"])
+            return at(f"unexpected `{value}`; expected {what}", guess or _FILE_SHAPE)
         if len(expected) == 1:
             (only,) = expected
             kw = KEYWORDS.get(only)
@@ -245,6 +260,41 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
     if tok.type == "INT" and "FAQ_REF" in expected:
         return at(f"`{value}` is not an FAQ reference", f"write `Q{value}`")
     return None
+
+
+def _open_interpolation(source: str, tok: Token) -> int | None:
+    """The column of the `{` of a text on the token's line that holds a quoted text and is still
+    open where the token stands (`message en "{upper("x)}"`: the inner text's quote closed the
+    outer one), else None."""
+    line_start = source.rfind("\n", 0, tok.start_pos or 0) + 1
+    line = source[line_start:tok.start_pos or 0]
+    i, in_text, brace, quoted = 0, False, -1, False
+    while i < len(line):
+        ch = line[i]
+        if not in_text:
+            if ch == "#":
+                break
+            in_text, brace, quoted = ch == '"', -1, False
+        elif ch == "\\":
+            i += 1
+        elif brace < 0 and ch == "{" and line[i + 1:i + 2] != "{":
+            brace = i
+        elif brace < 0 and ch == "{":
+            i += 1
+        elif ch == '"' and brace < 0:
+            in_text = False
+        elif ch == '"':
+            quoted = True
+            end = line.find('"', i + 1)
+            while end > 0 and line[end - 1] == "\\":
+                end = line.find('"', end + 1)
+            if end < 0:
+                return brace + 1
+            i = end
+        elif ch == "}":
+            brace = -1
+        i += 1
+    return brace + 1 if (brace >= 0 and quoted and tok.type != "$END") else None
 
 
 def _two_keywords(word: str) -> str | None:
@@ -298,7 +348,7 @@ def _char_before(source: str, tok: Token) -> str:
     return source[pos - 1] if pos and pos - 1 < len(source) else ""
 
 
-_OPEN = re.compile(r"^[ \t]*(rule|table)[ \t]+([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\{", re.M)
+_OPEN = re.compile(r"^[ \t]*(rule|table|reference)[ \t]+([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\{", re.M)
 
 
 def _unclosed(source: str, file: str, line: int, col: int, where: str | None) -> Diagnostic:
@@ -370,7 +420,7 @@ def position(source: str, offset: int) -> tuple[int, int]:
     return line, offset - (source.rfind("\n", 0, offset) + 1) + 1
 
 
-_DECL_LINE = re.compile(r"^(policy|const|table|fact|let|rule)\b", re.M)
+_DECL_LINE = re.compile(r"^(policy|const|table|data|reference|fact|let|rule)\b", re.M)
 
 
 def declaration_bounds(source: str, offset: int) -> tuple[int, int]:
@@ -424,7 +474,7 @@ def _unclosed_bracket(e: UnexpectedInput, source: str, file: str) -> Diagnostic 
     before = f"before `{word}` on line {line}" if word else "before the end of the file"
     if bracket == "{":
         m = _DECL_LINE.match(source, start)
-        header = re.match(r"(rule|table)[ \t]+([A-Za-z_][A-Za-z0-9_-]*)", source[start:])
+        header = re.match(r"(rule|table|reference)[ \t]+([A-Za-z_][A-Za-z0-9_-]*)", source[start:])
         what = f"{header.group(1)} `{header.group(2)}`" if header and m else "this `{`"
         message = f"{what} (opened on line {open_line}) has no closing `}}` {before}" if word else \
             f"the file ends too early: {what} (opened on line {open_line}) has no closing `}}`"

@@ -12,7 +12,7 @@ from espolicy.lang import ast, unparse
 from espolicy.lang.builtins import BUILTINS
 from espolicy.errors import Diagnostic, PolicyError, diagnostic, in_order
 from espolicy.fuzzy import did_you_mean
-from espolicy.lang.strings import PatternError, compile_pattern
+from espolicy.lang.strings import PatternError, as_written, compile_pattern
 from espolicy.lang.unparse import expr as unparse_expr, string as unparse_string
 from espolicy.lang.types import (ANY, Field, BOOL, DATE, INT, STR, TIME, TAny, TBool, TDate, TDateTime, TInt, TList,
                     TOptional, TRecord, TSet, TStr, TTime, TUnion, Type, base, compatible, strip_optional,
@@ -484,8 +484,7 @@ class Checker(ast.Visitor[_Typed, _Scope]):
         try:
             compile_pattern(node.value)
         except PatternError as err:
-            self.error("bad-pattern", f"the pattern {unparse_string(node.value)} cannot be used: {err}", node.span,
-                       "patterns use RE2 syntax (no backreferences, no lookaround); escape a literal `.` as `\\\\.`")
+            self.error("bad-pattern", f"the pattern `{as_written(node.value)}` cannot be used: {err.reason}", node.span, err.hint)
 
     def visit_neg(self, e: ast.Neg, scope: _Scope) -> _Typed:
         t = self.expr(e.operand, scope).type
@@ -683,12 +682,15 @@ class Checker(ast.Visitor[_Typed, _Scope]):
             missing = sorted(key_t.enum - set(obj_t.fields))
             if not missing:  # every value the schema allows has an entry: the lookup never misses
                 return _Typed(entry)
+            values = ", ".join(f"`{unparse_string(m)}`" for m in missing)
+            plural = len(missing) > 1
+            entries = "; ".join(f"{unparse_string(m)} = …" for m in missing)
             self.warnings.append(diagnostic(
-                "uncovered-enum", f"`{path_key(e.obj) or 'this table'}` has no entry for "
-                + ", ".join(unparse_string(m) for m in missing) + f", a value `{path_key(e.key) or 'the key'}` "
-                "can take: the lookup is absent for it", e.span, self.sources.get(e.span.file),
-                f"add {', '.join(unparse_string(m) for m in missing)} to the table, or handle the absent case "
-                "(`… is present and …`)", severity="warning"))
+                "uncovered-enum", f"`{path_key(e.obj) or 'this table'}` has no entry for {values}, "
+                f"{'values' if plural else 'a value'} `{path_key(e.key) or 'the key'}` can take: the lookup is "
+                f"absent for {'them' if plural else 'it'}", e.span, self.sources.get(e.span.file),
+                f"add {'entries' if plural else 'an entry'} to the table (`{entries}`), or test the lookup first: "
+                f"`{unparse_expr(e)} is present and …`", severity="warning"))
         return _Typed(self._narrowed(e, TOptional(entry), scope))
 
     def _entry_type(self, table: TRecord, e: ast.Index) -> Type:

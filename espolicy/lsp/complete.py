@@ -155,4 +155,5 @@ def _names(k: Knowledge, place: Place) -> list[Item]:
         out += [Item(w, "keyword", "rule clause") for w in RULE_CLAUSES if w not in EXPRESSION_WORDS]
     if place.kinds:
         out.append(Item("outcome", "value", "the outcome so far (warn and info rules)"))
+        out.append(Item("today", "value", "date: the evaluation date"))
     return out

@@ -18,6 +18,21 @@ from espolicy.lsp.state import Knowledge
 _REFERENCE = re.compile(r"Q[0-9]+")
 _CITES = re.compile(r"^\s*(?:faq|reference)\b")
 _RULE_ID = re.compile(r"^(\s*rule\s+)([a-z][a-z0-9]*(?:-[a-z0-9]+)*)")
+_AGGREGATE_CALL = re.compile(r"\s*\(\s*[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)?\s+in\b")
+_ENTRY = re.compile(r'^\s*([A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*=')  # a table's `key =` or `"key" =`
+_AGGREGATES = {
+    "count": ("count(x in LIST: condition) -> number", "how many entries of the list satisfy the condition"),
+    "sum": ("sum(x in LIST: number) -> number", "the sum of a number over the entries of the list (0 for none)"),
+    "min": ("min(x in LIST: value) -> value", "the least number, date, moment or time of day over the entries of "
+            "the list; **absent** for an empty list"),
+    "max": ("max(x in LIST: value) -> value", "the greatest number, date, moment or time of day over the entries "
+            "of the list; **absent** for an empty list"),
+}
+_ABOUT = {
+    "today": "the evaluation date: given by the caller (`--today`, `today:` in a policy test), by default the "
+             "current date in Japan, read once per run and recorded in the report",
+    "outcome": "the outcome decided by the deny and review rules; only warn and info rules may read it",
+}
 
 
 def hover(k: Knowledge, file: str, line: int, col: int) -> tuple[str, int, int] | None:
@@ -34,6 +49,9 @@ def hover(k: Knowledge, file: str, line: int, col: int) -> tuple[str, int, int] 
     rule_id = _RULE_ID.match(current)
     if rule_id is not None and rule_id.start(2) <= col <= rule_id.end(2) and rule_id.group(2) in k.rules():
         return _rule(k, rule_id.group(2)), rule_id.start(2), rule_id.end(2)
+    entry = _table_entry(k, file, line, col)
+    if entry is not None:
+        return entry
     span = word_at(current, col)
     if span is None:
         return None
@@ -45,6 +63,9 @@ def hover(k: Knowledge, file: str, line: int, col: int) -> tuple[str, int, int] 
     if _REFERENCE.fullmatch(word) and _CITES.match(current):
         return _reference(k, word), start, end
     chain = chain_before(current, start)
+    if not chain and word in _AGGREGATES and _AGGREGATE_CALL.match(current[end:]):
+        signature, doc = _AGGREGATES[word]
+        return f"```espolicy\n{signature}\n```\n\n{doc}", start, end
     if not chain and current[end:].lstrip().startswith("(") and word in BUILTINS:
         b = BUILTINS[word]
         return f"```espolicy\n{b.signature()}\n```\n\n{b.doc}", start, end
@@ -52,6 +73,22 @@ def hover(k: Knowledge, file: str, line: int, col: int) -> tuple[str, int, int] 
     if got is None:
         return None
     return _describe(k, got), start, end
+
+
+def _table_entry(k: Knowledge, file: str, line: int, col: int) -> tuple[str, int, int] | None:
+    """The entry of a table whose key (`weekday =`, `"24x365" =`) is at (line, col)."""
+    lines = k.texts.get(file, "").split("\n")
+    m = _ENTRY.match(lines[line]) if line < len(lines) else None
+    module = k.modules.get(file)
+    if m is None or module is None or not m.start(1) <= col <= m.end(1):
+        return None
+    table = next((d for d in module.decls if isinstance(d, ast.Table) and d.span.line < line + 1 <= d.span.end_line),
+                 None)
+    if table is None:
+        return None
+    key = m.group(1).strip('"')
+    got = resolve(k, place_at(k.texts[file], line, col), [table.name, key])
+    return (_describe(k, got), m.start(1), m.end(1)) if got is not None else None
 
 
 def _describe(k: Knowledge, r: Resolved) -> str:
@@ -69,6 +106,9 @@ def _describe(k: Knowledge, r: Resolved) -> str:
         return "\n\n".join(out)
     if r.what == "data":
         return _data(k, r.name)
+    if r.what in _ABOUT:
+        t = r.type.describe() if r.type is not None else "unknown"
+        return f"```espolicy\n{r.name}: {t}\n```\n\n{_ABOUT[r.what]}"
     if r.what == "function":
         b = BUILTINS[r.name]
         return f"```espolicy\n{b.signature()}\n```\n\n{b.doc}"
@@ -78,6 +118,9 @@ def _describe(k: Knowledge, r: Resolved) -> str:
         fields = ", ".join(sorted(k.shapes[r.name].fields))
         return f"document kind `{r.name}`" + (f": {about}" if about else "") + f"\n\nfields: {fields}"
     out = [f"```espolicy\n{_source_of(k, d)}\n```" for d in r.decls]
+    if r.what == "entry":
+        table, entry = r.name.split(".", 1)
+        out.insert(0, f"entry `{entry}` of table `{table}`")
     if r.type is not None:
         out.append(f"type: {r.type.describe()}" + (f" (for {r.kind} documents)" if r.kind else ""))
     value = _value(k, r)

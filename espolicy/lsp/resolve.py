@@ -7,7 +7,8 @@ from typing import Any, Mapping
 
 from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
-from espolicy.lang.types import INT, TList, TRecord, TSet, Type, strip_optional
+from espolicy.lang.typecheck import OUTCOME_NAME, OUTCOME_TYPE, TODAY_NAME
+from espolicy.lang.types import DATE, INT, TList, TRecord, TSet, Type, strip_optional
 from espolicy.lsp.context import INDEX, Place
 from espolicy.lsp.state import Knowledge
 
@@ -16,7 +17,8 @@ _SHOWN = 5  # keys of a data set named in its summary
 
 @dataclass(frozen=True)
 class Resolved:
-    """A name's meaning: `what` is field, value, const, table, entry, data, local, function or kind."""
+    """A name's meaning: `what` is field, value, const, table, entry, data, local, function, kind, today
+    or outcome."""
 
     what: str
     name: str
@@ -132,6 +134,10 @@ def _root(k: Knowledge, place: Place, name: str, depth: int) -> Resolved | None:
             f = shape.fields[name]
             return Resolved("field", name, f.type, k.schemas.schemas.field_schema(kind, [name]), kind=kind,
                             required=f.always_present)
+    if place.kinds and name == TODAY_NAME:
+        return Resolved("today", name, DATE)
+    if place.kinds and name == OUTCOME_NAME:
+        return Resolved("outcome", name, OUTCOME_TYPE)
     if name in BUILTINS:
         return Resolved("function", name, BUILTINS[name].result)
     if name in k.shapes:

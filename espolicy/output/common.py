@@ -12,6 +12,7 @@ from espolicy.report import Finding, Report
 
 if TYPE_CHECKING:
     from espolicy.lang import ast
+    from espolicy.lang.typecheck import CheckedPolicy
     from espolicy.engine.policy import Policy
     from espolicy.engine.waivers import Waivers
 
@@ -116,6 +117,7 @@ class RuleInfo:
     tags: tuple[str, ...] = ()  # the rule's own `tags`
     owner: str | None = None
     references: dict[str, str] = field(default_factory=dict)  # cited reference -> its declared English title
+    titles: dict[str, str] = field(default_factory=dict)  # the rule's own `title en/ja`, when it has one
 
 
 def title(rule_id: str) -> str:
@@ -142,7 +144,7 @@ def policy_rules(policy: Policy | None) -> Iterator[RuleInfo]:
                        rule.title.get("en") or title(rule.id),
                        {lang: sources.template(text) for lang, text in rule.message.items()},
                        {lang: sources.template(text) for lang, text in (rule.advice or {}).items()},
-                       tuple(rule.tags), rule.owner, cited)
+                       tuple(rule.tags), rule.owner, cited, dict(rule.title))
 
 
 class _SourceLines:
@@ -167,6 +169,29 @@ class _SourceLines:
 
     def template(self, text: ast.Text) -> str:
         return "".join(p if isinstance(p, str) else "{" + self.expression(p) + "}" for p in text.parts)
+
+
+def rule_entry(rule: ast.Rule) -> dict[str, Any]:
+    """A rule as `check --format json` lists it: id, kinds, effect, FAQ references, title
+    (`{"en", "ja"}`, or None), tags, owner (or None), and the file and line it is declared on."""
+    return {"id": rule.id, "kinds": list(rule.kinds), "effect": rule.effect, "faq": list(rule.faq),
+            "title": dict(rule.title) or None, "tags": list(rule.tags), "owner": rule.owner,
+            "file": rule.span.file, "line": rule.span.line}
+
+
+def reference_titles(checked: CheckedPolicy | None) -> dict[str, dict[str, str]]:
+    """The references the policy's rules cite, in reference order (Q2 before Q10): each one's declared
+    titles `{"en": …, "ja": …}` and its `url` when it has one; what a finding's `faq` entries name."""
+    if checked is None:
+        return {}
+    from espolicy.lang.typecheck import reference_order
+    cited = {q for rule in checked.rules for q in rule.faq}
+    out: dict[str, dict[str, str]] = {}
+    for q in sorted(cited, key=reference_order):
+        ref = checked.reference(q)
+        if ref is not None:
+            out[q] = {**ref.title, **({"url": ref.url} if ref.url else {})}
+    return out
 
 
 def waivers_start(waivers: Waivers) -> dict[str, Any]:

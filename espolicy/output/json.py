@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from espolicy.safetext import inert_json
 from espolicy.report import Report, Summary
-from espolicy.output.common import RunContext, unused_waivers, waivers_start
+from espolicy.output.common import RunContext, reference_titles, unused_waivers, waivers_start
 
 
 def _dump(value: Any, indent: str) -> str:
@@ -26,7 +26,8 @@ def render_result(report: Report) -> str:
 
 
 class JsonFormatter:
-    """Writes `{"policy": …, "results": […], "summary": …}`."""
+    """Writes `{"policy": …, "references": …, "results": […], "summary": …}` (`references`: the
+    declared titles of the references the policy's rules cite, when the policy is known)."""
 
     def __init__(self, stream: TextIO, lang: str = "en", context: RunContext | None = None) -> None:
         self.stream = stream
@@ -34,12 +35,17 @@ class JsonFormatter:
         self._count = 0
         self.renderer = render_result
         self.waivers = context.waivers if context is not None else None
+        self.policy = context.policy if context is not None else None
 
     def start(self, policy_info: dict[str, str]) -> None:
+        # what each FAQ reference a finding cites is called: the titles the policy declares
+        references = ""
+        if self.policy is not None:
+            references = ',\n  "references": ' + _dump(reference_titles(self.policy.checked), "  ")
         waivers = ""   # the waivers file beside the policy: file, digest, today, entries, expired ones
         if self.waivers is not None:
             waivers = ',\n  "waivers": ' + _dump(waivers_start(self.waivers), "  ")
-        self.stream.write('{\n  "policy": ' + _dump(policy_info, "  ") + waivers + ',\n  "results": [')
+        self.stream.write('{\n  "policy": ' + _dump(policy_info, "  ") + references + waivers + ',\n  "results": [')
 
     def result(self, report: Report) -> None:
         self.emit(render_result(report))

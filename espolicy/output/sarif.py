@@ -3,7 +3,8 @@ alerts on the lines of the documents.
 
 One run. `tool.driver` names espolicy and lists every rule of the policy (id, name, short and
 full description, help text and markdown, default level, and properties `effect`, `faq`,
-`kinds`, `tags`, `precision`, `problem.severity`), then the built-in error rules (schema checks,
+`kinds`, `tags` (with the rule's own), `title` (`{en, ja}`, when the rule has one), `owner`,
+`precision`, `problem.severity`; the help names each cited reference by its declared title), then the built-in error rules (schema checks,
 unreadable documents) that occurred. One result per deny, review, warn and error finding:
 
 | effect | level |
@@ -16,7 +17,9 @@ Each result has `ruleId`, `ruleIndex`, `level`, `message.text` (message, then th
 location (`artifactLocation.uri`: the path relative to the working folder; `region`: startLine,
 startColumn, endLine, endColumn — line 1, column 1 when a document has no position, such as an
 unreadable file), and `partialFingerprints.primaryLocationLineHash`: a hash of rule, file,
-document id and JSON Pointer, stable when lines move, so re-uploads do not duplicate alerts.
+document id and JSON Pointer, stable when lines move, so re-uploads do not duplicate alerts;
+its properties name the document (`source`, `id`, `kind`, `outcome`), the finding's `effect`,
+`faq` and `path`, and the date it was judged on (`today`), so that a decision can be reproduced.
 
 A waived finding is still a result, with one `suppressions` entry (`kind: external`,
 `status: accepted`, `justification`: the waiver's reason, `location`: its line in the waivers
@@ -61,7 +64,10 @@ def descriptor(rule: RuleInfo) -> dict[str, Any]:
     advice = rule.advice.get("en", "")
     cited = "; ".join(f"{q}: {rule.references[q]}" if q in rule.references else q for q in rule.faq)
     help_text = message + (f"\n\nWhat to do: {advice}" if advice else "") + (f"\n\nFAQ: {cited}" if faq else "")
-    markdown = [f"**{rule.title}** ({qualifier})", "", message]
+    markdown = [f"**{rule.title}** ({qualifier})"]
+    if rule.titles.get("ja"):
+        markdown += ["", f"**{rule.titles['ja']}**"]
+    markdown += ["", message]
     if advice:
         markdown += ["", f"**What to do:** {advice}"]
     if rule.message.get("ja"):
@@ -87,6 +93,7 @@ def descriptor(rule: RuleInfo) -> dict[str, Any]:
             "faq": list(rule.faq),
             "kinds": list(rule.kinds),
             "tags": ["espolicy", rule.effect, *rule.kinds, *rule.tags],
+            **({"title": dict(rule.titles)} if rule.titles else {}),
             **({"owner": rule.owner} if rule.owner else {}),
             "precision": "very-high",
             "problem.severity": _SEVERITY.get(rule.effect, "warning"),
@@ -174,6 +181,7 @@ class SarifFormatter:
             "properties": {
                 "effect": f.effect, "faq": list(f.faq), "path": f.path, "source": report.source,
                 "id": report.id, "kind": report.kind, "outcome": report.outcome,
+                **({"today": report.today} if report.today is not None else {}),
             },
         }
 

@@ -90,6 +90,7 @@ def to_json(results: list[Result], cov: Coverage | None, out: TextIO) -> None:
     data: dict[str, Any] = {
         "tests": [{"name": r.case.name, "file": r.case.file, "line": r.case.line, "passed": r.passed,
                    "outcome": r.report.outcome if r.report else None,
+                   "today": r.report.today if r.report else None,   # the date the rules read as `today`
                    "fired": [f.rule for f in r.report.findings] if r.report else [],
                    "problems": r.problems} for r in results],
         "summary": {"tests": len(results), "passed": sum(r.passed for r in results),

@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import re
 import time
 import uuid
 from importlib import resources
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Mapping
 
 import anyio
 from starlette.applications import Starlette
@@ -24,28 +23,31 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from espolicy.documents.loader import Loaded
+from espolicy.lang.typecheck import CheckedPolicy, reference_order
 from espolicy.engine.batch import judge
 from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.output.common import policy_rules
 from espolicy.report import Report
 from espolicy.serve import body as bodies
 from espolicy.serve import openapi
+from espolicy.serve.asgi import Call, Endpoint, Shortcut
 from espolicy.serve.body import Problem
 from espolicy.serve.config import ServeConfig
 from espolicy.serve.decisionlog import Decision, DecisionLog
 from espolicy.serve.metrics import CONTENT_TYPE, Metrics
+from espolicy.serve.rendering import json_bytes
 from espolicy.serve.state import LoadError, PolicyHolder, Served, now
 
 log = logging.getLogger("espolicy.serve")
 
-FAQ: dict[str, dict[str, str]] = json.loads(resources.files("espolicy.serve").joinpath("faq.json")
-                                            .read_text(encoding="utf-8"))
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _THREAD_ABOVE = 64 * 1024   # bodies larger than this are parsed and judged off the event loop
+_DOCUMENT_TYPES = bodies.JSON_TYPES | bodies.YAML_TYPES
 
 
 class Service:
@@ -91,9 +93,9 @@ class Service:
         return report
 
 
-def result(report: Report, lang: str | None) -> dict[str, Any]:
+def result(report: Report, lang: str | None, checked: CheckedPolicy) -> dict[str, Any]:
     """The §3 result of a report; with `lang`, messages and advice only in that language; with the
-    FAQ questions its findings cite."""
+    references its findings cite, by the titles the policy declares (`checked`'s)."""
     out = report.to_dict()
     if lang is not None:
         for f in out["findings"]:
@@ -101,7 +103,7 @@ def result(report: Report, lang: str | None) -> dict[str, Any]:
                 if f[part] is not None:
                     f[part] = {lang: f[part].get(lang) or f[part].get("en", "")}
     cited = dict.fromkeys(q for f in report.findings for q in f.faq)
-    out["questions"] = {q: _text(FAQ[q], lang) for q in cited if q in FAQ}
+    out["questions"] = {q: _text(ref.title, lang) for q in cited if (ref := checked.reference(q)) is not None}
     return out
 
 
@@ -113,20 +115,24 @@ _IDS = itertools.count(1)
 _ID_PREFIX = uuid.uuid4().hex[:12]   # request ids are unique across processes and restarts
 
 
-def _request_id(request: Request) -> str:
-    given = request.headers.get("x-request-id")
+def request_id(given: str | None) -> str:
+    """The request id a client sent (`X-Request-Id`) when it is a plain token, else a new one."""
     return given if given is not None and _REQUEST_ID.fullmatch(given) else f"{_ID_PREFIX}-{next(_IDS)}"
 
 
-def _lang(request: Request) -> str | None:
-    lang = request.query_params.get("lang")
+def _request_id(request: Request) -> str:
+    return request_id(request.headers.get("x-request-id"))
+
+
+def _lang(params: Mapping[str, str]) -> str | None:
+    lang = params.get("lang")
     if lang is None or lang in ("en", "ja"):
         return lang
     raise Problem(400, "bad-parameter", f"unknown language `{lang}`", "write `?lang=en` or `?lang=ja`")
 
 
-def _flag(request: Request, name: str) -> bool:
-    value = request.query_params.get(name, "0")
+def _flag(params: Mapping[str, str], name: str) -> bool:
+    value = params.get(name, "0")
     if value in ("0", "1", "true", "false", ""):
         return value in ("1", "true", "")
     raise Problem(400, "bad-parameter", f"`?{name}` must be 0 or 1, not `{value}`", f"write `?{name}=1`")
@@ -136,9 +142,22 @@ def _headers(served: Served, request_id: str) -> dict[str, str]:
     return {"X-Policy-Digest": served.digest, "X-Request-Id": request_id}
 
 
+def _raw_headers(served: Served, request_id: str) -> list[tuple[bytes, bytes]]:
+    """`_headers` as ASGI byte pairs."""
+    return [(b"x-policy-digest", served.digest.encode("latin-1")), (b"x-request-id", request_id.encode("latin-1"))]
+
+
+def _problem_body(p: Problem, served: Served, lang: str | None) -> dict[str, Any]:
+    return {"error": p.to_dict(lang or "en"), "policy": served.policy.info()}
+
+
 def _problem(p: Problem, served: Served, request_id: str, lang: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": p.to_dict(lang or "en"), "policy": served.policy.info()}, p.status,
-                        headers=_headers(served, request_id))
+    return JSONResponse(_problem_body(p, served, lang), p.status, headers=_headers(served, request_id))
+
+
+async def _answer_problem(call: Call, p: Problem, served: Served, request_id: str, lang: str | None = None) -> None:
+    await call.respond(p.status, json_bytes(_problem_body(p, served, lang)),
+                       _raw_headers(served, request_id))
 
 
 def build(config: ServeConfig, served: Served) -> Starlette:
@@ -146,56 +165,57 @@ def build(config: ServeConfig, served: Served) -> Starlette:
     holder = PolicyHolder(config.policy_dir, served)
     service = Service(config, holder)
 
-    async def document_of(request: Request) -> tuple[Loaded, bytes]:
-        kind = bodies.media_type(request.headers.get("content-type"),
-                                 bodies.JSON_TYPES | bodies.YAML_TYPES, "application/json")
-        bodies.declared_length(request.headers.get("content-length"), config.max_body)
-        data = await _read(request, config.max_body)
+    async def document_of(call: Call) -> tuple[Loaded, bytes]:
+        kind = bodies.media_type(call.header(b"content-type"), _DOCUMENT_TYPES, "application/json")
+        bodies.declared_length(call.header(b"content-length"), config.max_body)
+        data = await call.body(config.max_body)
 
         def parse() -> Loaded:
             return bodies.one_document(bodies.decode(data), bodies.fmt_of(kind), service.limits)
         loaded = await anyio.to_thread.run_sync(parse) if len(data) > _THREAD_ABOVE else parse()
         return loaded, data
 
-    async def validate(request: Request) -> Response:
+    async def validate(call: Call) -> None:
         served = holder.current
-        request_id = _request_id(request)
+        rid = request_id(call.header(b"x-request-id"))
         lang = None
         try:
-            lang = _lang(request)
-            explain = _flag(request, "explain")
-            loaded, data = await document_of(request)
+            params = call.params()
+            lang = _lang(params)
+            explain = _flag(params, "explain")
+            loaded, data = await document_of(call)
         except Problem as p:
-            service.metrics.requests.labels("validate", str(p.status)).inc()
-            return _problem(p, served, request_id, lang)
+            service.metrics.answered("validate", p.status)
+            return await _answer_problem(call, p, served, rid, lang)
 
-        def decide() -> dict[str, Any]:
-            report = service.decide(served, loaded, request_id, data, "validate")
-            out = {"policy": served.policy.info(), "request_id": request_id, **result(report, lang)}
+        def decide() -> bytes:
+            report = service.decide(served, loaded, rid, data, "validate")
+            out = {"policy": served.policy.info(), "request_id": rid, **result(report, lang, served.policy.checked)}
             if explain and report.outcome != "invalid":
                 out["explain"] = served.explain(loaded.doc)
-            return out
-        out = await anyio.to_thread.run_sync(decide) if (explain or len(data) > _THREAD_ABOVE) else decide()
-        service.metrics.requests.labels("validate", "200").inc()
-        return JSONResponse(out, headers=_headers(served, request_id))
+            return json_bytes(out)
+        content = await anyio.to_thread.run_sync(decide) if (explain or len(data) > _THREAD_ABOVE) else decide()
+        service.metrics.answered("validate", 200)
+        await call.respond(200, content, _raw_headers(served, rid))
 
     async def batch(request: Request) -> Response:
         served = holder.current
         request_id = _request_id(request)
         lang = None
         try:
-            lang = _lang(request)
+            lang = _lang(request.query_params)
             bodies.media_type(request.headers.get("content-type"), bodies.LINES_TYPES, "application/x-ndjson")
         except Problem as p:
-            service.metrics.requests.labels("batch", str(p.status)).inc()
+            service.metrics.answered("batch", p.status)
             return _problem(p, served, request_id, lang)
 
         def lines_out(docs: list[tuple[bytes, Loaded]]) -> bytes:
             out = []
             for raw, loaded in docs:
                 report = service.decide(served, loaded, request_id, raw, "batch")
-                out.append(json.dumps(result(report, lang), ensure_ascii=False, default=str))
-            return ("\n".join(out) + "\n").encode("utf-8")
+                out.append(json_bytes(result(report, lang, served.policy.checked)))
+            out.append(b"")
+            return b"\n".join(out)
 
         async def stream() -> AsyncIterator[bytes]:
             lines = bodies.Lines(service.limits)
@@ -205,25 +225,24 @@ def build(config: ServeConfig, served: Served) -> Starlette:
                     if docs:
                         yield await anyio.to_thread.run_sync(lines_out, docs)
             except ClientDisconnect:   # the client went away: nobody to answer
-                service.metrics.requests.labels("batch", "disconnected").inc()
+                service.metrics.answered("batch", "disconnected")
                 return
             docs = list(lines.close())
             if docs:
                 yield await anyio.to_thread.run_sync(lines_out, docs)
-            service.metrics.requests.labels("batch", "200").inc()
+            service.metrics.answered("batch", 200)
         return LinesResponse(stream(), headers=_headers(served, request_id))
 
-    async def echo(request: Request) -> Response:
+    async def echo(call: Call) -> None:
         """The floor of the benchmark: the body read as /v1/validate reads it, returned as JSON."""
         served = holder.current
-        request_id = _request_id(request)
+        rid = request_id(call.header(b"x-request-id"))
         try:
-            loaded, _ = await document_of(request)
+            loaded, _ = await document_of(call)
         except Problem as p:
-            return _problem(p, served, request_id)
-        text = json.dumps({"policy": served.policy.info(), "request_id": request_id, "document": loaded.doc},
-                          ensure_ascii=False, default=str)
-        return Response(text, media_type="application/json", headers=_headers(served, request_id))
+            return await _answer_problem(call, p, served, rid)
+        out = {"policy": served.policy.info(), "request_id": rid, "document": loaded.doc}
+        await call.respond(200, json_bytes(out), _raw_headers(served, rid))
 
     async def policy(request: Request) -> Response:
         served = holder.current
@@ -233,9 +252,10 @@ def build(config: ServeConfig, served: Served) -> Starlette:
         references: dict[str, Any] = {}
         for r in p.rules:
             for q in r.faq:
-                entry = references.setdefault(q, {"question": FAQ.get(q), "rules": []})
+                ref = p.checked.reference(q)
+                entry = references.setdefault(q, {"question": dict(ref.title) if ref else None, "rules": []})
                 entry["rules"].append(r.id)
-        references = dict(sorted(references.items(), key=lambda kv: int(kv[0][1:])))
+        references = dict(sorted(references.items(), key=lambda kv: reference_order(kv[0])))
         return JSONResponse({"name": p.name, "digest": p.digest, "kinds": list(p.schemas.kinds), "rules": rules,
                              "references": references,
                              "schemas": {k: f"/v1/schemas/{k}" for k in p.schemas.kinds},
@@ -314,11 +334,13 @@ def build(config: ServeConfig, served: Served) -> Starlette:
                         "see /openapi.json")
         return _problem(p, holder.current, _request_id(request))
 
+    # the hot path: plain ASGI, reached before Starlette's routing (see espolicy.serve.asgi)
+    posts = {"/v1/validate": Endpoint(validate), "/v1/echo": Endpoint(echo)}
     routes = [
         Route("/", page), Route("/v1/examples", examples),
-        Route("/v1/validate", validate, methods=["POST"]),
+        Route("/v1/validate", posts["/v1/validate"], methods=["POST"]),
         Route("/v1/validate/batch", batch, methods=["POST"]),
-        Route("/v1/echo", echo, methods=["POST"]),
+        Route("/v1/echo", posts["/v1/echo"], methods=["POST"]),
         Route("/v1/policy", policy), Route("/v1/schemas/{kind}", schema),
         Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
         Route("/openapi.json", openapi_json),
@@ -341,7 +363,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
                     await watcher
             service.close_log()
 
-    app = Starlette(routes=routes, lifespan=lifespan,
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(Shortcut, posts=posts)],
                     exception_handlers={HTTPException: not_found})
     app.state.service = service
     return app
@@ -380,8 +402,7 @@ async def _read(request: Request, limit: int) -> bytes:
     try:
         return await bodies.read_bounded(request.stream(), limit)
     except ClientDisconnect:
-        raise Problem(400, "incomplete-body", "the connection closed before the whole body arrived",
-                      "send the whole body") from None
+        raise bodies.incomplete() from None
 
 
 def _examples() -> list[dict[str, str]]:

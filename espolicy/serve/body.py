@@ -66,6 +66,11 @@ def too_large(limit: int) -> Problem:
                    "to /v1/validate/batch (only each line is bounded there)")
 
 
+def incomplete() -> Problem:
+    """A client left before sending the whole body: a 400 it will not read, never a 500."""
+    return Problem(400, "incomplete-body", "the connection closed before the whole body arrived", "send the whole body")
+
+
 def declared_length(header: str | None, limit: int) -> None:
     """A 413 Problem before reading when Content-Length already says the body is too big."""
     if header is not None and header.strip().isdigit() and int(header) > limit:
@@ -188,4 +193,4 @@ def fmt_of(kind: str) -> str:
 
 
 __all__ = ["Problem", "media_type", "declared_length", "read_bounded", "decode", "one_document", "Lines",
-           "JSON_TYPES", "YAML_TYPES", "LINES_TYPES", "too_large", "fmt_of"]
+           "JSON_TYPES", "YAML_TYPES", "LINES_TYPES", "too_large", "incomplete", "fmt_of"]

@@ -10,13 +10,11 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, cast
+from typing import Any, Callable
 
 from espolicy import PolicyError, load_policy
-from espolicy.engine.explain import to_json
+from espolicy.engine.explain import Explainer
 from espolicy.engine.policy import Policy
-from espolicy.documents.schema import normalize
-from espolicy.lang.trace import Evaluator, trace_document
 
 log = logging.getLogger("espolicy.serve")
 
@@ -27,13 +25,10 @@ class Served:
 
     policy: Policy
     loaded_at: str
-    evaluator: Evaluator = field(init=False, repr=False)
-    pointers: dict[str, dict[str, Any]] = field(init=False, repr=False)
+    explainer: Explainer = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "evaluator", Evaluator(self.policy.checked))
-        object.__setattr__(self, "pointers", {kind: {rp.rule.id: rp.pointer for rp in prog.rules}
-                                              for kind, prog in self.policy.programs.items()})
+        object.__setattr__(self, "explainer", Explainer(self.policy))
 
     @property
     def digest(self) -> str:
@@ -41,9 +36,7 @@ class Served:
 
     def explain(self, doc: Any) -> dict[str, Any]:
         """The explain tree (`espolicy explain --format json`) of a schema-valid document."""
-        typed = self.policy.schemas.decode(cast(Mapping[str, Any], normalize(doc)))
-        trace = trace_document(self.policy.checked, typed, self.evaluator)
-        return to_json(trace, self.pointers[trace.kind], None)
+        return self.explainer.to_json(self.explainer.trace(doc))
 
 
 @dataclass(frozen=True)
