@@ -38,6 +38,12 @@ def decision_of(effects: Iterable[str]) -> str:
     return _strongest(effects, _DECISION_RANK)
 
 
+# A rule's effect as bits (review 1, deny 2): OR them over the rules that fired, and the decision is
+# DECISION_BY_BITS[bits & 3] (deny wins over review). Bits from 4 up are free for the engine's own use.
+EFFECT_BITS = {"review": 1, "deny": 2}
+DECISION_BY_BITS = ("allow", "review", "deny", "deny")
+
+
 # Precedence as ranks into _BY_RANK (a loop over ranks: this runs once per document judged).
 _BY_RANK = ("allow", "review", "deny", "invalid")
 _OUTCOME_RANK = {"review": 1, "deny": 2, "error": 3}

@@ -98,14 +98,23 @@ def days_between(a: date, b: date) -> int:
 
 def to_japan(dt: datetime) -> datetime:
     """``dt`` converted to Japan time (tzinfo=JST); a naive ``dt`` raises ``ValueError``."""
+    global _last_converted
+    last = _last_converted
+    if last[0] is dt:   # the moment converted just before (a rule's date, then its time of day)
+        return last[1]
     if not isinstance(dt, datetime):
         raise TypeError(f"expected a datetime, got {type(dt).__name__}")
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"datetime {dt.isoformat()} has no UTC offset (ambiguous)")
     try:
-        return dt.astimezone(JST)
+        converted = dt.astimezone(JST)
     except OverflowError as exc:
         raise ValueError(f"datetime {dt.isoformat()} is out of range in Japan time") from exc
+    _last_converted = (dt, converted)   # (held, so `is` never matches another object at the same address)
+    return converted
+
+
+_last_converted: tuple[object, datetime] = (None, datetime.min.replace(tzinfo=JST))
 
 
 def japan_date(dt: datetime) -> date:
@@ -178,19 +187,23 @@ def holiday_name(d: date) -> str | None:
 
     Years the ``holidays`` package does not cover give ``None``.
     """
-    d = _as_date(d)
-    return _holidays_of_year(d.year).get(d)
+    if d.__class__ is not date:
+        d = _as_date(d)
+    table = _holiday_cache.get(d.year)
+    return (table if table is not None else _holidays_of_year(d.year)).get(d)
 
 
 def is_business_day(d: date) -> bool:
     """True when ``d`` is Monday–Friday and not a national holiday."""
-    d = _as_date(d)
+    if d.__class__ is not date:
+        d = _as_date(d)
     return d.weekday() < 5 and holiday_name(d) is None
 
 
 def next_business_day(d: date) -> date:
     """The first date on or after ``d`` that is a business day (the registration center's next opening day)."""
-    d = _as_date(d)
+    if d.__class__ is not date:
+        d = _as_date(d)
     while not is_business_day(d):
         if d == date.max:
             raise ValueError("no business day on or before 9999-12-31")

@@ -5,9 +5,10 @@ Everything here is a frozen value with `to_dict()` giving the JSON shape of docs
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from espolicy import effects
 from espolicy.effects import OUTCOMES
@@ -82,8 +83,11 @@ class Rendering:
     def result(self) -> tuple[dict[str, str], dict[str, str] | None]:
         done = self._done
         if done is None:
-            done = self._done = self._render(*self._args)
-            self._args = ()
+            with _FIRST_READ:   # two threads reading at once get the same texts, rendered once
+                done = self._done
+                if done is None:
+                    done = self._done = self._render(*self._args)
+                    self._args = ()
         return done
 
     @property
@@ -93,6 +97,9 @@ class Rendering:
     @property
     def advice(self) -> LazyTexts:
         return LazyTexts(self, 1)
+
+
+_FIRST_READ = threading.Lock()
 
 
 class LazyTexts(Mapping[str, str]):
@@ -244,9 +251,82 @@ class Report:
             d["today"] = self.today
         return d
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields, with findings and facts built if they were still pending (pickles and copies
+        never carry the compiled policy's state)."""
+        state = self.__dict__
+        if "_build" in state:
+            state = {**state, **{name: getattr(self, name) for name in PENDING_FIELDS}}
+            del state["_build"], state["_args"]
+        return state
+
     def fails(self, fail_on: str) -> bool:
         """True when this report is at or above the `--fail-on` level."""
+        state = self.__dict__
+        if "findings" not in state and "_build" in state:   # (a pending report has no waived finding)
+            return effects.outcome_fails(self.outcome, state["_build"].effects(state["_args"]), fail_on)
         return effects.outcome_fails(self.outcome, (f.effect for f in self.findings if not f.waived), fail_on)
+
+
+class _OnFirstRead:
+    """A Report field built on first read by the report's `Pending` builder, then an ordinary
+    attribute: concurrent first reads agree on one value (`dict.setdefault` is atomic)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, report: Report | None, owner: type | None = None) -> Any:
+        if report is None:
+            return self
+        state = report.__dict__
+        build = state.get("_build")
+        if build is None:
+            raise AttributeError(self.name)
+        return state.setdefault(self.name, getattr(build, self.name)(state["_args"]))
+
+
+# A Report built by `pending_report` has only its outcome in its `__dict__` until the other fields
+# are read; one built by `Report(...)` has them all there, which hides these (they define no
+# `__set__`; the dataclass's `__init__` keeps its own defaults).
+PENDING_FIELDS = ("findings", "facts", "id", "kind", "source", "today")
+for _name in PENDING_FIELDS:
+    setattr(Report, _name, _OnFirstRead(_name))
+
+
+class Pending(Protocol):
+    """Builds each field of a pending report (`PENDING_FIELDS`) from the arguments the report was
+    made with, and the effects of its findings without building them."""
+
+    def findings(self, args: Any) -> list[Finding]: ...
+
+    def facts(self, args: Any) -> dict[str, Any]: ...
+
+    def id(self, args: Any) -> str | None: ...
+
+    def kind(self, args: Any) -> str | None: ...
+
+    def source(self, args: Any) -> str | None: ...
+
+    def today(self, args: Any) -> str | None: ...
+
+    def effects(self, args: Any) -> list[str]: ...
+
+
+def pending_report(outcome: str, build: Pending, args: Any) -> Report:
+    """A Report whose fields other than the outcome are built on first read, by `build` from `args`
+    (a caller reading only the outcome never pays for them); equal to, and pickled as, the Report
+    built with them at once."""
+    report = _new(Report)
+    state = report.__dict__   # (filled key by key: cheaper than a dict literal set as `__dict__`)
+    state["outcome"] = outcome
+    state["_build"] = build
+    state["_args"] = args
+    return report
+
+
+_new = object.__new__
 
 
 @dataclass

@@ -79,13 +79,15 @@ def test_summary_md_is_appended_with_verdict_and_counts(tmp_path: Path, capsys: 
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n", encoding="utf-8")
     code, _, _ = validate(capsys, "--quiet", "--summary-md", str(summary), str(EXAMPLES))
-    validate(capsys, "--quiet", "--summary-md", str(summary), str(EXAMPLES / "registration-ok.yaml"))
+    validate(capsys, "--quiet", "--summary-md", str(summary), str(EXAMPLES / "registration-ok.yaml"),
+             "--today", "2026-05-11")
     text = summary.read_text(encoding="utf-8")
     assert code == 1 and text.startswith("earlier step\n")
     sections = text.split("### espolicy: ")[1:]
     assert sections[0].startswith("16 documents, failed (at `--fail-on deny`)")
     assert "| deny | 6 |" in sections[0] and "| invalid | 1 |" in sections[0]
     assert sections[1].startswith("1 document, passed") and "| allow | 1 |" in sections[1]
+    assert "), documents judged on 2026-05-11\n" in sections[1]   # the date the rules read as `today`
 
 
 def test_summary_md_that_cannot_be_written_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

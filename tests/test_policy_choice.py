@@ -129,3 +129,23 @@ def test_validate_names_its_policy_on_a_terminal(clone: Path) -> None:
     os.close(main)
     assert done.returncode == 0 and b"doc.yaml" in done.stdout
     assert b"policy ExpressSupportPack G2 FAQ from ./policy, sha256:" in err
+
+
+def test_check_and_test_take_the_policy_folder_as_an_argument(clone: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`espolicy check DIR` and `espolicy test DIR` read that folder, like `--policy DIR`; two different
+    folders are a usage error that says how to give one."""
+    other = tmp_path / "elsewhere"
+    shutil.copytree(clone / "policy", other)
+    (clone / "policy" / "registration.esp").unlink()   # ./policy no longer compiles the same: DIR must win
+    n = rules_of_bundled() + 1
+    assert cli.main(["check", str(other)]) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith(f"ok: {n} rules in ") and "from " + str(other) in out
+    assert cli.main(["test", str(other)]) == 0
+    out, err = capsys.readouterr()
+    assert " passed" in out and " failed" not in out and str(other) in err
+    assert cli.main(["check", str(other), "--policy", str(clone / "policy")]) == 2
+    _, err = capsys.readouterr()
+    assert "two policy folders given" in err and "help: give the folder once" in err
+    assert cli.main(["check", str(other), "--policy", str(other)]) == 0

@@ -35,9 +35,9 @@ CASES = [
     ("missing when", RULE.format(effect="deny pack.term_years > 5"), 3, 8,
      "expected `when`", "deny when CONDITION"),
     ("misspelled effect", RULE.format(effect="denny when pack.term_years > 5"), 3, 3,
-     "next clause of the rule", "did you mean `deny`?"),
+     "the rule's next clause", "did you mean `deny`?"),
     ("misspelled message", GOOD.replace("message en", "mesage en"), 6, 3,
-     "next clause of the rule", "did you mean `message`?"),
+     "the rule's next clause", "did you mean `message`?"),
     ("misspelled for", GOOD.replace("for registration", "fro registration"), 2, 3,
      "unexpected `fro`", "did you mean `for`?"),
     ("misspelled const", "cosnt MAX_YEARS = 5\n", 1, 1, "a declaration", "did you mean `const`?"),
@@ -98,7 +98,8 @@ def test_expected_tokens_are_named_in_words_not_token_names():
 def test_an_error_after_a_complete_expression_groups_what_could_follow():
     e = error_of(RULE.format(effect="deny when pack.term_years > 5 5"))
     first = str(e).splitlines()[0]
-    assert "an operator such as `==`" in first and "the next clause of the rule" in first, first
+    assert "an operator (`==`, `<`" in first and "the rule's next clause" in first, first
+    assert first.count("; ") == 1, first   # the groups are joined with "or", not a tail of leftovers
 
 
 def test_comments_are_not_read_as_code_when_finding_where_the_brace_goes():

@@ -5,13 +5,15 @@ from typing import Any
 
 from espolicy.commands import waiving
 from espolicy.engine.lint import Analysis, analyse
-from espolicy.commands.arguments import add_policy_option
+from espolicy.commands.arguments import add_policy_folder_argument, add_policy_option, policy_folder
+
 
 def register(sub: Any) -> None:
     c = sub.add_parser("check", help="parse, type-check and lint the policy against the schemas",
                        description="Parse and type-check every rule file against the schemas, then lint; "
                                    "with --waivers FILE, check and lint that waivers file instead. "
                                    "Exit 0 when clean, 1 on warnings, 2 on errors.")
+    add_policy_folder_argument(c)
     add_policy_option(c)
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="text for people, json (a list of diagnostics) for editors")
@@ -27,9 +29,15 @@ def run(args: Any) -> int:
 
     if args.waivers:
         return run_waivers(args)
+    from espolicy.commands.exits import EXIT_USAGE, err
     from espolicy.commands.loading import choose_policy
 
-    choice = choose_policy(args.policy)
+    try:
+        choice = choose_policy(policy_folder(args))
+    except ValueError as e:
+        err(f"espolicy check: error: {e}")
+        err("  help: give the folder once: `espolicy check DIR` or `espolicy check --policy DIR`")
+        return EXIT_USAGE
     result = analyse(choice.folder)
     if args.format == "json":
         json.dump(_json_report(result, choice), sys.stdout, ensure_ascii=False, indent=2)

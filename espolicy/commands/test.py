@@ -17,7 +17,9 @@ def register(sub: Any) -> None:
                        description="Run the test cases in the policy folder's tests/*.yaml. Exit 0 when all "
                                    "pass (and coverage is at least --min-coverage with --coverage), 1 when "
                                    "one fails, 2 when the policy or a test file cannot be read.")
-    t.add_argument("files", nargs="*", metavar="FILE", help="test files (default: the policy folder's tests/*.yaml)")
+    t.add_argument("files", nargs="*", metavar="FILE",
+                   help="test files (default: the policy folder's tests/*.yaml); a policy folder given here "
+                        "is the same as --policy DIR")
     add_policy_option(t)
     t.add_argument("-k", dest="patterns", action="append", default=[], metavar="PATTERN",
                    help="run only the tests whose name contains PATTERN (a glob with * ? [; case ignored; "
@@ -39,17 +41,29 @@ def run(args: Any) -> int:
     return run_once(args)
 
 
+def _folder_among(names: list[str], policy: str | None) -> tuple[str | None, list[Path]]:
+    """The policy folder (`--policy`, or a FILE that is a folder of rule files) and the test files."""
+    from espolicy.sources import POLICY_SUFFIX
+
+    folders = [n for n in names if Path(n).is_dir() and any(Path(n).glob(f"*{POLICY_SUFFIX}"))]
+    files = [Path(n) for n in names if n not in folders]
+    if policy is None and len(folders) == 1:
+        return folders[0], files
+    return policy, [Path(n) for n in names]
+
+
 def run_once(args: Any) -> int:
     from espolicy.commands.loading import choose_policy, load_for_command
     from espolicy.engine.conditions import condition_coverage
     from espolicy.output.testresults import Coverage
 
-    choice = choose_policy(args.policy)
+    given, files_given = _folder_among(args.files, args.policy)
+    choice = choose_policy(given)
     folder = choice.folder
     policy = load_for_command(choice, "espolicy test")
     if policy is None:
         return 2
-    files = [Path(f) for f in args.files] if args.files else find_test_files(folder)
+    files = files_given if files_given else find_test_files(folder)
     if not files:
         print(f"espolicy test: error: no test files (tests/*.yaml) in {folder}\n  help: write test cases in "
               f"`{folder / 'tests'}/NAME.yaml` (see docs/policy-owners.md)", file=sys.stderr)

@@ -161,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
             err(f"espolicy validate: error: --strict-waivers: {len(waivers.expired)} expired, {len(unused)} unused "
                 f"in {waivers.file}\n  help: remove or renew these entries of the waivers file")
             failed = True
-    if args.summary_md and not _append_summary(args.summary_md, summary, policy.info(), args.fail_on, failed):
+    if args.summary_md and not _append_summary(args.summary_md, summary, policy.info(), args.fail_on, failed,
+                                               (options.today or japan_today()).isoformat()):
         return EXIT_USAGE
     return EXIT_FAIL if failed else EXIT_OK
 
@@ -180,13 +181,14 @@ def _without_tool_configs(files: list[str]) -> list[str]:
     return kept
 
 
-def _append_summary(file: str, summary: Any, policy_info: dict[str, str], fail_on: str, failed: bool) -> bool:
+def _append_summary(file: str, summary: Any, policy_info: dict[str, str], fail_on: str, failed: bool,
+                    today: str) -> bool:
     """Append the Markdown job summary to `file`; False after saying why it could not be written."""
     from espolicy.output.summary_md import markdown_summary
 
     try:
         with open(file, "a", encoding="utf-8") as out:
-            out.write(markdown_summary(summary, policy_info, fail_on, failed))
+            out.write(markdown_summary(summary, policy_info, fail_on, failed, today))
     except OSError as e:
         err(f"espolicy validate: error: cannot write the summary to {file}: {e.strerror or e}")
         return False

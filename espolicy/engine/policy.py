@@ -7,13 +7,14 @@ from pathlib import Path
 from collections.abc import Mapping
 from typing import Any, Iterable
 
-from espolicy import cache, effects, messages
+from espolicy import cache, messages
 from espolicy.lang import ast
 from espolicy.engine.datafiles import is_rule_file, load as load_data, module_data, with_data_files
 from espolicy.jpcalendar import japan_today
-from espolicy.lang.compile import KindProgram, compile_policy
+from espolicy.lang.compile import EAGER, KindProgram, compile_policy, fired_bits
 from espolicy.sources import bundled_dir, read_sources, source_digest
-from espolicy.report import Finding, Rendering, Report, fact_value, invalid_report
+from espolicy.effects import DECISION_BY_BITS
+from espolicy.report import Finding, Rendering, Report, fact_value, invalid_report, pending_report
 from espolicy.documents.normalize import normalize
 from espolicy.documents.schema import SchemaSet
 from espolicy.lang.typecheck import CheckedPolicy
@@ -76,40 +77,85 @@ class Policy:
             if not isinstance(waivers, Waivers):
                 waivers = self.load_waivers(waivers, day)
             return apply_waivers(self.validate(doc, source, today=day), waivers)
-        iso = _iso(day)
-        try:
-            return self._validate(doc, source, day, iso)
+        last = _last_iso
+        iso = last[1] if last[0] == day else _iso(day)
+        try:   # (the judging is inline: this runs once per document, and a call costs as much as the report)
+            errors, typed = self.schemas.check_and_decode(doc)
+            if typed is None:   # (the id and kind a report shows are strings, a YAML date id included)
+                head = {k: normalize(doc.get(k)) for k in ("id", "kind")} if isinstance(doc, Mapping) else None
+                return invalid_report(errors, head, source, iso)
+            program = self.programs[typed["kind"]]
+            try:
+                values, fired = program.run(typed, day)
+            except (ValueError, OverflowError) as e:
+                return invalid_report([messages.finding("date-out-of-range", error=e)], doc, source, iso)
+            bits = fired_bits(fired, program.bits) if fired else 0
+            report = pending_report(DECISION_BY_BITS[bits & 3], REPORT_PARTS,
+                                    (program, typed, values, fired, day, source, iso))
+            # What could fail is built now, so that an error makes the document invalid and never
+            # surfaces on a later read: a rule's texts that call a function, a set fact to sort.
+            if bits & EAGER:
+                _ = report.findings
+            if not program.facts_deferrable:
+                _ = report.facts
+            return report
         except RecursionError:
             return invalid_report([messages.finding("too-deep")], None, source, iso)
         except Exception as e:  # a bug or an impossible value must still give a report, never a crash
             return invalid_report([messages.finding("evaluation-error", error=f"{type(e).__name__}: {e}")], doc,
                                   source, iso)
 
-    def _validate(self, doc: Any, source: str | None, today: _dt.date, iso: str) -> Report:
-        errors, typed = self.schemas.check_and_decode(doc)
-        if typed is None:   # (the id and kind a report shows are strings, a YAML date id included)
-            head = {k: normalize(doc.get(k)) for k in ("id", "kind")} if isinstance(doc, Mapping) else None
-            return invalid_report(errors, head, source, iso)
-        program = self.programs[typed["kind"]]
-        try:
-            values, fired = program.run(typed, today)
-        except (ValueError, OverflowError) as e:
-            return invalid_report([messages.finding("date-out-of-range", error=e)], doc, source, iso)
+
+# A judged document, from which its report's fields are built when first read: (program, decoded
+# document, values, fired rules (rule index, `each` index, item), date, source, ISO date).
+Judgement = tuple[KindProgram, dict[str, Any], tuple[Any, ...], list[tuple[int, Any, Any]], _dt.date, str | None, str]
+
+
+class ReportParts:
+    """How a judged document's report gets each field when it is first read (`report.Pending`)."""
+
+    def findings(self, j: Judgement) -> list[Finding]:
+        """One finding per fired rule, in the order they fired; texts rendered when first read where
+        they cannot fail."""
+        program, typed, values, fired, today = j[:5]
+        rules = program.rules
         findings = []
         for index, each_index, item in fired:
-            rp = program.rules[index]
+            rp = rules[index]
             r = rp.rule
             message: Mapping[str, str]
             advice: Mapping[str, str] | None
-            if rp.deferrable:   # rendered when first read: callers reading only the outcome never pay
+            if rp.deferrable:
                 texts = Rendering(rp.render, typed, values, item, each_index, today)
                 message, advice = texts.message, (texts.advice if r.advice else None)
             else:
                 message, advice = rp.render(typed, values, item, each_index, today)
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
-        outcome = effects.decision_of([f.effect for f in findings]) if findings else "allow"
-        facts = {n: fact_value(values[n]) for n in program.exported if values.get(n) is not None}
-        return Report(outcome, findings, facts, typed.get("id"), typed["kind"], source, today=iso)
+        return findings
+
+    def effects(self, j: Judgement) -> list[str]:
+        rules = j[0].rules
+        return [rules[i].rule.effect for i, _, _ in j[3]]
+
+    def facts(self, j: Judgement) -> dict[str, Any]:
+        """The exported values that are set, as the report writes them (ISO dates)."""
+        values = j[2]
+        return {n: fact_value(values[i]) for n, i in j[0].exported if values[i] is not None}
+
+    def id(self, j: Judgement) -> str | None:
+        return j[1].get("id")
+
+    def kind(self, j: Judgement) -> str:
+        return j[0].kind
+
+    def source(self, j: Judgement) -> str | None:
+        return j[5]
+
+    def today(self, j: Judgement) -> str:
+        return j[6]
+
+
+REPORT_PARTS = ReportParts()
 
 
 _last_iso: tuple[_dt.date, str] = (_dt.date.min, _dt.date.min.isoformat())

@@ -16,14 +16,15 @@ from espolicy import pointers
 from espolicy.lang import ast
 from espolicy.lang.builtins import BUILTINS
 from espolicy.cache import compile_cached
-from espolicy.effects import decision_of
+from espolicy.effects import DECISION_BY_BITS, EFFECT_BITS
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.limits import MAX_PRODUCT_BITS
 from espolicy.lang.dates import date_text, moment_text, time_text
 from espolicy.lang.runtime import AGGREGATE_IMPL, lookup
 from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
 from espolicy.lang.typecheck import OUTCOME_NAME, TODAY_NAME, CheckedPolicy, path_key
-from espolicy.lang.types import TList, TRecord, TSet, Type, strip_optional
+from espolicy.lang.types import (TBool, TDate, TDateTime, TInt, TList, TRecord, TSet, TStr, TTime, Type,
+                                 strip_optional)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -94,8 +95,20 @@ _RENDER: dict[str, dict[type, Callable[[Any], str]]] = {
 }
 
 
-def _outcome(fired: list[tuple[int, Any, Any]], effects: tuple[str, ...]) -> str:
-    return decision_of(effects[i] for i, _, _ in fired)
+EAGER = 4
+"""The bit of `KindProgram.bits` that marks a rule whose texts are rendered at once (not deferrable)."""
+
+
+def fired_bits(fired: list[tuple[int, Any, Any]], bits: tuple[int, ...]) -> int:
+    """The OR of the bits of the rules that fired (`effects.EFFECT_BITS`, and `EAGER`)."""
+    flags = 0
+    for i, _, _ in fired:
+        flags |= bits[i]
+    return flags
+
+
+def _outcome(fired: list[tuple[int, Any, Any]], bits: tuple[int, ...]) -> str:
+    return DECISION_BY_BITS[fired_bits(fired, bits) & 3]
 
 
 @dataclass(frozen=True)
@@ -103,28 +116,33 @@ class RuleProgram:
     """What the report needs of a rule once it fired."""
 
     rule: ast.Rule
-    render: Callable[[dict, dict, Any, int | None, Any], tuple[dict[str, str], dict[str, str] | None]]
+    render: Callable[[dict, tuple, Any, int | None, Any], tuple[dict[str, str], dict[str, str] | None]]
     pointer: Callable[[int | None], str]
     deferrable: bool = False   # `render` cannot raise, so the texts may be rendered when first read
 
 
 @dataclass(frozen=True)
 class KindProgram:
-    """The compiled policy of one kind: `run(doc) -> (values, fired)` and its rules."""
+    """The compiled policy of one kind: `run(doc, today) -> (values, fired)` and its rules. `values`
+    is a tuple: each fact and let in the order of the plan (then the outcome, when a rule reads it);
+    `fired`: (rule index, `each` index, item) of each rule that fired, in order."""
 
     kind: str
-    run: Callable[[dict, Any], tuple[dict[str, Any], list[tuple[int, Any, Any]]]]
+    run: Callable[[dict, Any], tuple[tuple[Any, ...], list[tuple[int, Any, Any]]]]
     rules: tuple[RuleProgram, ...]
-    exported: tuple[str, ...]
+    exported: tuple[tuple[str, int], ...]   # each fact: its name and its place in `values`
     source: str
+    bits: tuple[int, ...] = ()   # of each rule: its effect's `EFFECT_BITS`, and `EAGER` (see `fired_bits`)
+    facts_deferrable: bool = True   # converting the facts for the report cannot fail
 
 
 class _Emitter(ast.Visitor[str, frozenset[str]]):
     """Expression → Python source, with a choice of how values (facts, lets) are spelled."""
 
-    def __init__(self, value_names: set[str], consts: set[str], shape: TRecord, in_message: bool,
+    def __init__(self, values: Mapping[str, int], consts: set[str], shape: TRecord, in_message: bool,
                  hoist: bool = True):
-        self.values, self.consts, self.in_message, self.hoist = value_names, consts, in_message, hoist
+        # values: each fact and let (and `outcome`, in messages) -> its place in the tuple `run` returns
+        self.values, self.consts, self.in_message, self.hoist = values, consts, in_message, hoist
         self.shape, self.fields = shape, set(shape.fields)
         self.local_types: dict[str, Type] = {}
         self.hoisted: dict[str, str] = {}  # top-level fields, read once per document: variable -> read
@@ -169,7 +187,7 @@ class _Emitter(ast.Visitor[str, frozenset[str]]):
         if n in local:
             return _ident("l_", n)
         if n in self.values:
-            return f"V[{n!r}]" if self.in_message else _ident("v_", n)
+            return f"V[{self.values[n]:d}]" if self.in_message else _ident("v_", n)
         if n in self.consts:
             return _ident("c_", n)
         if n in self.fields:
@@ -320,7 +338,7 @@ def _namespace() -> dict[str, Any]:
 def constant_sources(checked: CheckedPolicy) -> list[tuple[ast.Const | ast.Table, str]]:
     """Each constant and table with the one line of Python that computes it, in dependency order
     (executed one by one when the policy compiles; scanned by the safety tests)."""
-    plain = _Emitter(set(), {c.name for c in checked.consts} | set(checked.data), TRecord({}), in_message=False,
+    plain = _Emitter({}, {c.name for c in checked.consts} | set(checked.data), TRecord({}), in_message=False,
                      hoist=False)
     out: list[tuple[ast.Const | ast.Table, str]] = []
     for c in _const_order(checked.consts):
@@ -351,10 +369,11 @@ def compile_policy(checked: CheckedPolicy) -> dict[str, KindProgram]:
 def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], consts: set[str]) -> KindProgram:
     plan = plan_kind(checked, kind)
     values, ordered = plan.values, plan.rules
-    value_names = {v.decl.name for v in values}
+    places = {v.decl.name: i for i, v in enumerate(values)}   # in the tuple `run` returns
     shape = checked.shapes[kind]
-    run_e = _Emitter(value_names, consts, shape, in_message=False)
-    msg_e = _Emitter(value_names, consts, shape, in_message=True)
+    run_e = _Emitter(places, consts, shape, in_message=False)
+    msg_e = _Emitter({**places, OUTCOME_NAME: len(values)} if plan.decides_outcome else places, consts, shape,
+                     in_message=True)
     lines = ["def run(d, t_today):", "    fired = []"]
     for step in plan.steps:
         if isinstance(step, ComputeValue):
@@ -365,7 +384,7 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             lines.append(f"    {_ident('v_', decl.name)} = {code}")
             continue
         if isinstance(step, DecideOutcome):
-            lines.append("    o_outcome = _outcome(fired, EFFECTS)")
+            lines.append("    o_outcome = _outcome(fired, BITS)")
             continue
         i, rule = step.index, step.rule
         if rule.each is None:
@@ -380,16 +399,14 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             lines.append(f"    for {index}, {lv} in enumerate({run_e.expr(seq)}):")
             lines.append(f"        if {run_e.expr(rule.condition, local)}:")
             lines.append(f"            fired.append(({i}, {index}, {lv}))")
-    pairs = ", ".join(f"{v.decl.name!r}: {_ident('v_', v.decl.name)}" for v in values)
-    if plan.decides_outcome:
-        pairs += (", " if pairs else "") + f"{OUTCOME_NAME!r}: o_outcome"
-    lines.append(f"    return {{{pairs}}}, fired")
+    returned = [_ident("v_", v.decl.name) for v in values] + (["o_outcome"] if plan.decides_outcome else [])
+    lines.append(f"    return ({''.join(name + ', ' for name in returned)}), fired")   # a tuple: cheaper than a dict
     lines[1:1] = [f"    {var} = {read}" for var, read in run_e.hoisted.items()]
     for i, rule in enumerate(ordered):
         lines += _render_source(i, rule, msg_e)
     source = "\n".join(lines) + "\n"
     ns = dict(base_ns)
-    ns["EFFECTS"] = tuple(r.effect for r in ordered)
+    ns["BITS"] = tuple(EFFECT_BITS.get(r.effect, 0) for r in ordered)
     ns.update(run_e.literal_sets)
     ns.update(msg_e.literal_sets)
     try:
@@ -401,8 +418,23 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     exec(compiled, ns)
     programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked), _deferrable(r, msg_e))
                      for i, r in enumerate(ordered))
-    exported = tuple(v.decl.name for v in values if v.decl.exported)
-    return KindProgram(kind, ns["run"], programs, exported, source)
+    exported = tuple((v.decl.name, i) for i, v in enumerate(values) if v.decl.exported)
+    bits = tuple(b | (0 if p.deferrable else EAGER) for b, p in zip(ns["BITS"], programs))
+    return KindProgram(kind, ns["run"], programs, exported, source, bits,
+                       all(_plain_fact(v.type) for v in values if v.decl.exported))
+
+
+def _plain_fact(t: Type) -> bool:
+    """True when a value of type `t` becomes a report fact without fail (a set is sorted: its items
+    must be of one ordered kind, never None)."""
+    t = strip_optional(t)
+    if isinstance(t, (TInt, TBool, TStr, TDate, TDateTime, TTime)):
+        return True
+    if isinstance(t, TList):
+        return _plain_fact(t.item)
+    if isinstance(t, TRecord):
+        return all(_plain_fact(f.type) for f in t.fields.values())
+    return isinstance(t, TSet) and isinstance(t.item, (TInt, TStr, TDate, TDateTime, TTime))
 
 
 def _text_source(text: ast.Text, e: _Emitter, local: frozenset[str], lang: str) -> str:

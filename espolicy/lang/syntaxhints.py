@@ -26,6 +26,7 @@ and reads on, so one run reports the first error of every broken declaration.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -51,27 +52,51 @@ _CLAUSE_STARTS = {"FOR", "EACH", "EFFECT", "FAQ", "AT", "TEXT_KIND", "TITLE", "T
 _EXPR_STARTS = {"NAME", "INT", "STRING", "DATE", "TIME", "BOOL", "LPAR", "LSQB", "LBRACE", "MINUS", "_NOT",
                 "QUANT", "IF"}
 _OPERATORS = {"COMP_OP", "ADD_OP", "MUL_OP", "_AND", "_OR", "DOT", "IN", "IS"}
-_CLAUSES = "the next clause of the rule (`faq`, `at`, `message`, `advice`, …) or its closing `}`"
+_CLAUSES = "the rule's next clause (`faq`, `at`, `message`, `advice`, …) or its closing `}`"
 _DECLS = "a declaration (`policy`, `const`, `table`, `data`, `reference`, `fact`, `let` or `rule`)"
+_VALUES = {"INT", "NAME", "STRING", "DATE", "TIME", "BOOL", "TEXT"}
 _RULE_SHAPE = ("a rule holds: for KIND / deny|review|warn|info when CONDITION / faq Q… / at FIELD / "
                "message en \"…\" / message ja \"…\" / advice en \"…\" / advice ja \"…\"; "
                "and, if you like, title en|ja \"…\" / tags \"…\" / owner \"…\"")
 _FILE_SHAPE = "a file holds `policy \"…\"`, `const`, `table`, `data`, `reference`, `fact`, `let` and `rule` declarations"
 
 
-def describe(expected: set[str], words: dict[str, str]) -> str:
-    """What the parser expected, in a policy owner's words (grouped when it is a long list)."""
+def context_at(source: str, offset: int) -> str:
+    """The declaration an offset of the text stands in, by its keyword (`rule`, `table`,
+    `reference`, `const`, …), or `top` between declarations. The parser's expected terminals mix
+    the contexts an expression can close (LALR merges them): this is what tells them apart."""
+    start, _ = declaration_bounds(source, offset)
+    m = _DECL_LINE.match(source, start)
+    if m is None or start >= offset:
+        return "top"
+    if m.group(1) in ("rule", "table", "reference") and not open_brackets(source, start, offset):
+        return "top"   # the block is closed: what follows it is the next declaration
+    return m.group(1)
+
+
+def describe(expected: set[str], words: dict[str, str], context: str | None = None) -> str:
+    """What the parser expected, in a policy owner's words (grouped when it is a long list);
+    `context` (`context_at`) leaves out what cannot come there (a rule's clauses after a constant)."""
     parts = []
     rest = set(expected)
-    if expected & {"COMP_OP", "_AND", "_OR"} and (expected & (_CLAUSE_STARTS | _DECL_STARTS | {"RBRACE", "$END"})):
-        parts.append("an operator such as `==`, `<`, `and`, `or`, `+` to continue the expression")
-        rest -= _OPERATORS | {"MUL_OP", "NAME", "RPAR", "RSQB", "COMMA", "COLON", "_WHEN", "THEN", "ELSE", "_NOT"}
-    if "TEXT_KIND" in expected:
+    in_rule = context in (None, "rule")
+    after_expression = expected & {"COMP_OP", "_AND", "_OR"} and (
+        expected & (_CLAUSE_STARTS | _DECL_STARTS | {"RBRACE", "$END"}))
+    if after_expression:
+        parts.append("an operator (`==`, `<`, `and`, `or`, `+`, …) to go on with the expression")
+        rest -= _OPERATORS | {"MUL_OP", "NAME", "RPAR", "RSQB", "COMMA", "COLON", "_WHEN", "THEN", "ELSE", "_NOT",
+                              "LSQB", "TEXT", "STRING"}
+    if not in_rule:
+        rest -= _CLAUSE_STARTS | {"TEXT"} | ({"RBRACE"} if context != "table" else set())
+    if "TEXT_KIND" in expected and in_rule:
         parts.append(_CLAUSES)
         rest -= _CLAUSE_STARTS | {"RBRACE", "COMMA", "EQUAL", "DOT"}
-    elif expected & _DECL_STARTS and len(expected & _DECL_STARTS) >= 3:
+    elif expected & _DECL_STARTS and (len(expected & _DECL_STARTS) >= 3 or not in_rule):
         parts.append(_DECLS)
         rest -= _DECL_STARTS | {"$END"}
+    if "TEXT" in rest and "TEXT_KIND" in expected:
+        rest.discard("TEXT")
+        parts.append("more of the text, in double quotes")
     if expected & _EXPR_STARTS and len(expected & _EXPR_STARTS) >= 5:
         parts.append("a value: a field, number, \"text\", date, `(`…")
         rest -= _EXPR_STARTS | {"QUANT", "_NOT", "IF", "MINUS"}
@@ -79,7 +104,7 @@ def describe(expected: set[str], words: dict[str, str]) -> str:
         return _words(expected, words)
     if rest:
         parts.append(_words(rest, words))
-    return "; or ".join(parts) if len(parts) > 1 else parts[0]
+    return ", or ".join(parts) if len(parts) > 1 else parts[0]
 
 
 def _words(expected: set[str], words: dict[str, str]) -> str:
@@ -154,7 +179,7 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
     value = str(tok)
     line, col = tok.line or 1, tok.column or 1
     span = ast.Span(file, line, col, tok.end_line or line, tok.end_column or col + len(value))
-    what = describe(expected, words)
+    what = describe(expected, words, context_at(source, tok.start_pos or 0))
 
     def at(message: str, hint: str) -> Diagnostic:
         return diagnostic("syntax", message, span, source, hint)
@@ -193,8 +218,16 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
         return at(f"`{value}` is not a rule id",
                   f"rule ids are lower-case words joined by `-` (they name the rule in every report): "
                   f"e.g. `{suggestion}`")
+    # a quoted text was due (`owner`, `tags`, `url`, `policy`, `title en`) and something else came
+    if expected and expected <= {"STRING", "TEXT"}:
+        keyword, _ = _word_before(source, tok)
+        plain = re.fullmatch(r"[A-Za-z0-9_.@/:-]+", value) and value not in ALL_KEYWORDS | _DECL_WORDS | _CLAUSE_WORDS
+        example = 'url "https://…"' if keyword == "url" else f'{keyword} "{value if plain else "…"}"' \
+            if keyword in ("owner", "tags", "policy") else f'{_words_before(source, tok, 2)} "…"'
+        return at(f"unexpected `{value}`; expected a text in double quotes",
+                  f"write the text in double quotes: `{example.strip()}`")
     # an incomplete expression: a clause keyword, `}` or a declaration where a value must come
-    if expected and expected <= _EXPR_STARTS | {"QUANT", "_NOT", "IF", "MINUS"} and \
+    if expected and "NAME" in expected and expected <= _EXPR_STARTS | {"QUANT", "_NOT", "IF", "MINUS"} and \
             (tok.type in _CLAUSE_STARTS | _DECL_STARTS | {"RBRACE"}):
         return at(f"an expression is missing before `{value}`",
                   "the condition or value before this stops after an operator (`>`, `and`, `==`, …): finish it")
@@ -256,10 +289,30 @@ def _token(e: UnexpectedToken, source: str, file: str, words: dict[str, str]) ->
                 return at(f"unexpected `{value}`; expected `{kw[0]}`", f"write `{kw[0]}` here, e.g. `deny when CONDITION`"
                           if only == "_WHEN" else f"write `{kw[0]}` here")
     if tok.type in ("STRING", "TEXT") and "LANG" in expected:
-        return at("the language of this text is missing", "write `message en \"…\"` or `message ja \"…\"`")
+        keyword = _word_before(source, tok)[0] or "message"
+        return at("the language of this text is missing", f"write `{keyword} en \"…\"` or `{keyword} ja \"…\"`")
+    if tok.type in _VALUES and expected & {"COMP_OP", "_AND", "_OR"}:
+        return _after_expression(source, tok, at)
     if tok.type == "INT" and "FAQ_REF" in expected:
         return at(f"`{value}` is not an FAQ reference", f"write `Q{value}`")
     return None
+
+
+def _after_expression(source: str, tok: Token, at: Any) -> Diagnostic:
+    """A value where an expression was complete (`const X = 5 6`): what may follow it there."""
+    value, offset = str(tok), tok.start_pos or 0
+    start, _ = declaration_bounds(source, offset)
+    inner = [b for b, _ in open_brackets(source, start, offset) if b in "(["]
+    operator = "an operator (`==`, `<`, `and`, `or`, `+`, …) to go on with the expression"
+    if inner:
+        closing = _PAIRS[inner[-1]]
+        return at(f"unexpected `{value}` after a complete expression; expected {operator}, `,` or `{closing}`",
+                  f"join the two with an operator (`and`, `or`, `+`, `==`, …), or close the `{inner[-1]}` first")
+    nxt = "the rule's next clause (`faq`, `at`, `message`, …) or its closing `}`" \
+        if context_at(source, offset) == "rule" else "the next declaration, on a line of its own"
+    return at(f"unexpected `{value}` after a complete expression; expected {operator}, or {nxt}",
+              "join the two with an operator (`and`, `or`, `+`, `==`, …), or begin a new line with the next "
+              "clause or declaration")
 
 
 def _open_interpolation(source: str, tok: Token) -> int | None:
@@ -335,6 +388,12 @@ def _end_of_code_before(source: str, line: int, col: int) -> tuple[int, int]:
     if last < 1:
         return line, col
     return last, len(_code_of(lines[last - 1]).rstrip()) + 1
+
+
+def _words_before(source: str, tok: Token, n: int) -> str:
+    """The `n` words just before the token on its line (`title en`)."""
+    line = source[source.rfind("\n", 0, tok.start_pos or 0) + 1:tok.start_pos or 0]
+    return " ".join(line.split()[-n:])
 
 
 def _word_before(source: str, tok: Token) -> tuple[str, int]:
