@@ -122,6 +122,8 @@ def test_reports_name_the_declared_references_and_the_rule_metadata(tmp_path: Pa
                                            "ja": "24時間365日製品はラックモデルのみ"}
     assert {"catalogue", "coverage"} <= set(rack["properties"]["tags"])
     assert rack["properties"]["owner"] == "support-products"
+    assert rack["helpUri"] == "https://example.com/guidelines#q18"          # the url Q18 declares
+    assert "helpUri" not in rules["first-generation-twice"]                  # Q19 declares none
     code, out, _ = run(capsys, "check", "--policy", str(OWNER), "--format", "json")
     listed = {r["id"]: r for r in json.loads(out)["rules"]}
     assert code == 0 and len(listed) == 8

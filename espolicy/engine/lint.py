@@ -177,11 +177,15 @@ class _Linter:
         missing = sorted({r.id for r in self.checked.references} - cited, key=reference_order)
         if not missing:
             return
+        # at the first one's declaration when the policy declares it, else (the FAQ's 17, declared for
+        # a policy that declares none) at the policy's name
+        here = [r for r in self.checked.references if r.id == missing[0] and r.span.file in self.sources]
         anchor = next((d for d in self.decls if isinstance(d, ast.PolicyName)), None)
-        span = anchor.span if anchor else self._name_span(rules[0], rules[0].id)
+        span = self._name_span(here[0], here[0].id) if here else \
+            anchor.span if anchor else self._name_span(rules[0], rules[0].id)
         listed = ", ".join(missing)
-        self.warn("faq-not-cited", f"no rule cites FAQ question{'s' if len(missing) > 1 else ''} {listed}", span,
-                  f"write a rule for each (`faq {missing[0]}`), or add the question to the `faq` of the rule "
+        self.warn("faq-not-cited", f"no rule cites the reference{'s' if len(missing) > 1 else ''} {listed}", span,
+                  f"write a rule for each (`faq {missing[0]}`), or add the reference to the `faq` of the rule "
                   "that implements it")
 
     # ---- constant conditions ----

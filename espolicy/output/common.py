@@ -118,6 +118,7 @@ class RuleInfo:
     owner: str | None = None
     references: dict[str, str] = field(default_factory=dict)  # cited reference -> its declared English title
     titles: dict[str, str] = field(default_factory=dict)  # the rule's own `title en/ja`, when it has one
+    help_uri: str | None = None   # the `url` of the first cited reference that declares one
 
 
 def title(rule_id: str) -> str:
@@ -139,12 +140,14 @@ def policy_rules(policy: Policy | None) -> Iterator[RuleInfo]:
         return
     sources = _SourceLines(policy)
     for rule in policy.rules:
-        cited = {q: ref.title["en"] for q in rule.faq if (ref := policy.checked.reference(q)) is not None}
+        refs = [ref for q in rule.faq if (ref := policy.checked.reference(q)) is not None]
+        cited = {ref.id: ref.title["en"] for ref in refs}
         yield RuleInfo(rule.id, rule.effect, tuple(rule.faq), tuple(rule.kinds),
                        rule.title.get("en") or title(rule.id),
                        {lang: sources.template(text) for lang, text in rule.message.items()},
                        {lang: sources.template(text) for lang, text in (rule.advice or {}).items()},
-                       tuple(rule.tags), rule.owner, cited, dict(rule.title))
+                       tuple(rule.tags), rule.owner, cited, dict(rule.title),
+                       next((ref.url for ref in refs if ref.url), None))
 
 
 class _SourceLines:

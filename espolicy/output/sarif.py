@@ -4,7 +4,8 @@ alerts on the lines of the documents.
 One run. `tool.driver` names espolicy and lists every rule of the policy (id, name, short and
 full description, help text and markdown, default level, and properties `effect`, `faq`,
 `kinds`, `tags` (with the rule's own), `title` (`{en, ja}`, when the rule has one), `owner`,
-`precision`, `problem.severity`; the help names each cited reference by its declared title), then the built-in error rules (schema checks,
+`precision`, `problem.severity`; the help names each cited reference by its declared title, and
+`helpUri` is the `url` of the first cited reference that has one), then the built-in error rules (schema checks,
 unreadable documents) that occurred. One result per deny, review, warn and error finding:
 
 | effect | level |
@@ -87,6 +88,7 @@ def descriptor(rule: RuleInfo) -> dict[str, Any]:
         "shortDescription": {"text": _short(f"{rule.title} ({qualifier})")},
         "fullDescription": {"text": _short(message)},
         "help": {"text": help_text, "markdown": "\n".join(markdown)},
+        **({"helpUri": rule.help_uri} if rule.help_uri else {}),
         "defaultConfiguration": {"level": LEVELS[rule.effect] if rule.effect in LEVELS else "warning"},
         "properties": {
             "effect": rule.effect,
