@@ -227,7 +227,7 @@ def test_a_policy_name_with_quotes_is_reported_as_written() -> None:
 # ---------------------------------------------------------------- names that look like Python
 
 PYTHON_NAMES = ["__import__", "__class__", "__builtins__", "__globals__", "exec", "eval", "open", "None",
-                "True", "lambda", "import", "self", "d", "V", "fired", "run", "_date", "_render", "EFFECTS", "BITS",
+                "True", "lambda", "import", "self", "d", "V", "fired", "run", "_date", "_render", "EFFECTS", "BITS", "b_", "_decision",
                 "B_last_day", "c_MAX", "v_x", "l_y", "o_outcome", "render_0", "i_", "_unused", "any", "str",
                 "t_today", "_lookup", "A_count", "_render_en"]
 
@@ -296,7 +296,7 @@ def test_a_thousand_rules_compile_in_bounded_time() -> None:
 
 # ---------------------------------------------------------------- the generated source
 
-INTERNAL_NAMES = frozenset({"d", "V", "fired", "i_", "o_outcome", "BITS", "_date", "_time", "_is_int", "_outcome",
+INTERNAL_NAMES = frozenset({"d", "V", "fired", "i_", "o_outcome", "b_", "_decision", "_date", "_time", "_is_int",
                             "_render_en", "_render_ja", "_mul", "_lookup", "t_today", "any", "all", "isinstance", "str",
                             "frozenset", "enumerate", "None"})
 # v_ values, l_ locals, c_ constants, B_ built-ins, A_ aggregates, f_ top-level fields of the document; S_n literal sets
@@ -304,6 +304,7 @@ POLICY_NAME = re.compile(r"(?:(?:v|l|c|B|A|f)_[A-Za-z_][A-Za-z0-9_]*|S_[0-9]+)\Z
 FUNCTION_NAME = re.compile(r"(?:run|render_[0-9]+)\Z")
 ALLOWED_NODES = frozenset({
     "Module", "FunctionDef", "arguments", "arg", "Assign", "Return", "If", "For", "Expr", "Call", "Name", "Load",
+    "AugAssign", "BitOr", "BitAnd",   # the fired rules' bits: `b_ |= 2`, `b_ & 3`
     "Store", "Constant", "Attribute", "Subscript", "Dict", "Tuple", "List", "BoolOp", "And", "Or", "UnaryOp", "Not",
     "USub", "BinOp", "Add", "Sub", "Compare", "Eq", "NotEq", "Lt", "LtE", "Gt", "GtE", "In", "NotIn", "Is", "IsNot",
     "IfExp", "GeneratorExp", "comprehension"})

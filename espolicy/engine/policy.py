@@ -11,7 +11,7 @@ from espolicy import cache, messages
 from espolicy.lang import ast
 from espolicy.engine.datafiles import is_rule_file, load as load_data, module_data, with_data_files
 from espolicy.jpcalendar import japan_today
-from espolicy.lang.compile import EAGER, KindProgram, compile_policy, fired_bits
+from espolicy.lang.compile import EAGER, KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
 from espolicy.effects import DECISION_BY_BITS
 from espolicy.report import Finding, Rendering, Report, fact_value, invalid_report, pending_report
@@ -86,10 +86,9 @@ class Policy:
                 return invalid_report(errors, head, source, iso)
             program = self.programs[typed["kind"]]
             try:
-                values, fired = program.run(typed, day)
+                values, fired, bits = program.run(typed, day)
             except (ValueError, OverflowError) as e:
                 return invalid_report([messages.finding("date-out-of-range", error=e)], doc, source, iso)
-            bits = fired_bits(fired, program.bits) if fired else 0
             report = pending_report(DECISION_BY_BITS[bits & 3], REPORT_PARTS,
                                     (program, typed, values, fired, day, source, iso))
             # What could fail is built now, so that an error makes the document invalid and never

@@ -96,19 +96,7 @@ _RENDER: dict[str, dict[type, Callable[[Any], str]]] = {
 
 
 EAGER = 4
-"""The bit of `KindProgram.bits` that marks a rule whose texts are rendered at once (not deferrable)."""
-
-
-def fired_bits(fired: list[tuple[int, Any, Any]], bits: tuple[int, ...]) -> int:
-    """The OR of the bits of the rules that fired (`effects.EFFECT_BITS`, and `EAGER`)."""
-    flags = 0
-    for i, _, _ in fired:
-        flags |= bits[i]
-    return flags
-
-
-def _outcome(fired: list[tuple[int, Any, Any]], bits: tuple[int, ...]) -> str:
-    return DECISION_BY_BITS[fired_bits(fired, bits) & 3]
+"""The bit `run` sets when a rule fired whose texts are rendered at once (not deferrable)."""
 
 
 @dataclass(frozen=True)
@@ -123,16 +111,17 @@ class RuleProgram:
 
 @dataclass(frozen=True)
 class KindProgram:
-    """The compiled policy of one kind: `run(doc, today) -> (values, fired)` and its rules. `values`
-    is a tuple: each fact and let in the order of the plan (then the outcome, when a rule reads it);
-    `fired`: (rule index, `each` index, item) of each rule that fired, in order."""
+    """The compiled policy of one kind: `run(doc, today) -> (values, fired, bits)` and its rules.
+    `values` is a tuple: each fact and let in the order of the plan (then the outcome, when a rule
+    reads it); `fired`: (rule index, `each` index, item) of each rule that fired, in order; `bits`:
+    the OR of their effects' `EFFECT_BITS` (the decision is `DECISION_BY_BITS[bits & 3]`) and
+    `EAGER` when one of them renders its texts at once."""
 
     kind: str
-    run: Callable[[dict, Any], tuple[tuple[Any, ...], list[tuple[int, Any, Any]]]]
+    run: Callable[[dict, Any], tuple[tuple[Any, ...], list[tuple[int, Any, Any]], int]]
     rules: tuple[RuleProgram, ...]
     exported: tuple[tuple[str, int], ...]   # each fact: its name and its place in `values`
     source: str
-    bits: tuple[int, ...] = ()   # of each rule: its effect's `EFFECT_BITS`, and `EAGER` (see `fired_bits`)
     facts_deferrable: bool = True   # converting the facts for the report cannot fail
 
 
@@ -325,7 +314,7 @@ def _mul(a: int, b: int) -> int:
 def _namespace() -> dict[str, Any]:
     ns: dict[str, Any] = {"__builtins__": {"any": any, "all": all, "isinstance": isinstance, "str": str,
                                            "frozenset": frozenset, "enumerate": enumerate, "None": None},
-                          "_date": _dt.date, "_time": _dt.time, "_is_int": _is_int, "_outcome": _outcome,
+                          "_date": _dt.date, "_time": _dt.time, "_is_int": _is_int, "_decision": DECISION_BY_BITS,
                           "_render_en": lambda v: render_value(v, "en"), "_render_ja": lambda v: render_value(v, "ja"),
                           "_mul": _mul, "_lookup": lookup}
     for name, impl in AGGREGATE_IMPL.items():
@@ -374,7 +363,10 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
     run_e = _Emitter(places, consts, shape, in_message=False)
     msg_e = _Emitter({**places, OUTCOME_NAME: len(values)} if plan.decides_outcome else places, consts, shape,
                      in_message=True)
-    lines = ["def run(d, t_today):", "    fired = []"]
+    deferrable = [_deferrable(r, msg_e) for r in ordered]
+    # b_: the OR of the bits of the rules fired so far (effects.EFFECT_BITS, and EAGER)
+    bits = [EFFECT_BITS.get(r.effect, 0) | (0 if deferrable[i] else EAGER) for i, r in enumerate(ordered)]
+    lines = ["def run(d, t_today):", "    fired = []", "    b_ = 0"]
     for step in plan.steps:
         if isinstance(step, ComputeValue):
             decl = step.value.decl
@@ -384,12 +376,14 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             lines.append(f"    {_ident('v_', decl.name)} = {code}")
             continue
         if isinstance(step, DecideOutcome):
-            lines.append("    o_outcome = _outcome(fired, BITS)")
+            lines.append("    o_outcome = _decision[b_ & 3]")
             continue
         i, rule = step.index, step.rule
         if rule.each is None:
             lines.append(f"    if {run_e.expr(rule.condition)}:")
             lines.append(f"        fired.append(({i}, None, None))")
+            if bits[i]:
+                lines.append(f"        b_ |= {bits[i]:d}")
         else:
             var, seq = rule.each
             lv = _ident("l_", var)
@@ -399,14 +393,15 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             lines.append(f"    for {index}, {lv} in enumerate({run_e.expr(seq)}):")
             lines.append(f"        if {run_e.expr(rule.condition, local)}:")
             lines.append(f"            fired.append(({i}, {index}, {lv}))")
+            if bits[i]:
+                lines.append(f"            b_ |= {bits[i]:d}")
     returned = [_ident("v_", v.decl.name) for v in values] + (["o_outcome"] if plan.decides_outcome else [])
-    lines.append(f"    return ({''.join(name + ', ' for name in returned)}), fired")   # a tuple: cheaper than a dict
+    lines.append(f"    return ({''.join(name + ', ' for name in returned)}), fired, b_")   # a tuple: cheaper than a dict
     lines[1:1] = [f"    {var} = {read}" for var, read in run_e.hoisted.items()]
     for i, rule in enumerate(ordered):
         lines += _render_source(i, rule, msg_e)
     source = "\n".join(lines) + "\n"
     ns = dict(base_ns)
-    ns["BITS"] = tuple(EFFECT_BITS.get(r.effect, 0) for r in ordered)
     ns.update(run_e.literal_sets)
     ns.update(msg_e.literal_sets)
     try:
@@ -416,11 +411,10 @@ def _compile_kind(kind: str, checked: CheckedPolicy, base_ns: dict[str, Any], co
             "too-complex", f"the rules for `{kind}` are too complex to compile ({type(e).__name__}: {e})",
             None, None)]) from None
     exec(compiled, ns)
-    programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked), _deferrable(r, msg_e))
+    programs = tuple(RuleProgram(r, ns[f"render_{i}"], _pointer(r, kind, checked), deferrable[i])
                      for i, r in enumerate(ordered))
     exported = tuple((v.decl.name, i) for i, v in enumerate(values) if v.decl.exported)
-    bits = tuple(b | (0 if p.deferrable else EAGER) for b, p in zip(ns["BITS"], programs))
-    return KindProgram(kind, ns["run"], programs, exported, source, bits,
+    return KindProgram(kind, ns["run"], programs, exported, source,
                        all(_plain_fact(v.type) for v in values if v.decl.exported))
 
 
