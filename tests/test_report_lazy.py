@@ -145,3 +145,18 @@ def test_a_fact_that_is_a_set_is_sorted_when_read(make_policy: Any, items: str, 
     reference = eager(policy.validate(doc, today=TODAY))
     assert report == reference and report.facts["terms"] == sorted(report.facts["terms"])
     assert len(report.facts["terms"]) == (3 if not built_at_once else 2)
+
+
+def test_fails_reads_the_fired_rules_without_building_findings(policy: Policy) -> None:
+    """`--quiet` and `--summary-only` ask only whether a report fails: a pending report answers from
+    its fired rules' effects, as the built report does from its findings."""
+    levels = ("deny", "review", "warn")
+    warn_only = 0
+    for doc in generated_documents(150):
+        reference = eager(policy.validate(doc, today=TODAY))
+        report = policy.validate(doc, today=TODAY)
+        pending = "findings" not in vars(report)
+        assert [report.fails(level) for level in levels] == [reference.fails(level) for level in levels]
+        assert ("findings" not in vars(report)) is pending
+        warn_only += pending and report.fails("warn") and not report.fails("review")
+    assert warn_only > 0   # the effects, not only the outcome, were read
