@@ -43,6 +43,10 @@ if str(HERE) not in sys.path:
 import corpus
 from peers.common import DENY
 
+try:   # rego-cpp must be loaded before google-re2 (which espolicy imports): the other way round,
+    import regopy  # noqa: F401  # its queries abort the process with "free(): invalid pointer"
+except ImportError:
+    pass
 import espolicy
 
 PY = sys.executable
