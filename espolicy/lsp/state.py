@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping, TypeVar
 
 from espolicy.documents.schema import SchemaSet
 from espolicy.engine.datafiles import load as load_data, module_data, with_data_files
@@ -17,6 +17,8 @@ from espolicy.lang.typecheck import CheckedPolicy, Checker
 from espolicy.lang.types import TRecord
 from espolicy.lsp.incremental import Reparser
 from espolicy.sources import POLICY_SUFFIX, read_sources
+
+D = TypeVar("D", ast.Reference, ast.Data, ast.Rule)
 
 
 @dataclass(frozen=True)
@@ -59,26 +61,22 @@ class Knowledge:
         declarations (the first of each id), or the FAQ's when the folder declares none."""
         if self.checker is not None and self.checker.references:
             return dict(self.checker.references)
-        out: dict[str, ast.Reference] = {}
-        for d in self.decls():
-            if isinstance(d, ast.Reference):
-                out.setdefault(d.id, d)
-        return out
+        return self._first(ast.Reference, lambda d: d.id)
 
     def data_sets(self) -> dict[str, ast.Data]:
         """The folder's `data` declarations by name (the first of each)."""
-        out: dict[str, ast.Data] = {}
-        for d in self.decls():
-            if isinstance(d, ast.Data):
-                out.setdefault(d.name, d)
-        return out
+        return self._first(ast.Data, lambda d: d.name)
 
     def rules(self) -> dict[str, ast.Rule]:
         """The folder's rules by id (the first of each)."""
-        out: dict[str, ast.Rule] = {}
+        return self._first(ast.Rule, lambda d: d.id)
+
+    def _first(self, cls: type[D], key: Callable[[D], str]) -> dict[str, D]:
+        """The folder's declarations of class `cls` by `key`, the first of each."""
+        out: dict[str, D] = {}
         for d in self.decls():
-            if isinstance(d, ast.Rule):
-                out.setdefault(d.id, d)
+            if isinstance(d, cls):
+                out.setdefault(key(d), d)
         return out
 
 
