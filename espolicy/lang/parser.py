@@ -433,25 +433,25 @@ class _Builder(Transformer):
         ):
             if key not in got:
                 raise _Failure("missing-clause", f"rule `{rid}` is missing {words}", _tspan(self.file, rid), hint)
-        advice = {k.split(":")[1]: v for k, v in got.items() if k.startswith("advice:")}
-        if advice and set(advice) != {"en", "ja"}:
-            missing = ({"en", "ja"} - set(advice)).pop()
-            raise _Failure("missing-clause", f"rule `{rid}` has advice without its `{missing}` text",
-                           _tspan(self.file, rid), f"add a line `advice {missing} \"…\"`: advice is given in "
-                           "both English and Japanese")
+        advice = self._bilingual(got, "advice", rid, "advice", "advice is")
         effect, cond = got["effect"]
         message = {k.split(":")[1]: v for k, v in got.items() if k.startswith("message:")}
-        title = {k.split(":")[1]: v for k, v in got.items() if k.startswith("title:")}
-        if title and set(title) != {"en", "ja"}:
-            missing = ({"en", "ja"} - set(title)).pop()
-            raise _Failure("missing-clause", f"rule `{rid}` has a title without its `{missing}` text",
-                           _tspan(self.file, rid), f"add a line `title {missing} \"…\"`: a title is given in "
-                           "both English and Japanese")
+        title = self._bilingual(got, "title", rid, "a title", "a title is")
         each = got.get("each")
         faq, faq_spans = got["faq"]
         return ast.Rule(str(rid), got["for"], effect, cond, faq, (each[0], each[1]) if each else None,
                         got.get("at"), message, advice, span, each[2] if each else None, faq_spans, title,
                         got.get("tags", ()), got.get("owner"))
+
+    def _bilingual(self, got: dict[str, Any], clause: str, rid: Any, named: str, given: str) -> dict[str, Any]:
+        """The `clause en/ja` texts of a rule: both or neither (an error names the missing language)."""
+        texts = {k.split(":")[1]: v for k, v in got.items() if k.startswith(clause + ":")}
+        if texts and set(texts) != {"en", "ja"}:
+            missing = ({"en", "ja"} - set(texts)).pop()
+            raise _Failure("missing-clause", f"rule `{rid}` has {named} without its `{missing}` text",
+                           _tspan(self.file, rid), f"add a line `{clause} {missing} \"…\"`: {given} given in "
+                           "both English and Japanese")
+        return texts
 
     # ---- expressions ----
     def if_expr(self, meta: Any, c: ast.Expr, a: ast.Expr, b: ast.Expr) -> ast.If:
