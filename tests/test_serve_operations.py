@@ -301,3 +301,22 @@ def test_playground_is_off_by_default_and_its_child_is_limited(tmp_path):
         assert c.get("/healthz").status_code == 200
         r = c.post("/v1/playground/run", json={"files": [{"name": "../x.esp", "text": ""}], "document": ""})
         assert r.status_code == 400 and "`../x.esp`" in r.json()["error"]["message"]
+
+
+def test_every_worker_serves_the_local_policy_of_a_clone(tmp_path):
+    """Without --policy, run in a clone, the service chooses ./policy as every command does, and so do
+    its worker processes: no worker falls back to the bundled policy."""
+    folder = _policy_copy(tmp_path)
+    with open(folder / "registration.esp", "a", encoding="utf-8") as f:
+        f.write('\n# a local edit: this policy is not the bundled one\n')
+    local = espolicy.load_policy(folder).digest
+    assert local != espolicy.default_policy().digest
+    with Server("--workers", "2", cwd=tmp_path) as server:
+        reg = (EXAMPLES / "registration-ok.yaml").read_bytes()
+        assert _wait(lambda: _get(server.url + "/readyz") == 200)
+        digests = set()
+        for _ in range(20):
+            with httpx.Client(base_url=server.url, timeout=60) as c:   # new connections spread over workers
+                digests.add(c.post("/v1/validate", content=reg, headers=YAML).headers["X-Policy-Digest"])
+        assert digests == {local}
+        assert server.terminate()

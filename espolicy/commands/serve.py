@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from espolicy.commands import numbers
+from espolicy.commands.arguments import add_policy_option
 from espolicy.commands.exits import EXIT_OK, EXIT_USAGE, err
 
 
@@ -14,7 +15,7 @@ def register(sub: Any) -> None:
                        description="Run the decision service (Starlette on uvicorn): POST /v1/validate, "
                                    "/v1/validate/batch, GET /v1/policy, /healthz, /readyz, /metrics, "
                                    "/openapi.json, and the support-desk page at /.")
-    s.add_argument("--policy", metavar="DIR", help="policy folder (default: the bundled policy)")
+    add_policy_option(s)
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=numbers.at_least(0, "a port"), default=8181,
                    help="port to listen on (default 8181; 0 picks a free one)")
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from pathlib import Path
 
-    from espolicy.commands.loading import load_for_command
+    from espolicy.commands.loading import choose_policy, load_for_command
     from espolicy.serve.config import PERSONAL_DATA, Masking, ServeConfig
     from espolicy.serve.server import run as serve
     from espolicy.serve.state import Served, now
@@ -68,11 +69,12 @@ def run(args: argparse.Namespace) -> int:
     salt = os.environ.get("ESPOLICY_LOG_SALT", "").encode("utf-8") or os.urandom(16)
     masking = Masking(tuple(args.log_drop), tuple(dict.fromkeys(
         ([] if args.log_unmasked else list(PERSONAL_DATA)) + args.log_hash)), salt)
-    policy = load_for_command(args.policy, "espolicy serve")
+    choice = choose_policy(args.policy)   # the folder the workers and --watch read too: ./policy in a clone
+    policy = load_for_command(choice, "espolicy serve")
     if policy is None:
         return EXIT_USAGE
     defaults = ServeConfig()
-    config = ServeConfig(policy_dir=Path(args.policy) if args.policy else None, watch=args.watch,
+    config = ServeConfig(policy_dir=None if choice.origin == "bundled" else Path(choice.folder), watch=args.watch,
                          playground=args.playground, max_body=args.max_body or defaults.max_body,
                          decision_log=args.decision_log, log_max_bytes=args.decision_log_max_bytes,
                          log_input=not args.log_no_input, masking=masking)
