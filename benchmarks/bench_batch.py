@@ -127,18 +127,6 @@ def run(path: Path, *options: str) -> dict:
             "summary": summary_file.read().strip(), "stderr": error.strip()}
 
 
-SPIN = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(8_000_000): x += i\nprint(time.perf_counter() - t)"
-
-
-def machine_ceiling() -> float:
-    """How much faster two CPU-bound Python processes finish a fixed amount of work than one
-    (on a shared virtual machine, two cores do not give 2x)."""
-    def spin(count: int) -> float:
-        procs = [subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE) for _ in range(count)]
-        return max(float(p.communicate()[0]) for p in procs)
-    return 2 * spin(1) / spin(2)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="record counts (comma-separated)")
@@ -185,9 +173,6 @@ def main(argv: list[str] | None = None) -> int:
                           f"peak RSS {r['rss_mb']:.1f}MB (largest process)  exit {r['exit']}", flush=True)
             one, two = statistics.median(times["1"]), statistics.median(times["2"])
             print(f"  speed-up: {one / two:.2f}x (median {one:.1f} s / {two:.1f} s)")
-        ceiling = statistics.median(machine_ceiling() for _ in range(args.rounds))
-        print(f"\nthe machine's own ceiling: the same pure-Python loop in 2 processes at once runs "
-              f"{ceiling:.2f}x as fast as in one (2.00x on two free cores)")
     finally:
         if not args.keep:
             for path in folder.glob("batch-*.jsonl"):
