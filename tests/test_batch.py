@@ -132,11 +132,11 @@ _JUDGE_CHUNK = batch._judge_chunk
 _JUDGE_PAYLOAD = batch._judge_payload
 
 
-def _slow_worker(payload: Any, options: BatchOptions) -> Any:
-    """A worker's judging, slowed down (module level: the pool pickles it by name)."""
+def _slow_worker(payload: Any) -> Any:
+    """A worker's judging, slowed down (module level: a worker started by spawn finds it by name)."""
     import time
     time.sleep(0.2)
-    return _JUDGE_CHUNK(payload, options)
+    return _JUDGE_CHUNK(payload)
 
 
 def test_slow_workers_keep_every_report_in_order(big, monkeypatch) -> None:
@@ -156,6 +156,29 @@ def test_slow_workers_keep_every_report_in_order(big, monkeypatch) -> None:
     parallel = list(reports(policy, documents(big, blocks=True), BatchOptions(jobs=2, chunk=7)))
     assert in_parent == []
     assert [r.to_dict() for r in parallel] == [r.to_dict() for r in serial]
+
+
+def _failing_worker(payload: Any) -> Any:
+    raise ValueError("a bug in a worker")
+
+
+def _dying_worker(payload: Any) -> Any:
+    import os
+    os._exit(3)
+
+
+def test_a_workers_error_is_raised_in_the_parent(big, monkeypatch) -> None:
+    monkeypatch.setattr(batch, "_judge_chunk", _failing_worker)
+    with pytest.raises(ValueError, match="a bug in a worker"):
+        list(reports(espolicy.default_policy(), documents(big, blocks=True), BatchOptions(jobs=2, chunk=7)))
+
+
+def test_a_worker_that_dies_is_an_error_not_a_wait(big, monkeypatch) -> None:
+    """A worker killed in the middle (out of memory, a signal) stops the run with an error naming
+    it; nothing is waited for forever and no report is made up."""
+    monkeypatch.setattr(batch, "_judge_chunk", _dying_worker)
+    with pytest.raises(batch.WorkerDied, match="exit code 3"):
+        list(reports(espolicy.default_policy(), documents(big, blocks=True), BatchOptions(jobs=2, chunk=7)))
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "many", ""])

@@ -18,12 +18,10 @@ back only a `Verdict` (outcome, fails) and no positions are computed.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import itertools
 import multiprocessing
 import os
-import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -36,13 +34,14 @@ from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_docum
 from espolicy.documents.positions import JsonPositions, attach, evolve, placed
 from espolicy.report import Finding, Report, Summary, invalid_report
 from espolicy.engine.waivers import Waivers, apply_waivers
+from espolicy.engine.workers import WorkerDied, Workers
 from espolicy.safetext import display_path
 
 if TYPE_CHECKING:
     from espolicy.engine.policy import Policy
     from espolicy.engine.progress import Progress
 
-__all__ = ["BatchOptions", "documents", "judge", "reports", "run", "cpu_count"]
+__all__ = ["BatchOptions", "WorkerDied", "documents", "judge", "reports", "run", "cpu_count"]
 
 CHUNK = 256                 # documents sent to a worker at a time
 _IN_FLIGHT_PER_JOB = 3      # chunks queued per worker (bounds memory, keeps workers busy)
@@ -203,14 +202,14 @@ def run(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptio
 # ---------------------------------------------------------------- processes
 
 _worker_policy: Policy | None = None
-_worker_waivers: Waivers | None = None   # sent once, like the policy, not with every chunk
+_worker_options: BatchOptions | None = None   # sent once, with the policy (waivers, renderer), not with every chunk
 
 
-def _init_worker(policy: Policy, waivers: Waivers | None = None) -> None:
-    global _worker_policy, _worker_waivers
-    _worker_policy = policy
-    _worker_waivers = waivers
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+def _init_worker(policy: Policy, options: BatchOptions) -> Callable[[Any], list[list[Any]]]:
+    """A worker's setup: keep the policy and the options; the function that judges a chunk."""
+    global _worker_policy, _worker_options
+    _worker_policy, _worker_options = policy, options
+    return _judge_chunk
 
 
 _Payload = list[tuple[str, str, Any, Any, Any, bool]]   # (file, source, doc or RawBlock, problem, positions, render)
@@ -228,12 +227,10 @@ def _weight(loaded: Loaded) -> int:
     return loaded.doc.data.count(b"\n") + 1 if isinstance(loaded.doc, RawBlock) else 1
 
 
-def _judge_chunk(payload: _Payload, options: BatchOptions) -> list[list[Any]]:
-    """Judge a chunk in a worker process (`_judge_payload` with the worker's policy and waivers)."""
-    assert _worker_policy is not None
-    if _worker_waivers is not None:
-        options = dataclasses.replace(options, waivers=_worker_waivers)
-    return _judge_payload(_worker_policy, payload, options)
+def _judge_chunk(payload: _Payload) -> list[list[Any]]:
+    """Judge a chunk in a worker process (`_judge_payload` with the worker's policy and options)."""
+    assert _worker_policy is not None and _worker_options is not None
+    return _judge_payload(_worker_policy, payload, _worker_options)
 
 
 def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> list[list[Any]]:
@@ -267,6 +264,22 @@ def _chunks(items: Iterator[tuple[str, Loaded]], size: int) -> Iterator[list[tup
         yield chunk
 
 
+def _payload(chunk: list[tuple[str, Loaded]], reports: bool) -> tuple[_Payload, list[tuple[int, Any]]]:
+    """What crosses to a worker for a chunk, and the YAML positions kept here: (index in chunk,
+    positions) of each document whose findings the parent places when its report comes back."""
+    payload: _Payload = []
+    deferred: list[tuple[int, Any]] = []
+    for index, (file, loaded) in enumerate(chunk):
+        positions = loaded.positions
+        if positions is not None and not isinstance(positions, JsonPositions):
+            if reports:
+                deferred.append((index, positions))
+            positions = None
+        render = loaded.positions is None or isinstance(loaded.positions, JsonPositions)
+        payload.append((file, loaded.source, loaded.doc, loaded.problem, positions, render))
+    return payload, deferred
+
+
 def _context() -> Any:
     """fork where there is one (no recompiling the policy per worker), the default elsewhere."""
     try:
@@ -291,38 +304,29 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    pool = _context().Pool(options.jobs, initializer=_init_worker, initargs=(policy, options.waivers))
-    to_workers = dataclasses.replace(options, waivers=None)   # the workers have them already
+    workers = Workers(_context(), options.jobs, _init_worker, (policy, options))
     try:
-        pending: deque[tuple[Any, list[tuple[int, Any]]]] = deque()
+        pending: deque[tuple[int, list[tuple[int, Any]]]] = deque()   # (chunk number, YAML positions kept here)
         most = 4 * options.jobs * _IN_FLIGHT_PER_JOB   # chunks held at most (bounds memory)
         for chunk in itertools.chain(head, chunks):
-            payload: _Payload = []
-            deferred: list[tuple[int, Any]] = []    # (index in chunk, positions kept here)
-            for index, (file, loaded) in enumerate(chunk):
-                positions = loaded.positions
-                if positions is not None and not isinstance(positions, JsonPositions):
-                    if options.reports:
-                        deferred.append((index, positions))
-                    positions = None
-                render = loaded.positions is None or isinstance(loaded.positions, JsonPositions)
-                payload.append((file, loaded.source, loaded.doc, loaded.problem, positions, render))
+            payload, deferred = _payload(chunk, options.reports)
             # the parent never judges a chunk itself, even when the workers are behind: a third busy
             # process on the cores was measured slower, on a quiet machine and on a loaded one alike
-            pending.append((pool.apply_async(_judge_chunk, (payload, to_workers)), deferred))
-            while pending and (pending[0][0].ready() or len(pending) >= most):
-                yield from _collect(*pending.popleft())
+            pending.append((workers.send(payload), deferred))
+            while pending and (workers.ready(pending[0][0]) or len(pending) >= most):
+                number, deferred = pending.popleft()
+                yield from _finish(workers.result(number), deferred)
         while pending:
-            yield from _collect(*pending.popleft())
-        pool.close()
-        pool.join()
+            number, deferred = pending.popleft()
+            yield from _finish(workers.result(number), deferred)
+        workers.close()
     finally:
-        pool.terminate()
+        workers.terminate()
 
 
-def _collect(result: Any, deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:
-    done = result.get()
-    for index, positions in deferred:   # YAML documents (one result each): placed here, with their node trees
+def _finish(done: list[list[Any]], deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:
+    """The reports of a judged chunk, in order, YAML findings placed here with their node trees."""
+    for index, positions in deferred:   # YAML documents (one result each)
         if done[index] and done[index][0] is not None:
             done[index][0] = attach(done[index][0], positions)
     return (Verdict(*report) if report.__class__ is tuple else report
