@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from typing import Any
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -60,11 +61,12 @@ def registration_json() -> bytes:
 class Served:
     """`espolicy serve --port 0` from this tree, its URL once it listens."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, cpus: set[int] | None) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen([sys.executable, "-m", "espolicy", "serve", "--port", "0",
                                          "--workers", str(workers)], stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, env=env, cwd=tempfile.gettempdir())
+                                        stderr=subprocess.STDOUT, text=True, env=env, cwd=tempfile.gettempdir(),
+                                        preexec_fn=_on(cpus))
         self.url = ""
         ready = threading.Event()
 
@@ -123,10 +125,21 @@ class Served:
             self.process.kill()
 
 
+def _on(cpus: set[int] | None) -> Any:
+    """A preexec_fn keeping a child on `cpus` (None: anywhere)."""
+    return None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+
+
+# With --pin (the default on two processors or more) the server runs on the last processor and wrk
+# on the others: the scheduler moving both around the same cores made rounds differ by half.
+_CPUS: dict[str, set[int] | None] = {"server": None, "client": None}
+
+
 def wrk(url: str, script: Path, seconds: int, threads: int, connections: int) -> dict[str, float]:
     """One wrk run: requests/s, p50 and p99 in ms, requests, errors."""
     done = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "-s",
-                           str(script), url], capture_output=True, text=True, timeout=seconds * 4 + 600)
+                           str(script), url], capture_output=True, text=True, timeout=seconds * 4 + 600,
+                          preexec_fn=_on(_CPUS["client"]))
     text = done.stdout
 
     def ms(label: str) -> float:
@@ -153,7 +166,13 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections (default 16)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
+                        help="server on the last processor, wrk on the others (default; needs 2 or more "
+                             "processors and one server worker)")
     args = parser.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cpus) >= 2 and args.workers == 1:
+        _CPUS.update(server={cpus[-1]}, client=set(cpus[:-1]))
     if shutil.which("wrk") is None:
         raise SystemExit("bench_serve: wrk is not installed (apt-get install wrk)")
 
@@ -163,7 +182,7 @@ def main() -> int:
     post = work / "post.lua"
     post.write_text(_POST.format(body=body), encoding="utf-8")
 
-    server = Served(args.workers)
+    server = Served(args.workers, _CPUS["server"])
     try:
         request = urllib.request.Request(server.url + "/v1/validate", body.read_bytes(),
                                          {"Content-Type": "application/json"})
@@ -173,7 +192,8 @@ def main() -> int:
         out(f"- machine: {platform.machine()}, {os.cpu_count()} processors, load average "
             f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the start; Python {platform.python_version()}")
         out(f"- server: `espolicy serve --workers {args.workers}` (uvicorn, {server.url}); client: wrk "
-            f"-t{args.threads} -c{args.connections}, keep-alive, loopback")
+            f"-t{args.threads} -c{args.connections}, keep-alive, loopback"
+            + (f"; server pinned to processor {cpus[-1]}, wrk to the others" if _CPUS["server"] else ""))
         out(f"- document: `{EXAMPLE.name}` as JSON ({len(body.read_bytes())} bytes), outcome "
             f"`{decision['outcome']}`, {len(decision['findings'])} finding(s)")
         out()

@@ -132,6 +132,12 @@ class LazyTexts(Mapping[str, str]):
         return (dict, (self._texts(),))
 
 
+def plain_texts(texts: Mapping[str, str]) -> dict[str, str]:
+    """`texts` as a dict of its own (what `dict(texts)` gives, without the Mapping protocol's
+    look-up per language for a LazyTexts)."""
+    return dict(texts._texts() if texts.__class__ is LazyTexts else texts)
+
+
 @dataclass(frozen=True)
 class Waived:
     """The waiver that matched a finding: its reason, owner, expiry and place in the waivers file.
@@ -201,8 +207,8 @@ class Finding:
             "rule": self.rule,
             "effect": self.effect,
             "faq": list(self.faq),
-            "message": dict(self.message),
-            "advice": dict(self.advice) if self.advice is not None else None,
+            "message": plain_texts(self.message),
+            "advice": plain_texts(self.advice) if self.advice is not None else None,
             "path": self.path,
         }
         if self.line is not None:

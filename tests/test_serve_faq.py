@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from espolicy.engine.policy import load_policy
-from espolicy.serve.app import result
+from espolicy.serve.results import result
 from espolicy.sources import bundled_dir
 from serving import REPO
 

@@ -4,6 +4,7 @@ Parquet) and `_summary.json`; without it the results come back in order to the c
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any
 
@@ -34,7 +35,10 @@ def run_on_dask(args: argparse.Namespace, policy: Policy, out: Any, summary: Any
         return EXIT_USAGE
     cluster = None
     if args.dask == "local":
-        cluster = LocalCluster(n_workers=args.jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        # silence_logs: the cluster is this command's own; a worker's heartbeat racing the shutdown
+        # logs a traceback that is no error of the run (a task's failure still reaches the client)
+        cluster = LocalCluster(n_workers=args.jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.CRITICAL)
     try:
         with Client(cluster if cluster is not None else args.dask) as client:
             try:

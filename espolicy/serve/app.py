@@ -37,6 +37,7 @@ from espolicy.serve import body as bodies
 from espolicy.serve import openapi
 from espolicy.serve.asgi import Call, Endpoint, Shortcut
 from espolicy.serve.body import Problem
+from espolicy.serve.results import result
 from espolicy.serve.config import ServeConfig
 from espolicy.serve.decisionlog import Decision, DecisionLog
 from espolicy.serve.metrics import CONTENT_TYPE, Metrics
@@ -91,24 +92,6 @@ class Service:
                                   tuple(f.rule for f in report.findings), seconds * 1000, loaded.doc,
                                   report.source if endpoint == "batch" else None))
         return report
-
-
-def result(report: Report, lang: str | None, checked: CheckedPolicy) -> dict[str, Any]:
-    """The §3 result of a report; with `lang`, messages and advice only in that language; with the
-    references its findings cite, by the titles the policy declares (`checked`'s)."""
-    out = report.to_dict()
-    if lang is not None:
-        for f in out["findings"]:
-            for part in ("message", "advice"):
-                if f[part] is not None:
-                    f[part] = {lang: f[part].get(lang) or f[part].get("en", "")}
-    cited = dict.fromkeys(q for f in report.findings for q in f.faq)
-    out["questions"] = {q: _text(ref.title, lang) for q in cited if (ref := checked.reference(q)) is not None}
-    return out
-
-
-def _text(text: dict[str, str], lang: str | None) -> dict[str, str]:
-    return dict(text) if lang is None else {lang: text.get(lang) or text["en"]}
 
 
 _IDS = itertools.count(1)
@@ -190,7 +173,8 @@ def build(config: ServeConfig, served: Served) -> Starlette:
 
         def decide() -> bytes:
             report = service.decide(served, loaded, rid, data, "validate")
-            out = {"policy": served.policy.info(), "request_id": rid, **result(report, lang, served.policy.checked)}
+            out = {"policy": served.policy.info(), "request_id": rid,
+                   **result(report, lang, served.policy.checked, served.titles[lang])}
             if explain and report.outcome != "invalid":
                 out["explain"] = served.explain(loaded.doc)
             return json_bytes(out)
@@ -213,7 +197,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
             out = []
             for raw, loaded in docs:
                 report = service.decide(served, loaded, request_id, raw, "batch")
-                out.append(json_bytes(result(report, lang, served.policy.checked)))
+                out.append(json_bytes(result(report, lang, served.policy.checked, served.titles[lang])))
             out.append(b"")
             return b"\n".join(out)
 

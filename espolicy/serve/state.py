@@ -15,6 +15,7 @@ from typing import Any, Callable
 from espolicy import PolicyError, load_policy
 from espolicy.engine.explain import Explainer
 from espolicy.engine.policy import Policy
+from espolicy.serve.results import question_titles
 
 log = logging.getLogger("espolicy.serve")
 
@@ -26,9 +27,14 @@ class Served:
     policy: Policy
     loaded_at: str
     explainer: Explainer = field(init=False, repr=False)
+    # per language asked for (None: both), each declared reference's title: what a result's
+    # `questions` shows, built here once rather than per decision
+    titles: dict[str | None, dict[str, dict[str, str]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "explainer", Explainer(self.policy))
+        object.__setattr__(self, "titles", {lang: question_titles(self.policy.checked, lang)
+                                            for lang in (None, "en", "ja")})
 
     @property
     def digest(self) -> str:
