@@ -244,6 +244,8 @@ def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> 
             if render and isinstance(done, Report) and options.render is not None:
                 results.append((done.outcome, done.fails(options.fail_on), done.waived, done.refused,  # a Verdict
                                 options.render(done)))
+            elif done.__class__ is Verdict:   # as a plain tuple: a NamedTuple costs 2 µs more to pickle, 1 µs to load
+                results.append(tuple(done))
             else:
                 results.append(done)
         out.append(results)
