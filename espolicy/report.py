@@ -245,17 +245,30 @@ class Report:
     refused: tuple[int, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON writes it (a pending report's findings written without being built)."""
+        state = self.__dict__
+        if "findings" not in state and "_build" in state:
+            findings = state["_build"].finding_dicts(state["_args"])
+        else:
+            findings = [f.to_dict() for f in self.findings]
         d = {
             "source": self.source,
             "id": self.id,
             "kind": self.kind,
             "outcome": self.outcome,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": findings,
             "facts": {k: self.facts[k] for k in self.facts},
         }
         if self.today is not None:
             d["today"] = self.today
         return d
+
+    def fired(self) -> list[tuple[str, str]]:
+        """(rule, effect) of each finding, in order, without building a pending report's findings."""
+        state = self.__dict__
+        if "findings" not in state and "_build" in state:
+            return state["_build"].fired(state["_args"])
+        return [(f.rule, f.effect) for f in self.findings]
 
     def __getstate__(self) -> dict[str, Any]:
         """The fields, with findings and facts built if they were still pending (pickles and copies
@@ -318,6 +331,10 @@ class Pending(Protocol):
     def today(self, args: Any) -> str | None: ...
 
     def effects(self, args: Any) -> list[str]: ...
+
+    def fired(self, args: Any) -> list[tuple[str, str]]: ...
+
+    def finding_dicts(self, args: Any) -> list[dict[str, Any]]: ...
 
 
 def pending_report(outcome: str, build: Pending, args: Any) -> Report:

@@ -59,3 +59,16 @@ def test_case_through_both_evaluators(case: Case, evaluator: Evaluator) -> None:
     traced = trace_document(policy.checked, policy.schemas.decode(normalize(case.document)), evaluator)
     assert traced.outcome == report.outcome
     assert [rule for rule, _ in traced.fired] == [f.rule for f in report.findings]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{Path(c.file).name}:{c.line}" for c in CASES])
+def test_a_report_written_before_its_findings_are_built_is_the_same(case: Case) -> None:
+    """`to_dict` and `fired` of a report whose findings were never read (they are written straight
+    from the judgement) against the same report with its findings built first."""
+    policy = espolicy.default_policy()
+    fresh = policy.validate(case.document, today=case.today)
+    built = policy.validate(case.document, today=case.today)
+    findings = built.findings
+    assert fresh.fired() == [(f.rule, f.effect) for f in findings]
+    assert fresh.to_dict() == built.to_dict()
+    assert json.dumps(fresh.to_dict(), ensure_ascii=False) == json.dumps(built.to_dict(), ensure_ascii=False)

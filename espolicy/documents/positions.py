@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from espolicy.pointers import escape, unescape
@@ -380,11 +380,7 @@ def placed(findings: list[Finding], positions: Positions | Mapping[str, Position
     one, many from the whole map, built once."""
     if positions is None or not findings:
         return findings
-    if isinstance(positions, Positions) and sum(f.line is None for f in findings) <= _FEW:
-        def locate(pointer: str) -> Position | None:
-            return positions.locate(pointer, doc)
-    else:
-        locate = _locator(positions)
+    locate = locator(positions, doc, sum(f.line is None for f in findings))
     out = []
     changed = False
     for f in findings:
@@ -395,6 +391,30 @@ def placed(findings: list[Finding], positions: Positions | Mapping[str, Position
                 changed = True
         out.append(f)
     return out if changed else findings
+
+
+def place_dicts(findings: list[dict[str, Any]], positions: Positions | Mapping[str, Position] | None,
+                doc: object = None) -> None:
+    """`placed` for findings written as dicts (`Finding.to_dict`): each one without a line gets its
+    path's (or nearest ancestor's) line and column, in place, before any waiver, as `to_dict` orders them."""
+    if positions is None or not findings:
+        return
+    locate = locator(positions, doc, sum("line" not in f for f in findings))
+    for f in findings:
+        if "line" not in f and (where := locate(f["path"])) is not None:
+            f["line"], f["column"] = where
+            for key in ("waived", "not_waivable"):
+                if key in f:
+                    f[key] = f.pop(key)
+
+
+def locator(positions: Positions | Mapping[str, Position], doc: object, count: int) -> Callable[[str], Position | None]:
+    """How `count` paths are looked up: one by one when they are few, else in the whole map, built once."""
+    if isinstance(positions, Positions) and count <= _FEW:
+        def locate(pointer: str) -> Position | None:
+            return positions.locate(pointer, doc)
+        return locate
+    return _locator(positions)
 
 
 def evolve(obj: Any, **changes: Any) -> Any:

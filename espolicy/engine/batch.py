@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from espolicy.engine.policy import Policy
     from espolicy.engine.progress import Progress
 
-__all__ = ["BatchOptions", "WorkerDied", "documents", "judge", "reports", "run", "cpu_count"]
+__all__ = ["BatchOptions", "WorkerDied", "documents", "judge", "report_of", "reports", "run", "cpu_count"]
 
 CHUNK = 256                 # documents sent to a worker at a time
 _IN_FLIGHT_PER_JOB = 3      # chunks queued per worker (bounds memory, keeps workers busy)
@@ -121,7 +121,7 @@ def limit(findings: list[Finding], count: int | None) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.waived, severity(f.effect)))[:count]
 
 
-def _report(policy: Policy, loaded: Loaded, waivers: Waivers | None, today: _dt.date | None = None) -> Report:
+def report_of(policy: Policy, loaded: Loaded, waivers: Waivers | None, today: _dt.date | None = None) -> Report:
     """The report of a loaded document on the date `today` (an unreadable one is `invalid`), waivers applied."""
     if loaded.problem is None:
         return policy.validate(loaded.doc, loaded.source, waivers, today)
@@ -133,7 +133,7 @@ def judge(policy: Policy, file: str, loaded: Loaded, max_findings: int | None = 
           waivers: Waivers | None = None, today: _dt.date | None = None) -> Report:
     """The report of one loaded document: judged on `today`, waivers applied, findings placed in the file,
     limited."""
-    report = _report(policy, loaded, waivers, today)
+    report = report_of(policy, loaded, waivers, today)
     findings = placed(limit(report.findings, max_findings), loaded.positions, loaded.doc)
     if findings is report.findings:
         return evolve(report, file=file)
@@ -161,7 +161,7 @@ def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Re
     if options.kinds and loaded.problem is None and _other_kind(loaded.doc, options.kinds, policy.schemas.kinds):
         return None
     if not options.reports:
-        report = _report(policy, loaded, options.waivers, options.today)
+        report = report_of(policy, loaded, options.waivers, options.today)
         return Verdict(report.outcome, report.fails(options.fail_on), report.waived, report.refused)
     return judge(policy, file, loaded, options.max_findings, options.waivers, options.today)
 

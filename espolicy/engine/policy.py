@@ -132,9 +132,27 @@ class ReportParts:
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
         return findings
 
+    def finding_dicts(self, j: Judgement) -> list[dict[str, Any]]:
+        """The findings as `Finding.to_dict` writes them, texts rendered, without building a Finding
+        (only a report whose findings are all deferrable is pending, so rendering cannot fail)."""
+        program, typed, values, fired, today = j[:5]
+        rules = program.rules
+        out = []
+        for index, each_index, item in fired:
+            rp = rules[index]
+            r = rp.rule
+            message, advice = rp.render(typed, values, item, each_index, today)   # fresh dicts
+            out.append({"rule": r.id, "effect": r.effect, "faq": list(r.faq), "message": message,
+                        "advice": advice, "path": rp.pointer(each_index)})
+        return out
+
     def effects(self, j: Judgement) -> list[str]:
         rules = j[0].rules
         return [rules[i].rule.effect for i, _, _ in j[3]]
+
+    def fired(self, j: Judgement) -> list[tuple[str, str]]:
+        rules = j[0].rules
+        return [(rules[i].rule.id, rules[i].rule.effect) for i, _, _ in j[3]]
 
     def facts(self, j: Judgement) -> dict[str, Any]:
         """The exported values that are set, as the report writes them (ISO dates)."""

@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from espolicy.documents.loader import Loaded
 from espolicy.lang.typecheck import CheckedPolicy, reference_order
-from espolicy.engine.batch import judge
+from espolicy.engine.batch import report_of
 from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.output.common import policy_rules
 from espolicy.report import Report
@@ -84,12 +84,12 @@ class Service:
     def decide(self, served: Served, loaded: Loaded, request_id: str, body: bytes, endpoint: str) -> Report:
         """Judge one loaded document; count it and queue its decision-log record."""
         started = time.perf_counter()
-        report = judge(served.policy, bodies.SOURCE, loaded)
+        report = report_of(served.policy, loaded, None)
         seconds = time.perf_counter() - started
         self.metrics.decided(report, endpoint, seconds)
         if self.log is not None:
             self.log.add(Decision(now(), request_id, served.digest, body, report.kind, report.id, report.outcome,
-                                  tuple(f.rule for f in report.findings), seconds * 1000, loaded.doc,
+                                  tuple(rule for rule, _ in report.fired()), seconds * 1000, loaded.doc,
                                   report.source if endpoint == "batch" else None))
         return report
 
@@ -174,7 +174,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
         def decide() -> bytes:
             report = service.decide(served, loaded, rid, data, "validate")
             out = {"policy": served.policy.info(), "request_id": rid,
-                   **result(report, lang, served.policy.checked, served.titles[lang])}
+                   **result(report, lang, served.policy.checked, served.titles[lang], loaded)}
             if explain and report.outcome != "invalid":
                 out["explain"] = served.explain(loaded.doc)
             return json_bytes(out)
@@ -197,7 +197,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
             out = []
             for raw, loaded in docs:
                 report = service.decide(served, loaded, request_id, raw, "batch")
-                out.append(json_bytes(result(report, lang, served.policy.checked, served.titles[lang])))
+                out.append(json_bytes(result(report, lang, served.policy.checked, served.titles[lang], loaded)))
             out.append(b"")
             return b"\n".join(out)
 

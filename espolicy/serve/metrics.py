@@ -33,8 +33,8 @@ class _Decisions:
         with self.lock:
             key = (kind, report.outcome)
             self.decisions[key] = self.decisions.get(key, 0) + 1
-            for f in report.findings:
-                rule = (kind, f.rule, f.effect)
+            for rule_id, effect in report.fired():
+                rule = (kind, rule_id, effect)
                 self.findings[rule] = self.findings.get(rule, 0) + 1
             counts = self.latency.get(endpoint)
             if counts is None:

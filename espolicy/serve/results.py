@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from espolicy.documents.loader import Loaded
+from espolicy.documents.positions import place_dicts
 from espolicy.lang.typecheck import CheckedPolicy
 from espolicy.report import Report
 
 
 def result(report: Report, lang: str | None, checked: CheckedPolicy,
-           titles: Mapping[str, dict[str, str]] | None = None) -> dict[str, Any]:
+           titles: Mapping[str, dict[str, str]] | None = None, loaded: Loaded | None = None) -> dict[str, Any]:
     """The §3 result of a report; with `lang`, messages and advice only in that language; with the
     references its findings cite, by the titles the policy declares (`checked`'s; `titles`, when
-    given, are `question_titles(checked, lang)` built beforehand)."""
+    given, are `question_titles(checked, lang)` built beforehand); findings placed in `loaded`."""
     out = report.to_dict()
+    if loaded is not None:
+        place_dicts(out["findings"], loaded.positions, loaded.doc)
     if lang is not None:
         for f in out["findings"]:
             for part in ("message", "advice"):
@@ -21,7 +25,7 @@ def result(report: Report, lang: str | None, checked: CheckedPolicy,
                     f[part] = {lang: f[part].get(lang) or f[part].get("en", "")}
     if titles is None:
         titles = question_titles(checked, lang)
-    out["questions"] = {q: titles[q] for f in report.findings for q in f.faq if q in titles}
+    out["questions"] = {q: titles[q] for f in out["findings"] for q in f["faq"] if q in titles}
     return out
 
 
