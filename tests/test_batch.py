@@ -158,6 +158,17 @@ def test_slow_workers_keep_every_report_in_order(big, monkeypatch) -> None:
     assert [r.to_dict() for r in parallel] == [r.to_dict() for r in serial]
 
 
+def test_spawned_workers_give_the_same_reports(big, monkeypatch) -> None:
+    """Where processes cannot be forked they are spawned: the policy and the options are pickled
+    to each worker once, and the reports are still every report, in order."""
+    import multiprocessing
+    monkeypatch.setattr(batch, "_context", lambda: multiprocessing.get_context("spawn"))
+    policy = espolicy.default_policy()
+    serial = list(reports(policy, documents(big), BatchOptions(jobs=1)))
+    parallel = list(reports(policy, documents(big, blocks=True), BatchOptions(jobs=2, chunk=50)))
+    assert [r.to_dict() for r in parallel] == [r.to_dict() for r in serial]
+
+
 def _failing_worker(payload: Any) -> Any:
     raise ValueError("a bug in a worker")
 

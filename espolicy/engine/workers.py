@@ -65,7 +65,7 @@ class Workers:
         self._done: dict[int, tuple[bool, Any]] = {}
         self._sent = 0
         self._processes: list[Any] = []
-        take, give = ctx.Lock(), ctx.Lock()
+        take, give = self._locks = ctx.Lock(), ctx.Lock()   # kept: a spawned worker opens them after start()
         for _ in range(count):
             process = ctx.Process(target=_serve, args=(tasks, take, results, give, setup, args), daemon=True)
             process.start()
