@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,29 @@ def test_ctrl_c_exits_130(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     proc.stdout.close()
     assert proc.wait(HANG_GUARD_SECONDS) == 130
+
+
+def _running(pid: int) -> bool:
+    """True while process `pid` exists and has not ended (a zombie waiting to be reaped has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """`-j 2` killed outright (out of memory, a CI time limit): its workers see their parent go and
+    end, none is left behind waiting for chunks."""
+    proc = popen_limited(["validate", "-j", "2", "--format", "jsonl", str(many(tmp_path, ALLOW, 50_000))],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    proc.stdout.readline()           # the workers are running
+    workers = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    proc.kill()
+    proc.wait(HANG_GUARD_SECONDS)
+    proc.stdout.close()
+    assert len(workers) == 2
+    guard = time.monotonic() + HANG_GUARD_SECONDS   # a guard against hanging, not a speed check
+    while any(_running(pid) for pid in workers) and time.monotonic() < guard:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)

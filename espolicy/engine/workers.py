@@ -31,14 +31,21 @@ class WorkerDied(RuntimeError):
 
 
 def _serve(tasks: Any, take: Any, results: Any, give: Any, setup: Callable[..., Callable[[Any], Any]],
-           args: tuple[Any, ...]) -> None:
-    """A worker: `setup(*args)` gives the function; apply it to each payload until None comes
-    (`take` and `give` lock the shared ends: one message is read or written whole by one worker)."""
+           args: tuple[Any, ...], parents: tuple[Any, ...] = ()) -> None:
+    """A worker: `setup(*args)` gives the function; apply it to each payload until None comes, or
+    until the parent is gone (`take` and `give` lock the shared ends: one message is read or
+    written whole by one worker; `parents`: the parent's own ends, closed here so that its end
+    is seen)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+    for end in parents:
+        end.close()
     work = setup(*args)
     while True:
-        with take:
-            task = pickle.loads(tasks.recv_bytes())
+        try:
+            with take:
+                task = pickle.loads(tasks.recv_bytes())
+        except EOFError:   # the parent is gone
+            return
         if task is None:
             return
         number, payload = task
@@ -50,8 +57,11 @@ def _serve(tasks: Any, take: Any, results: Any, give: Any, setup: Callable[..., 
             data = pickle.dumps(done, pickle.HIGHEST_PROTOCOL)
         except Exception as e:   # a result or an error that cannot be pickled
             data = pickle.dumps((number, False, RuntimeError(f"{type(e).__name__}: {e}")))
-        with give:
-            results.send_bytes(data)
+        try:
+            with give:
+                results.send_bytes(data)
+        except OSError:   # the parent is gone
+            return
 
 
 class Workers:
@@ -67,7 +77,8 @@ class Workers:
         self._processes: list[Any] = []
         take, give = self._locks = ctx.Lock(), ctx.Lock()   # kept: a spawned worker opens them after start()
         for _ in range(count):
-            process = ctx.Process(target=_serve, args=(tasks, take, results, give, setup, args), daemon=True)
+            process = ctx.Process(target=_serve, daemon=True,
+                                  args=(tasks, take, results, give, setup, args, (self._to_workers, self._from_workers)))
             process.start()
             self._processes.append(process)
         tasks.close()     # the workers hold these ends: when they are all gone, writing fails and reading ends
