@@ -248,9 +248,8 @@ class Report:
         """The report as JSON writes it (a pending report's findings written without being built)."""
         state = self.__dict__
         if "findings" not in state and "_build" in state:
-            findings = state["_build"].finding_dicts(state["_args"])
-        else:
-            findings = [f.to_dict() for f in self.findings]
+            return state["_build"].as_dict(self.outcome, state["_args"])
+        findings = [f.to_dict() for f in self.findings]
         d = {
             "source": self.source,
             "id": self.id,
@@ -334,7 +333,7 @@ class Pending(Protocol):
 
     def fired(self, args: Any) -> list[tuple[str, str]]: ...
 
-    def finding_dicts(self, args: Any) -> list[dict[str, Any]]: ...
+    def as_dict(self, outcome: str, args: Any) -> dict[str, Any]: ...
 
 
 def pending_report(outcome: str, build: Pending, args: Any) -> Report:

@@ -132,6 +132,11 @@ class ReportParts:
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
         return findings
 
+    def as_dict(self, outcome: str, j: Judgement) -> dict[str, Any]:
+        """The whole report as `Report.to_dict` writes it, its findings never built (`finding_dicts`)."""
+        return {"source": j[5], "id": j[1].get("id"), "kind": j[0].kind, "outcome": outcome,
+                "findings": self.finding_dicts(j), "facts": self.facts(j), "today": j[6]}
+
     def finding_dicts(self, j: Judgement) -> list[dict[str, Any]]:
         """The findings as `Finding.to_dict` writes them, texts rendered, without building a Finding
         (only a report whose findings are all deferrable is pending, so rendering cannot fail)."""

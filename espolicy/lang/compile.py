@@ -19,7 +19,7 @@ from espolicy.cache import compile_cached
 from espolicy.effects import DECISION_BY_BITS, EFFECT_BITS
 from espolicy.errors import PolicyError, diagnostic
 from espolicy.limits import MAX_PRODUCT_BITS
-from espolicy.lang.dates import date_text, moment_text, time_text
+from espolicy.lang.dates import date_text, date_text_en, date_text_ja, moment_text, time_text
 from espolicy.lang.runtime import AGGREGATE_IMPL, lookup
 from espolicy.lang.plan import ComputeValue, DecideOutcome, plan_kind
 from espolicy.lang.typecheck import OUTCOME_NAME, TODAY_NAME, CheckedPolicy, path_key
@@ -61,6 +61,16 @@ def render_value(value: Any, lang: str = "") -> str:
     return fast(value) if fast is not None else _render_other(value, lang)
 
 
+def renderer(lang: str) -> Callable[[Any], str]:
+    """`render_value` for one language, as a generated message calls it (one call per value)."""
+    table = _RENDER[lang]
+
+    def render(value: Any) -> str:
+        fast = table.get(value.__class__)
+        return fast(value) if fast is not None else _render_other(value, lang)
+    return render
+
+
 def _render_int(value: int) -> str:
     if value.bit_length() > 64:  # str() of a huge int is slow or refused
         return f"(a number of about {int(value.bit_length() * 0.30103) + 1} digits)"
@@ -90,8 +100,8 @@ def _render_other(value: Any, lang: str) -> str:
 _PLAIN: dict[type, Callable[[Any], str]] = {str: str.__str__, int: _render_int, bool: lambda v: "true" if v else "false"}
 _RENDER: dict[str, dict[type, Callable[[Any], str]]] = {
     "": {**_PLAIN, _dt.date: _dt.date.isoformat},
-    "en": {**_PLAIN, _dt.date: lambda d: date_text(d, "en")},
-    "ja": {**_PLAIN, _dt.date: lambda d: date_text(d, "ja")},
+    "en": {**_PLAIN, _dt.date: date_text_en},
+    "ja": {**_PLAIN, _dt.date: date_text_ja},
 }
 
 
@@ -315,7 +325,7 @@ def _namespace() -> dict[str, Any]:
     ns: dict[str, Any] = {"__builtins__": {"any": any, "all": all, "isinstance": isinstance, "str": str,
                                            "frozenset": frozenset, "enumerate": enumerate, "None": None},
                           "_date": _dt.date, "_time": _dt.time, "_is_int": _is_int, "_decision": DECISION_BY_BITS,
-                          "_render_en": lambda v: render_value(v, "en"), "_render_ja": lambda v: render_value(v, "ja"),
+                          "_render_en": renderer("en"), "_render_ja": renderer("ja"),
                           "_mul": _mul, "_lookup": lookup}
     for name, impl in AGGREGATE_IMPL.items():
         ns[_ident("A_", name)] = impl

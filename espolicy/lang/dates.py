@@ -25,9 +25,17 @@ _EN_MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July
 
 def date_text(d: _dt.date, lang: str) -> str:
     """`Mon 11 May 2026` / `2026年5月11日（月）`."""
-    if lang == "ja":
-        return f"{d.year}年{d.month}月{d.day}日（{_JA_DAYS[d.weekday()]}）"
+    return date_text_ja(d) if lang == "ja" else date_text_en(d)
+
+
+def date_text_en(d: _dt.date) -> str:
+    """`Mon 11 May 2026`."""
     return f"{_EN_DAYS[d.weekday()]} {d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
+
+
+def date_text_ja(d: _dt.date) -> str:
+    """`2026年5月11日（月）`."""
+    return f"{d.year}年{d.month}月{d.day}日（{_JA_DAYS[d.weekday()]}）"
 
 
 def moment_text(m: _dt.datetime, lang: str) -> str:
