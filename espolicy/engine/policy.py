@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Iterable
 
 from espolicy import cache, messages
@@ -116,20 +116,16 @@ class ReportParts:
     def findings(self, j: Judgement) -> list[Finding]:
         """One finding per fired rule, in the order they fired; texts rendered when first read where
         they cannot fail."""
-        program, typed, values, fired, today = j[:5]
-        rules = program.rules
         findings = []
-        for index, each_index, item in fired:
-            rp = rules[index]
-            r = rp.rule
+        for rp, r, args, path in _fired(j):
             message: Mapping[str, str]
             advice: Mapping[str, str] | None
             if rp.deferrable:
-                texts = Rendering(rp.render, typed, values, item, each_index, today)
+                texts = Rendering(rp.render, *args)
                 message, advice = texts.message, (texts.advice if r.advice else None)
             else:
-                message, advice = rp.render(typed, values, item, each_index, today)
-            findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, rp.pointer(each_index)))
+                message, advice = rp.render(*args)
+            findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, path))
         return findings
 
     def as_dict(self, outcome: str, j: Judgement) -> dict[str, Any]:
@@ -140,15 +136,11 @@ class ReportParts:
     def finding_dicts(self, j: Judgement) -> list[dict[str, Any]]:
         """The findings as `Finding.to_dict` writes them, texts rendered, without building a Finding
         (only a report whose findings are all deferrable is pending, so rendering cannot fail)."""
-        program, typed, values, fired, today = j[:5]
-        rules = program.rules
         out = []
-        for index, each_index, item in fired:
-            rp = rules[index]
-            r = rp.rule
-            message, advice = rp.render(typed, values, item, each_index, today)   # fresh dicts
+        for rp, r, args, path in _fired(j):
+            message, advice = rp.render(*args)   # fresh dicts
             out.append({"rule": r.id, "effect": r.effect, "faq": list(r.faq), "message": message,
-                        "advice": advice, "path": rp.pointer(each_index)})
+                        "advice": advice, "path": path})
         return out
 
     def effects(self, j: Judgement) -> list[str]:
@@ -178,6 +170,16 @@ class ReportParts:
 
 
 REPORT_PARTS = ReportParts()
+
+
+def _fired(j: Judgement) -> Iterator[tuple[Any, Any, tuple[Any, ...], str]]:
+    """Each fired rule of a judgement, in order: its program, its rule, what its `render` takes,
+    and the path of its finding."""
+    program, typed, values, fired, today = j[:5]
+    rules = program.rules
+    for index, each_index, item in fired:
+        rp = rules[index]
+        yield rp, rp.rule, (typed, values, item, each_index, today), rp.pointer(each_index)
 
 
 _last_iso: tuple[_dt.date, str] = (_dt.date.min, _dt.date.min.isoformat())
