@@ -248,7 +248,7 @@ class Report:
         """The report as JSON writes it (a pending report's findings written without being built)."""
         state = self.__dict__
         if "findings" not in state and "_build" in state:
-            return state["_build"].as_dict(self.outcome, state["_args"])
+            return state["_build"].as_dict(self.outcome, state["_args"], state.get("facts"))
         findings = [f.to_dict() for f in self.findings]
         d = {
             "source": self.source,
@@ -333,7 +333,7 @@ class Pending(Protocol):
 
     def fired(self, args: Any) -> list[tuple[str, str]]: ...
 
-    def as_dict(self, outcome: str, args: Any) -> dict[str, Any]: ...
+    def as_dict(self, outcome: str, args: Any, facts: dict[str, Any] | None) -> dict[str, Any]: ...
 
 
 def pending_report(outcome: str, build: Pending, args: Any) -> Report:

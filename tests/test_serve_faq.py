@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from espolicy.engine.policy import load_policy
-from espolicy.serve.results import result
+from espolicy.serve.results import question_titles, result
 from espolicy.sources import bundled_dir
 from serving import REPO
 
@@ -41,6 +41,6 @@ def test_a_reference_the_policy_declares_is_shown_with_its_titles():
     doc = yaml.safe_load((folder / "tests" / "rules.yaml").read_text(encoding="utf-8"))["documents"]["rack"]
     doc["pack"]["coverage"], doc["server"]["model"] = "24x365", "Express5800/T120h"
     report = policy.validate(doc, today=_dt.date(2026, 5, 11))
-    assert result(report, None, policy.checked)["questions"] == {
+    assert result(report, None, question_titles(policy.checked, None))["questions"] == {
         "Q18": {"en": "24x365 packs are sold for rack models only", "ja": "24時間365日製品はラックモデル専用です"}}
-    assert result(report, "ja", policy.checked)["questions"] == {"Q18": {"ja": "24時間365日製品はラックモデル専用です"}}
+    assert result(report, "ja", question_titles(policy.checked, "ja"))["questions"] == {"Q18": {"ja": "24時間365日製品はラックモデル専用です"}}

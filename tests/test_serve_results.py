@@ -49,7 +49,7 @@ def test_the_service_result_is_the_placed_report(case: Case) -> None:
         loaded = bodies.one_document(text, fmt, DEFAULT_LIMITS)
         for lang in (None, "en", "ja"):
             report = report_of(policy, loaded, None, case.today)
-            got = result(report, lang, policy.checked, question_titles(policy.checked, lang), loaded)
+            got = result(report, lang, question_titles(policy.checked, lang), loaded)
             want = _expected(policy, loaded, lang, case)
             assert json.dumps(got, ensure_ascii=False, default=str) == json.dumps(want, ensure_ascii=False, default=str), \
                 (name, lang)

@@ -128,10 +128,12 @@ class ReportParts:
             findings.append(Finding(r.id, r.effect, list(r.faq), message, advice, path))
         return findings
 
-    def as_dict(self, outcome: str, j: Judgement) -> dict[str, Any]:
-        """The whole report as `Report.to_dict` writes it, its findings never built (`finding_dicts`)."""
+    def as_dict(self, outcome: str, j: Judgement, facts: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The whole report as `Report.to_dict` writes it, its findings never built (`finding_dicts`);
+        `facts`: the report's, when they were built already."""
         return {"source": j[5], "id": j[1].get("id"), "kind": j[0].kind, "outcome": outcome,
-                "findings": self.finding_dicts(j), "facts": self.facts(j), "today": j[6]}
+                "findings": self.finding_dicts(j), "facts": dict(facts) if facts is not None else self.facts(j),
+                "today": j[6]}
 
     def finding_dicts(self, j: Judgement) -> list[dict[str, Any]]:
         """The findings as `Finding.to_dict` writes them, texts rendered, without building a Finding

@@ -57,8 +57,7 @@ def _lit(value: Any) -> str:
 def render_value(value: Any, lang: str = "") -> str:
     """How an interpolated value reads in a message in `lang` (`en`, `ja`: dates and times as that
     language writes them); with no language, dates and times in ISO 8601 (as `explain` shows values)."""
-    fast = _RENDER[lang].get(value.__class__)
-    return fast(value) if fast is not None else _render_other(value, lang)
+    return _RENDERERS[lang](value)
 
 
 def renderer(lang: str) -> Callable[[Any], str]:
@@ -103,6 +102,7 @@ _RENDER: dict[str, dict[type, Callable[[Any], str]]] = {
     "en": {**_PLAIN, _dt.date: date_text_en},
     "ja": {**_PLAIN, _dt.date: date_text_ja},
 }
+_RENDERERS = {lang: renderer(lang) for lang in _RENDER}
 
 
 EAGER = 4

@@ -54,6 +54,7 @@ _EXPR_STARTS = {"NAME", "INT", "STRING", "DATE", "TIME", "BOOL", "LPAR", "LSQB",
 _OPERATORS = {"COMP_OP", "ADD_OP", "MUL_OP", "_AND", "_OR", "DOT", "IN", "IS"}
 _CLAUSES = "the rule's next clause (`faq`, `at`, `message`, `advice`, …) or its closing `}`"
 _DECLS = "a declaration (`policy`, `const`, `table`, `data`, `reference`, `fact`, `let` or `rule`)"
+_GO_ON = "an operator (`==`, `<`, `and`, `or`, `+`, …) to go on with the expression"
 _VALUES = {"INT", "NAME", "STRING", "DATE", "TIME", "BOOL", "TEXT"}
 _RULE_SHAPE = ("a rule holds: for KIND / deny|review|warn|info when CONDITION / faq Q… / at FIELD / "
                "message en \"…\" / message ja \"…\" / advice en \"…\" / advice ja \"…\"; "
@@ -83,7 +84,7 @@ def describe(expected: set[str], words: dict[str, str], context: str | None = No
     after_expression = expected & {"COMP_OP", "_AND", "_OR"} and (
         expected & (_CLAUSE_STARTS | _DECL_STARTS | {"RBRACE", "$END"}))
     if after_expression:
-        parts.append("an operator (`==`, `<`, `and`, `or`, `+`, …) to go on with the expression")
+        parts.append(_GO_ON)
         rest -= _OPERATORS | {"MUL_OP", "NAME", "RPAR", "RSQB", "COMMA", "COLON", "_WHEN", "THEN", "ELSE", "_NOT",
                               "LSQB", "TEXT", "STRING"}
     if not in_rule:
@@ -303,14 +304,13 @@ def _after_expression(source: str, tok: Token, at: Any) -> Diagnostic:
     value, offset = str(tok), tok.start_pos or 0
     start, _ = declaration_bounds(source, offset)
     inner = [b for b, _ in open_brackets(source, start, offset) if b in "(["]
-    operator = "an operator (`==`, `<`, `and`, `or`, `+`, …) to go on with the expression"
     if inner:
         closing = _PAIRS[inner[-1]]
-        return at(f"unexpected `{value}` after a complete expression; expected {operator}, `,` or `{closing}`",
+        return at(f"unexpected `{value}` after a complete expression; expected {_GO_ON}, `,` or `{closing}`",
                   f"join the two with an operator (`and`, `or`, `+`, `==`, …), or close the `{inner[-1]}` first")
     nxt = "the rule's next clause (`faq`, `at`, `message`, …) or its closing `}`" \
         if context_at(source, offset) == "rule" else "the next declaration, on a line of its own"
-    return at(f"unexpected `{value}` after a complete expression; expected {operator}, or {nxt}",
+    return at(f"unexpected `{value}` after a complete expression; expected {_GO_ON}, or {nxt}",
               "join the two with an operator (`and`, `or`, `+`, `==`, …), or begin a new line with the next "
               "clause or declaration")
 

@@ -174,7 +174,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
         def decide() -> bytes:
             report = service.decide(served, loaded, rid, data, "validate")
             out = {"policy": served.policy.info(), "request_id": rid,
-                   **result(report, lang, served.policy.checked, served.titles[lang], loaded)}
+                   **result(report, lang, served.titles[lang], loaded)}
             if explain and report.outcome != "invalid":
                 out["explain"] = served.explain(loaded.doc)
             return json_bytes(out)
@@ -197,7 +197,7 @@ def build(config: ServeConfig, served: Served) -> Starlette:
             out = []
             for raw, loaded in docs:
                 report = service.decide(served, loaded, request_id, raw, "batch")
-                out.append(json_bytes(result(report, lang, served.policy.checked, served.titles[lang], loaded)))
+                out.append(json_bytes(result(report, lang, served.titles[lang], loaded)))
             out.append(b"")
             return b"\n".join(out)
 

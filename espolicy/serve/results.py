@@ -10,11 +10,11 @@ from espolicy.lang.typecheck import CheckedPolicy
 from espolicy.report import Report
 
 
-def result(report: Report, lang: str | None, checked: CheckedPolicy,
-           titles: Mapping[str, dict[str, str]] | None = None, loaded: Loaded | None = None) -> dict[str, Any]:
+def result(report: Report, lang: str | None, titles: Mapping[str, dict[str, str]],
+           loaded: Loaded | None = None) -> dict[str, Any]:
     """The §3 result of a report; with `lang`, messages and advice only in that language; with the
-    references its findings cite, by the titles the policy declares (`checked`'s; `titles`, when
-    given, are `question_titles(checked, lang)` built beforehand); findings placed in `loaded`."""
+    references its findings cite, by the titles the policy declares (`titles`:
+    `question_titles(checked, lang)`); findings placed in `loaded`."""
     out = report.to_dict()
     if loaded is not None:
         place_dicts(out["findings"], loaded.positions, loaded.doc)
@@ -23,8 +23,6 @@ def result(report: Report, lang: str | None, checked: CheckedPolicy,
             for part in ("message", "advice"):
                 if f[part] is not None:
                     f[part] = {lang: f[part].get(lang) or f[part].get("en", "")}
-    if titles is None:
-        titles = question_titles(checked, lang)
     out["questions"] = {q: titles[q] for f in out["findings"] for q in f["faq"] if q in titles}
     return out
 
