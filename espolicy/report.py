@@ -371,6 +371,16 @@ class Summary:
             self.used.update(report.waived)
             self.used.update(report.refused)
 
+    def add_tally(self, tally: Any) -> None:
+        """Count many documents at once (`counts` per outcome in the order of `OUTCOMES`, and the
+        waived and refused findings of them all)."""
+        for outcome, count in zip(OUTCOMES, tally.counts):
+            self.counts[outcome] += count
+            self.documents += count
+        self.waived += len(tally.waived)
+        self.used.update(tally.waived)
+        self.used.update(tally.refused)
+
     def to_dict(self) -> dict[str, int]:
         d = {"documents": self.documents, "allow": self.counts["allow"], "deny": self.counts["deny"],
              "review": self.counts["review"], "invalid": self.counts["invalid"]}

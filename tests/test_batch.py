@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, strategies as st
 
 import espolicy
 from espolicy.documents import loader
@@ -19,7 +20,7 @@ from espolicy.engine import batch
 from espolicy.commands import main as cli
 from espolicy.engine.batch import BatchOptions, Verdict, documents, limit, reports
 from espolicy.engine.progress import Progress, wanted
-from espolicy.report import Finding
+from espolicy.report import Finding, Summary
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -85,7 +86,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 # ---------------------------------------------------------------- -j
 
-@pytest.mark.parametrize("fmt", ["json", "jsonl", "sarif", "junit", "github", "text"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "sarif", "junit", "github", "gitlab", "text"])
 def test_jobs_give_byte_identical_output(big, capsys, fmt) -> None:
     code1, out1, err1 = run(capsys, "--format", fmt, "-j", "1", *big)
     code2, out2, err2 = run(capsys, "--format", fmt, "-j", "2", *big)
@@ -126,6 +127,36 @@ def test_parallel_reports_in_input_order_with_tiny_chunks(big) -> None:
     verdicts = list(reports(policy, documents(big, blocks=True), BatchOptions(jobs=2, chunk=50, reports=False)))
     assert all(isinstance(v, Verdict) for v in verdicts)
     assert [v.outcome for v in verdicts] == [r.outcome for r in serial]
+
+
+_VERDICTS = st.lists(st.one_of(
+    st.none(),   # a document of another kind (--kind): skipped
+    st.tuples(st.sampled_from(["allow", "deny", "review", "invalid"]), st.booleans(),
+              st.lists(st.integers(0, 5), max_size=3).map(tuple), st.lists(st.integers(0, 5), max_size=2).map(tuple)),
+    st.tuples(st.sampled_from(["allow", "deny", "review", "invalid"]), st.booleans(),
+              st.lists(st.integers(0, 5), max_size=3).map(tuple), st.lists(st.integers(0, 5), max_size=2).map(tuple),
+              st.sampled_from(["", "a\n", "{\"b\": 1}"]))), max_size=40)
+
+
+@given(_VERDICTS, st.sampled_from(["", ",\n    ", ",\n"]))
+def test_a_tally_counts_what_its_verdicts_count(verdicts, separator) -> None:
+    """A worker's Tally of a block counts, fails and writes exactly what its verdicts one by one do."""
+    one_by_one, at_once = Summary(waivers=True), Summary(waivers=True)
+    for verdict in verdicts:
+        if verdict is not None:
+            one_by_one.add(Verdict(*verdict))
+    tally = batch._tallied(list(verdicts), separator)
+    at_once.add_tally(tally)
+    assert at_once == one_by_one
+    assert tally.failing == any(v[1] for v in verdicts if v is not None)
+    texts = [v[4] for v in verdicts if v is not None and len(v) > 4 and v[4]]
+    assert tally.text == (separator.join(texts) if texts else None)
+    assert tally.documents == sum(v is not None for v in verdicts)
+
+
+def test_results_that_are_reports_are_not_tallied() -> None:
+    report = espolicy.default_policy().validate(REG_OK)
+    assert batch._tallied([("allow", False, (), ()), report], "") == [("allow", False, (), ()), report]
 
 
 _JUDGE_CHUNK = batch._judge_chunk
@@ -324,6 +355,20 @@ def test_progress_bar_draws_and_erases(tmp_path) -> None:
     assert re.search(r"\[#{4,8}-+\]\s+2[0-9]%  5,000 documents  .*file 1/2", drawn), drawn
     progress.close()
     assert stream.getvalue().endswith("\r\x1b[K")
+
+
+def test_progress_counts_a_block_of_documents_at_once(tmp_path) -> None:
+    """A worker's block of verdicts is counted in one step, and still draws the bar."""
+    path = tmp_path / "b.jsonl"
+    path.write_text("\n".join(json.dumps(REG_OK) for _ in range(1_000)) + "\n")
+    stream = Terminal()
+    progress = Progress(stream, [str(path)])
+    progress.file(str(path))
+    progress.started -= 60   # as if the batch had been running for a minute
+    progress.done(300)
+    assert "300 documents" in stream.getvalue()
+    progress.done(10)        # not past another multiple of 32: not drawn again
+    assert "310 documents" not in stream.getvalue()
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(big, capsys) -> None:

@@ -119,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from espolicy.jpcalendar import japan_today
     options = BatchOptions(jobs=args.jobs, fail_on=args.fail_on, kinds=kinds, max_findings=args.max_findings,
                            reports=results_shown, limits=limits, render=getattr(out, "renderer", None),
+                           separator=getattr(out, "separator", ""),
                            waivers=waivers, today=args.today or japan_today())
     progress = None  # on a terminal's stderr, unless results scroll on the same terminal
     if not args.quiet and wanted(sys.stderr) and not (results_shown and is_terminal(sys.stdout)):

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from espolicy.effects import severity
+from espolicy.effects import OUTCOMES, severity
 from espolicy.limits import DEFAULT_LIMITS, Limits
 from espolicy.documents.loader import Loaded, RawBlock, expand_block, iter_documents
 from espolicy.documents.positions import JsonPositions, attach, evolve, placed
@@ -60,6 +60,7 @@ class BatchOptions:
     reports: bool = True
     chunk: int = CHUNK
     render: Callable[[Report], str] | None = None  # the format's picklable renderer, for `-j` workers
+    separator: str = ""   # what the format writes between two results' texts (a worker joins a block's with it)
     waivers: Waivers | None = None
     today: _dt.date | None = None  # the evaluation date (None: the current date in Japan, per document)
 
@@ -155,6 +156,23 @@ class Verdict(NamedTuple):
         return self.failing
 
 
+class Tally(NamedTuple):
+    """What the batch keeps of the documents of one item (a block of JSON Lines) that a worker
+    judged when none of their reports is handed on whole: how many of each outcome (in the order
+    of `OUTCOMES`), whether any fails, the waivers their findings used, and their texts joined
+    (None when no format shows them). One message and one write for a block, not one per document."""
+
+    counts: tuple[int, ...]
+    failing: bool
+    waived: tuple[int, ...]
+    refused: tuple[int, ...]
+    text: str | None
+
+    @property
+    def documents(self) -> int:
+        return sum(self.counts)
+
+
 def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Report | Verdict | None:
     """Select (`--kind`), judge: the report, a Verdict when reports are not wanted, None when the
     document is of another kind."""
@@ -171,13 +189,19 @@ def _one(policy: Policy, file: str, loaded: Loaded, options: BatchOptions) -> Re
 def reports(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
     """The report (or Verdict) of every (file, document) that is not skipped, in input order,
     over `options.jobs` processes."""
+    yield from _judged(policy, items, options, tallies=False)   # type: ignore[misc]  # no Tally without tallies
+
+
+def _judged(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions,
+            tallies: bool) -> Iterator[Report | Verdict | Tally]:
+    """`reports`, and with `tallies` a worker's whole block of verdicts as one Tally."""
     if options.jobs <= 1:
         for file, loaded in items:
             done = _one(policy, file, loaded, options)
             if done is not None:
                 yield done
         return
-    yield from _parallel(policy, items, options)
+    yield from _parallel(policy, items, options, tallies)
 
 
 def run(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions, out: Any = None,
@@ -187,7 +211,15 @@ def run(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptio
     above the fail level."""
     summary = Summary() if summary is None else summary
     failed = False
-    for report in reports(policy, items, options):
+    for report in _judged(policy, items, options, tallies=True):
+        if isinstance(report, Tally):
+            if report.text:
+                out.emit(report.text)
+            summary.add_tally(report)
+            failed = failed or report.failing
+            if progress is not None:
+                progress.done(report.documents)
+            continue
         if report.__class__ is Verdict and report.text is not None:
             out.emit(report.text)
         elif out is not None and options.reports:
@@ -212,7 +244,8 @@ def _init_worker(policy: Policy, options: BatchOptions) -> Callable[[Any], list[
     return _judge_chunk
 
 
-_Payload = list[tuple[str, str, Any, Any, Any, bool]]   # (file, source, doc or RawBlock, problem, positions, render)
+_Items = list[tuple[str, str, Any, Any, Any, bool]]   # (file, source, doc or RawBlock, problem, positions, render)
+_Payload = tuple[bool, _Items]   # (tallies wanted, items)
 
 
 def _expand(file: str, loaded: Loaded, limits: Limits) -> Iterable[Loaded]:
@@ -233,11 +266,13 @@ def _judge_chunk(payload: _Payload) -> list[list[Any]]:
     return _judge_payload(_worker_policy, payload, _worker_options)
 
 
-def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> list[list[Any]]:
+def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> list[Any]:
     """The results of each item of a chunk (a block of JSON Lines has many); with a renderer,
-    documents placed here come back as their text (the parent only writes it)."""
-    out: list[list[Any]] = []
-    for file, source, doc, problem, positions, render in payload:
+    documents placed here come back as their text (the parent only writes it); with tallies
+    wanted, an item whose results are all verdicts comes back as one Tally."""
+    tallies, items = payload
+    out: list[Any] = []
+    for file, source, doc, problem, positions, render in items:
         results: list[Any] = []
         for loaded in _expand(file, Loaded(source, doc, problem, positions), options.limits):
             done = _one(policy, file, loaded, options)
@@ -248,8 +283,30 @@ def _judge_payload(policy: Policy, payload: _Payload, options: BatchOptions) -> 
                 results.append(tuple(done))
             else:
                 results.append(done)
-        out.append(results)
+        out.append(_tallied(results, options.separator) if tallies else results)
     return out
+
+
+def _tallied(results: list[Any], separator: str) -> Tally | list[Any]:
+    """`results` as one Tally when each is a verdict (a plain tuple) or a skipped document (None);
+    else as they are. Texts are joined with `separator`, empty ones left out (none is written)."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    failing = False
+    waived: list[int] = []
+    refused: list[int] = []
+    texts: list[str] = []
+    for result in results:
+        if result is None:
+            continue
+        if result.__class__ is not tuple:
+            return results
+        counts[result[0]] += 1
+        failing = failing or result[1]
+        waived.extend(result[2])
+        refused.extend(result[3])
+        if len(result) > 4 and result[4]:
+            texts.append(result[4])
+    return Tally(tuple(counts.values()), failing, tuple(waived), tuple(refused), separator.join(texts) if texts else None)
 
 
 def _chunks(items: Iterator[tuple[str, Loaded]], size: int) -> Iterator[list[tuple[str, Loaded]]]:
@@ -266,10 +323,10 @@ def _chunks(items: Iterator[tuple[str, Loaded]], size: int) -> Iterator[list[tup
         yield chunk
 
 
-def _payload(chunk: list[tuple[str, Loaded]], reports: bool) -> tuple[_Payload, list[tuple[int, Any]]]:
+def _payload(chunk: list[tuple[str, Loaded]], reports: bool) -> tuple[_Items, list[tuple[int, Any]]]:
     """What crosses to a worker for a chunk, and the YAML positions kept here: (index in chunk,
     positions) of each document whose findings the parent places when its report comes back."""
-    payload: _Payload = []
+    payload: _Items = []
     deferred: list[tuple[int, Any]] = []
     for index, (file, loaded) in enumerate(chunk):
         positions = loaded.positions
@@ -290,7 +347,8 @@ def _context() -> Any:
         return multiprocessing.get_context()
 
 
-def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions) -> Iterator[Report | Verdict]:
+def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: BatchOptions,
+              tallies: bool) -> Iterator[Report | Verdict | Tally]:
     chunks = _chunks(iter(items), options.chunk)
     head = list(itertools.islice(chunks, 2))
     if len(head) < 2:   # one chunk at most: starting processes would cost more than it saves
@@ -314,7 +372,7 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
             payload, deferred = _payload(chunk, options.reports)
             # the parent never judges a chunk itself, even when the workers are behind: a third busy
             # process on the cores was measured slower, on a quiet machine and on a loaded one alike
-            pending.append((workers.send(payload), deferred))
+            pending.append((workers.send((tallies, payload)), deferred))
             while pending and (workers.ready(pending[0][0]) or len(pending) >= most):
                 number, deferred = pending.popleft()
                 yield from _finish(workers.result(number), deferred)
@@ -326,10 +384,15 @@ def _parallel(policy: Policy, items: Iterable[tuple[str, Loaded]], options: Batc
         workers.terminate()
 
 
-def _finish(done: list[list[Any]], deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict]:
-    """The reports of a judged chunk, in order, YAML findings placed here with their node trees."""
-    for index, positions in deferred:   # YAML documents (one result each)
+def _finish(done: list[Any], deferred: list[tuple[int, Any]]) -> Iterator[Report | Verdict | Tally]:
+    """The reports (and tallies) of a judged chunk, in order, YAML findings placed here with their
+    node trees."""
+    for index, positions in deferred:   # YAML documents (one result each, never tallied: a Report)
         if done[index] and done[index][0] is not None:
             done[index][0] = attach(done[index][0], positions)
-    return (Verdict(*report) if report.__class__ is tuple else report
-            for results in done for report in results if report is not None)
+    for results in done:
+        if results.__class__ is Tally:
+            yield results
+        else:
+            yield from (Verdict(*report) if report.__class__ is tuple else report
+                        for report in results if report is not None)

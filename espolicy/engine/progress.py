@@ -92,10 +92,11 @@ class Progress:
             if head and tail.isdigit():
                 self.line = int(tail)
 
-    def done(self) -> None:
-        """A document was judged."""
-        self.count += 1
-        if self.count & 31 == 0:
+    def done(self, documents: int = 1) -> None:
+        """A document (or `documents` of them) was judged."""
+        before = self.count
+        self.count += documents
+        if before >> 5 != self.count >> 5:   # every 32 documents
             now = time.monotonic()
             if now - self.started >= _DELAY and now - self.last >= _INTERVAL:
                 self.last = now

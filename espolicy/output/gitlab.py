@@ -67,7 +67,10 @@ class GitlabFormatter:
     def result(self, report: Report) -> None:
         self.emit(self.renderer(report))
 
+    separator = ",\n"   # between two results' issues (a `-j` worker joins a block's results with it)
+
     def emit(self, text: str) -> None:
+        """Write one result's issues, or several results' joined with `separator`."""
         if text:
             self.stream.write(("," if self._written else "") + "\n" + text)
             self._written = True

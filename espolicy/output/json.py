@@ -50,7 +50,10 @@ class JsonFormatter:
     def result(self, report: Report) -> None:
         self.emit(render_result(report))
 
+    separator = ",\n    "   # between two results (a `-j` worker joins a block's results with it)
+
     def emit(self, text: str) -> None:
+        """Write one result's text, or several joined with `separator`."""
         self.stream.write(("," if self._count else "") + "\n    " + text)
         self._count += 1
 
