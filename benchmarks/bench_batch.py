@@ -12,7 +12,9 @@ result written, to /dev/null) and once with `--quiet` (summary only), and prints
 documents per second, CPU seconds (the process and its workers: on a busy machine the fairer
 figure) and the peak resident memory of the espolicy process (from wait4's rusage; with `-j N`
 that is the largest single process: the parent and each worker are counted apart). Last, it
-compares `-j 2` with `-j 1` on the middle size. Exit status 1 when the largest run's peak RSS is
+compares `-j 2` with `-j 1` on the middle size, and with two `-j 1` processes run at once on
+the two halves of the file: the most that two processes get from this machine's two cores, so
+that a speed-up short of 2x can be told apart from a machine that gives less. Exit status 1 when the largest run's peak RSS is
 at or above --rss-limit (default 150 MB).
 """
 from __future__ import annotations
@@ -110,21 +112,41 @@ def generate(path: Path, count: int, seed: int = 20260401) -> None:
 def run(path: Path, *options: str) -> dict:
     """Run `espolicy validate PATH OPTIONS…` with stdout to /dev/null (the summary kept with
     --quiet); wall time, CPU time of the process and its workers, peak RSS, summary."""
-    argv = [sys.executable, "-m", "espolicy", "validate", str(path), *options]
+    return run_together([path], *options)[0]
+
+
+def run_together(paths: list[Path], *options: str) -> list[dict]:
+    """`run` on each of `paths` at once, one process each; each result's `seconds` is the time
+    until the last of them ended."""
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""), NO_PROGRESS="1")
-    summary_file = tempfile.TemporaryFile("w+")
     quiet = "--quiet" in options
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=summary_file if quiet else subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env=env, cwd=REPO)
-    _, status, usage = os.wait4(process.pid, 0)
+    running = []
+    for path in paths:
+        summary_file = tempfile.TemporaryFile("w+")
+        argv = [sys.executable, "-m", "espolicy", "validate", str(path), *options]
+        running.append((subprocess.Popen(argv, stdout=summary_file if quiet else subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, env=env, cwd=REPO), summary_file))
+    results = []
+    for process, summary_file in running:
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        error = process.stderr.read().decode() if process.stderr else ""
+        summary_file.seek(0)
+        results.append({"cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+                        "exit": process.returncode, "summary": summary_file.read().strip(), "stderr": error.strip()})
     elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    error = process.stderr.read().decode() if process.stderr else ""
-    summary_file.seek(0)
-    return {"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
-            "exit": process.returncode,
-            "summary": summary_file.read().strip(), "stderr": error.strip()}
+    return [dict(r, seconds=elapsed) for r in results]
+
+
+def halves(path: Path) -> list[Path]:
+    """`path` cut in two files of (about) half its lines each, beside it."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    middle = len(lines) // 2
+    parts = [path.with_name(f"{path.stem}-half{n}.jsonl") for n in (1, 2)]
+    parts[0].write_bytes(b"".join(lines[:middle]))
+    parts[1].write_bytes(b"".join(lines[middle:]))
+    return parts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,20 +184,34 @@ def main(argv: list[str] | None = None) -> int:
         path = files.get(size) or folder / f"batch-{size}.jsonl"
         if not path.exists():
             generate(path, size, args.seed)
+        parts = halves(path)
         for label, options in (("--format jsonl", ("--format", "jsonl")), ("--quiet", ("--quiet",))):
-            print(f"\n-j 2 vs -j 1 on {size:,} records ({label}), {args.rounds} interleaved rounds, median:")
-            times: dict[str, list[float]] = {"1": [], "2": []}
+            print(f"\n-j 2 vs -j 1 on {size:,} records ({label}), {args.rounds} interleaved rounds, median;\n"
+                  f"  'halves': two -j 1 processes at once, one per half of the file (what two cores give here)")
+            times: dict[str, list[float]] = {"1": [], "2": [], "halves": []}
             for _ in range(args.rounds):
-                for jobs in ("1", "2"):
-                    r = run(path, *options, "-j", jobs)
+                for jobs in ("1", "2", "halves"):
+                    if jobs == "halves":
+                        together = run_together(parts, *options, "-j", "1")
+                        r = dict(together[0], cpu=sum(t["cpu"] for t in together),
+                                 rss_mb=max(t["rss_mb"] for t in together), exit=max(t["exit"] for t in together))
+                    else:
+                        r = run(path, *options, "-j", jobs)
                     times[jobs].append(r["seconds"])
-                    print(f"  -j {jobs}: {r['seconds']:6.1f} s  {size / r['seconds']:>9,.0f} docs/s  CPU {r['cpu']:6.1f} s  "
+                    print(f"  {'-j ' + jobs if jobs != 'halves' else 'halves':<7} {r['seconds']:6.1f} s  "
+                          f"{size / r['seconds']:>9,.0f} docs/s  CPU {r['cpu']:6.1f} s  "
                           f"peak RSS {r['rss_mb']:.1f}MB (largest process)  exit {r['exit']}", flush=True)
-            one, two = statistics.median(times["1"]), statistics.median(times["2"])
-            print(f"  speed-up: {one / two:.2f}x (median {one:.1f} s / {two:.1f} s)")
+            one, two, both = (statistics.median(times[k]) for k in ("1", "2", "halves"))
+            rounds = [t1 / t2 for t1, t2 in zip(times["1"], times["2"])]
+            ceiling = [t1 / th for t1, th in zip(times["1"], times["halves"])]
+            print(f"  speed-up: {one / two:.2f}x (median {one:.1f} s / {two:.1f} s); by round "
+                  f"{', '.join(f'{x:.2f}x' for x in rounds)}")
+            print(f"  two cores at best (halves): {one / both:.2f}x (median {one:.1f} s / {both:.1f} s); by round "
+                  f"{', '.join(f'{x:.2f}x' for x in ceiling)}")
+            print(f"  -j 2 reaches {both / two:.0%} of what the halves reach (median)")
     finally:
         if not args.keep:
-            for path in folder.glob("batch-*.jsonl"):
+            for path in folder.glob("batch-*.jsonl"):   # the halves too
                 path.unlink()
             folder.rmdir()
     print(f"\npeak RSS at {max(sizes):,} records: {peak:.1f}MB (limit {args.rss_limit:.0f}MB)")
