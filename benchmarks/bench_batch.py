@@ -141,11 +141,13 @@ def run_together(paths: list[Path], *options: str) -> list[dict]:
 
 def halves(path: Path) -> list[Path]:
     """`path` cut in two files of (about) half its lines each, beside it."""
-    lines = path.read_bytes().splitlines(keepends=True)
-    middle = len(lines) // 2
+    # streamed: a child's peak RSS (wait4) includes this process's peak before the child's exec
+    with path.open("rb") as whole:
+        middle = sum(1 for _ in whole) // 2
     parts = [path.with_name(f"{path.stem}-half{n}.jsonl") for n in (1, 2)]
-    parts[0].write_bytes(b"".join(lines[:middle]))
-    parts[1].write_bytes(b"".join(lines[middle:]))
+    with path.open("rb") as whole, parts[0].open("wb") as first, parts[1].open("wb") as second:
+        for number, line in enumerate(whole):
+            (first if number < middle else second).write(line)
     return parts
 
 

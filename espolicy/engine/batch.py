@@ -13,8 +13,10 @@ parses a block with the loader's own code (`expand_block`), skips other kinds (`
 places the findings
 (a JSON document's positions travel with its text) and limits them (`--max-findings`). A YAML
 document's positions (its node tree) stay in the parent, which places its findings when the
-report comes back. When no format shows reports (`--quiet`, `--summary-only`), workers send
-back only a `Verdict` (outcome, fails) and no positions are computed.
+report comes back. When no format shows reports (`--quiet`, `--summary-only`), workers keep
+only a `Verdict` (outcome, fails) and no positions are computed. A block whose documents are all
+verdicts (or texts a streaming format rendered in the worker) comes back as one `Tally`: counts,
+whether any fails, the waivers used, the texts joined; the parent counts it and writes it at once.
 """
 from __future__ import annotations
 
