@@ -366,6 +366,15 @@ def test_stdin_that_cannot_be_decoded() -> None:
     assert loaded.source == "-" and problem(loaded).rule == "unreadable-file"
 
 
+def test_stdin_json_lines_with_a_line_that_is_not_utf8_lose_only_that_line() -> None:
+    data = b'{"kind": "a"}\n{"kind": "caf\xe9"}\n{"kind": "c"}\n'
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape")
+    first, bad, last = iter_documents("-", stdin)
+    assert (first.doc, last.doc) == ({"kind": "a"}, {"kind": "c"})
+    assert bad.source == "-:2" and problem(bad).message["en"] == (
+        "line 2, column 14: the line is not UTF-8 text: invalid byte 0xe9 at byte offset 27")
+
+
 # ---------------------------------------------------------------- paths
 
 def test_iter_paths_recurses_sorts_and_filters(tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ def _first_visit(path: str, walked: dict[tuple[int, int], str], warn: Callable[[
 STDIN_FORMATS = ("yaml", "json", "jsonl")
 
 
-def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFAULT_LIMITS,
+def iter_documents(path: str, stdin: TextIO | BinaryIO | None = None, limits: Limits = DEFAULT_LIMITS,
                    blocks: bool = False, stdin_format: str | None = None) -> Iterator[Loaded]:
     """One Loaded per document of a file (format by extension, else sniffed) or of stdin (`-`),
     within `limits` (what is beyond them is a Loaded with its problem). With `blocks`, a .jsonl
@@ -166,11 +166,11 @@ def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFA
     if fmt == "jsonl":
         yield from _jsonl_file(path, limits, blocks)
         return
-    text, problem = _read_text(path, limits)
-    if text is None:
+    data, problem = _read_bytes(path, limits)
+    if data is None:
         yield Loaded(path, None, problem)
         return
-    yield from load_text(text, path, fmt or _sniff(text), limits)
+    yield from _bytes_documents(data, path, fmt, limits)
 
 
 def _jsonl_file(path: str, limits: Limits, blocks: bool) -> Iterator[Loaded]:
@@ -185,17 +185,48 @@ def _jsonl_file(path: str, limits: Limits, blocks: bool) -> Iterator[Loaded]:
         yield from _jsonl_documents(handle, path, limits, limits.max_lines, blocks)
 
 
-def _stdin_documents(stdin: TextIO, limits: Limits = DEFAULT_LIMITS, fmt: str | None = None) -> Iterator[Loaded]:
-    """The documents of standard input (at most `limits.max_bytes`) in format `fmt`, else sniffed."""
+def _stdin_documents(stdin: TextIO | BinaryIO, limits: Limits = DEFAULT_LIMITS,
+                     fmt: str | None = None) -> Iterator[Loaded]:
+    """The documents of standard input (at most `limits.max_bytes`) in format `fmt`, else sniffed:
+    read as bytes and decoded as a file is, so the same bytes give the same results and messages."""
     try:
-        text = stdin.read(limits.max_bytes + 1)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
+        data = _read_stream(stdin, limits.max_bytes + 1)
+    except (OSError, ValueError) as e:
         yield Loaded("-", None, messages.finding("stdin-unreadable", error=e))
         return
-    if _too_long(text, limits):
+    if len(data) > limits.max_bytes:
         yield Loaded("-", None, _too_large("standard input", limits))
         return
-    yield from load_text(text, "-", fmt or _sniff(text), limits)
+    yield from _bytes_documents(data, "-", fmt, limits)
+
+
+def _read_stream(stream: TextIO | BinaryIO, size: int) -> bytes:
+    """At most `size` bytes of `stream`: from its byte buffer when it has one; a stream of text
+    alone (a test's StringIO) is encoded back, bytes it escaped restored."""
+    binary = getattr(stream, "buffer", stream)
+    data = binary.read(size)
+    if isinstance(data, bytes):
+        return data
+    try:
+        return data.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return data.encode("utf-8", "surrogatepass")   # half of a pair: then not UTF-8, and said so
+
+
+def _bytes_documents(data: bytes, source: str, fmt: str | None, limits: Limits) -> Iterator[Loaded]:
+    """The documents of the bytes of a file or of standard input in format `fmt`, else sniffed.
+    Text that is not UTF-8 is one `unreadable-file` problem at its first bad byte, except in JSON
+    Lines, where it is the problem of its line alone (as in a .jsonl file)."""
+    fmt = fmt or _sniff(data.decode("utf-8", "replace"))
+    if fmt == "jsonl":
+        yield from _jsonl_documents(io.BytesIO(data), source, limits, limits.max_documents, blocks=False)
+        return
+    try:
+        text = _decode_utf8(data, 0)
+    except UnicodeDecodeError as e:
+        yield Loaded(source, None, _not_utf8(data, e))
+        return
+    yield from load_text(text, source, fmt, limits)
 
 
 def _sniff(text: str) -> str:
@@ -222,9 +253,9 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, Finding | None]:
-    """The UTF-8 text of a file (a BOM dropped), or the `unreadable-file` or `too-large` problem
-    (a file over `limits.max_bytes` is not read: its size is known first, or after max_bytes + 1)."""
+def _read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes | None, Finding | None]:
+    """The bytes of a file, or the `unreadable-file` or `too-large` problem (a file over
+    `limits.max_bytes` is not read: its size is known first, or after max_bytes + 1)."""
     try:
         with open_regular(path) as handle:
             if os.fstat(handle.fileno()).st_size > limits.max_bytes:
@@ -234,10 +265,7 @@ def _read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, 
         return None, _unreadable(path, e)
     if len(data) > limits.max_bytes:
         return None, _too_large("the file", limits)
-    try:
-        return _decode_utf8(data, 0), None
-    except UnicodeDecodeError as e:
-        return None, _not_utf8(data, e)
+    return data, None
 
 
 def _decode_utf8(data: bytes, offset: int) -> str:
