@@ -82,9 +82,23 @@ def test_explicit_single_document_is_just_the_path() -> None:
     assert [(l.source, l.doc) for l in load_text("---\nkind: a\n...\n", "f.yaml", "yaml")] == [("f.yaml", {"kind": "a"})]
 
 
-def test_empty_documents_in_a_stream_are_skipped() -> None:
-    loaded = list(load_text("---\n---\nkind: a\n---\n", "f.yaml", "yaml"))
-    assert [(l.source, l.doc) for l in loaded] == [("f.yaml", {"kind": "a"})]
+def test_each_empty_document_of_a_stream_is_reported_at_its_line() -> None:
+    loaded = list(load_text("---\n---\nkind: a\n---\n# nothing\n---\nkind: b\n---\n", "f.yaml", "yaml"))
+    assert [l.source for l in loaded] == ["f.yaml:1", "f.yaml:2", "f.yaml:4", "f.yaml:6", "f.yaml:8"]
+    assert [l.doc for l in loaded] == [None, {"kind": "a"}, None, {"kind": "b"}, None]
+    for index, line in ((0, 1), (2, 4), (4, 8)):   # the trailing `---` (line 8) starts an empty document too
+        p = problem(loaded[index])
+        assert (p.rule, p.line, p.column) == ("empty-document", line, 1)
+        assert "is empty" in p.message["en"] and "`---`" in p.message["en"] and p.message["ja"]
+        assert p.advice is not None and "`---`" in p.advice["en"] and p.advice["ja"]
+    assert loaded[1].problem is None and loaded[3].problem is None
+
+
+@pytest.mark.parametrize("text", ["---\n", "--- # nothing\n\n", "# c\n---\n...\n"])
+def test_a_file_of_one_empty_document_is_one_empty_document(text: str) -> None:
+    [loaded] = load_text(text, "f.yaml", "yaml")
+    assert loaded.source == "f.yaml" and problem(loaded).rule == "empty-document"
+    assert "the file holds no document" in problem(loaded).message["en"]
 
 
 def test_null_and_scalar_documents_are_returned_as_they_are() -> None:
