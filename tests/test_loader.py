@@ -171,7 +171,15 @@ def test_impossible_unquoted_date_is_kept_as_text() -> None:
 def test_unquoted_datetimes_keep_their_offset() -> None:
     [loaded] = load_text("a: 2026-05-04T10:15:00+09:00\nb: 2026-05-04 10:15:00\n", "f.yaml", "yaml")
     assert loaded.doc["a"].utcoffset() == dt.timedelta(hours=9)
-    assert loaded.doc["b"].tzinfo is None
+    assert loaded.doc["b"] == "2026-05-04 10:15:00"   # not written as the contract writes it: the text as written
+
+
+@pytest.mark.parametrize("text", ["2026-5-7T10:15:00+09:00", "2026-05-07 10:15:00+09:00", "2026-05-07T10:15:00+09",
+                                  "2026-05-07T10:15:00 +09:00", "2026-05-07t10:15:00Z", "2026-05-07T10:15:00.5+09:00"])
+def test_unquoted_timestamps_not_in_the_contracts_form_stay_as_written(text: str) -> None:
+    [loaded] = load_text(f"a: {text}\nb: 2026-05-04\nc: 2026-05-04T10:15:00+09:00\n", "f.yaml", "yaml")
+    assert loaded.doc == {"a": text, "b": dt.date(2026, 5, 4),
+                          "c": dt.datetime(2026, 5, 4, 10, 15, tzinfo=dt.timezone(dt.timedelta(hours=9)))}
 
 
 def test_recursive_alias_is_a_parse_error() -> None:

@@ -308,14 +308,14 @@ def _numbered(entries: Iterator[_Entry], source: str) -> Iterator[Loaded]:
     A text without a document, or with one empty document, is one `empty-document` for `source`;
     each empty document of a stream of several is an `empty-document` of its own."""
     first = next(entries, None)
-    second = next(entries, None) if first is not None else None
-    if second is None:
-        if first is None or first.empty:
-            yield _empty(source)
-        else:
-            yield Loaded(source, first.doc, first.problem, first.positions)
+    if first is None:
+        yield _empty(source)
         return
-    for entry in (first, second, *entries):   # type: ignore[misc]  # first is set when second is
+    second = next(entries, None)
+    if second is None:
+        yield _empty(source) if first.empty else Loaded(source, first.doc, first.problem, first.positions)
+        return
+    for entry in (first, second, *entries):
         problem = _empty_in_stream(entry.line) if entry.empty else entry.problem
         yield Loaded(f"{source}:{entry.line}", entry.doc, problem, entry.positions)
 
@@ -806,11 +806,15 @@ class _SafeLoader(yaml.SafeLoader):
         return node
 
     def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> object:
-        """A YAML timestamp; one that does not exist (2026-02-30) stays text for the schema to reject."""
+        """A YAML timestamp is its date or datetime only when that is written back exactly as it
+        was written (`2026-05-04`, `2026-05-04T10:15:00+09:00`); any other (`2026-5-7T10:15:00+09:00`,
+        a space for `T`, `+09`, `Z`, a date that does not exist) stays the text as written, so the
+        schema judges it as it judges the same text quoted."""
         try:
-            return self.construct_yaml_timestamp(node)
+            value = self.construct_yaml_timestamp(node)
         except ValueError:
             return self.construct_scalar(node)
+        return value if value.isoformat() == node.value else self.construct_scalar(node)
 
     def construct_unknown(self, node: yaml.Node) -> object:
         """Every tag without a safe constructor (`!!python/object/apply:...` among them) is refused."""
