@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
+from dataclasses import dataclass
 from typing import Iterable
 
 
@@ -32,3 +34,67 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint sentence, or None when nothing is close."""
     best = nearest(name, candidates)
     return f"did you mean `{best}`?" if best else None
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """The known key a misspelled key most likely stands for; `close` when it is a likely typo
+    (another case or separator, a prefix, an abbreviation, a near spelling), not merely the least far."""
+
+    key: str
+    close: bool
+
+
+def nearest_key(name: str, known: Iterable[str], missing: Iterable[str] = ()) -> Guess | None:
+    """The known key nearest to the unknown key `name`: a close one before a far one and, among
+    equals, one `missing` from the same mapping; None only when no key is known."""
+    pool, absent = tuple(dict.fromkeys(known)), frozenset(missing)
+    if not pool:
+        return None
+    if len(name) > _REMEMBERED_LENGTH:
+        return _nearest_key(name, pool, absent)
+    return _remembered_key(name, pool, absent)
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_key(name: str, pool: tuple[str, ...], absent: frozenset[str]) -> Guess:
+    return _nearest_key(name, pool, absent)
+
+
+_FAR = 5   # the tier of a key that is only the least far
+
+
+def _nearest_key(name: str, pool: tuple[str, ...], absent: frozenset[str]) -> Guess:
+    written = _plain(name)
+    scored = [(_tier(written, _plain(key), key), key not in absent, -_ratio(written, _plain(key)), i, key)
+              for i, key in enumerate(pool)]
+    best = min(scored)
+    return Guess(best[-1], best[0] < _FAR)
+
+
+def _plain(key: str) -> str:
+    """A key without case or separators: `warrantyStart`, `Warranty-Start` and `warranty_start` agree."""
+    return "".join(c for c in key.casefold() if c not in "_- ")
+
+
+def _tier(written: str, plain: str, key: str) -> int:
+    """How surely `written` stands for `key`: 0 the same letters, 1 a prefix (`gen`, `term`),
+    2 its initials (`pm`), 3 an abbreviation (`regdate`), 4 a near spelling, 5 none of these."""
+    if written == plain:
+        return 0
+    if len(written) >= 2 and (plain.startswith(written) or (len(plain) >= 2 and written.startswith(plain))):
+        return 1
+    if len(written) >= 2 and written == "".join(w[:1] for w in re.split(r"[_\- ]+|(?<=[a-z])(?=[A-Z])", key) if w).casefold():
+        return 2
+    if len(written) >= 2 and written[:1] == plain[:1] and _is_subsequence(written, plain):
+        return 3
+    return 4 if _ratio(written, plain) >= 0.6 else _FAR
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    letters = iter(long)
+    return all(c in letters for c in short)
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()

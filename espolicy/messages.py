@@ -104,6 +104,9 @@ MESSAGES: Mapping[str, Message] = {
                        "文書はマッピング（キー: 値）で記述してください（{got}になっています）。"),
     "missing-kind": M("missing-kind", "the document has no `kind`; it must be one of: {known}",
                       "文書に `kind` がありません。次のいずれかを指定してください: {known}"),
+    "missing-kind-near": M("missing-kind", "the document has no `kind` but has the unknown field `{name}`; did you mean "
+                           "`kind`? It must be one of: {known}", "文書に `kind` がなく、不明な項目 `{name}` があります。"
+                           "`kind` のことではありませんか？次のいずれかを指定してください: {known}"),
     "unknown-kind": M("unknown-kind", "unknown kind `{kind}`; the known kinds are: {known}",
                       "不明な kind `{kind}` です。使用できる kind: {known}"),
     "unknown-kind-near": M("unknown-kind", "unknown kind `{kind}`; did you mean `{near}`? The known kinds are: {known}",
@@ -120,8 +123,11 @@ MESSAGES: Mapping[str, Message] = {
     "required": M("schema-required", "missing required field `{name}` in {where}", "{where} に必須項目 `{name}` がありません。"),
     "unknown-field-near": M("schema-additional-properties", "unknown field `{name}` in {where}; did you mean `{near}`?",
                             "{where} に不明な項目 `{name}` があります。`{near}` のことではありませんか？"),
-    "unknown-field": M("schema-additional-properties", "unknown field `{name}` in {where}; the known fields are: {known}",
-                       "{where} に不明な項目 `{name}` があります。使用できる項目: {known}"),
+    "unknown-field-guess": M("schema-additional-properties", "unknown field `{name}` in {where} (the known fields are: "
+                             "{known}); did you mean `{near}`?", "{where} に不明な項目 `{name}` があります（使用できる項目: "
+                             "{known}）。`{near}` のことではありませんか？"),
+    "unknown-field": M("schema-additional-properties", "unknown field `{name}` in {where}; no field is allowed here",
+                       "{where} に不明な項目 `{name}` があります。ここには項目を書けません"),
     "quote-number": M("schema-type", "{where} must be text, not a number: quote it, as \"{value}\"",
                       "{where} は数値ではなく文字列で指定してください。\"{value}\" のように引用符で囲んでください。"),
     "wrong-type": M("schema-type", "{where} must be {want}, not {got} ({value})",

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from espolicy import messages
 from espolicy.documents.formats import FormatProblem, pattern_regex
 from espolicy.documents.saferepr import LongInt, Opaque, show
-from espolicy.fuzzy import nearest
+from espolicy.fuzzy import nearest, nearest_key
 from espolicy.messages import Words
 from espolicy.pointers import pointer
 from espolicy.report import Finding
@@ -80,16 +80,19 @@ def _additional(v: Violation) -> list[Finding]:
     patterns = [pattern_regex(p) for p in v.schema.get("patternProperties", {})]
     extras = [k for k in v.instance
               if k not in allowed and not any(isinstance(k, str) and p.search(k) for p in patterns)]
-    return [_unknown_field(v.path, key, allowed) for key in extras]
+    return [_unknown_field(v.path, key, allowed, v.instance) for key in extras]
 
 
-def _unknown_field(path: tuple[Any, ...], key: object, allowed: list[str]) -> Finding:
-    """`unknown field `requets` in /; did you mean `requests`?` (or the list of known fields)."""
+def _unknown_field(path: tuple[Any, ...], key: object, allowed: list[str], present: Mapping[Any, Any]) -> Finding:
+    """`unknown field `requets` in /; did you mean `requests`?`: always the nearest known field (one
+    missing from the same mapping among equals), with the list of known fields when it is only a guess."""
     name, where, at = show(key), _where(path), pointer([*path, key])
-    near = nearest(str(key), allowed)
-    if near:
-        return messages.finding("unknown-field-near", at, name=name, where=where, near=near)
-    return messages.finding("unknown-field", at, name=name, where=where, known=", ".join(allowed) or "(none)")
+    guess = nearest_key(str(key), allowed, [k for k in allowed if k not in present])
+    if guess is None:
+        return messages.finding("unknown-field", at, name=name, where=where)
+    if guess.close:
+        return messages.finding("unknown-field-near", at, name=name, where=where, near=guess.key)
+    return messages.finding("unknown-field-guess", at, name=name, where=where, near=guess.key, known=", ".join(allowed))
 
 
 def value_words(value: object) -> Words:

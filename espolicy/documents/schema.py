@@ -33,8 +33,9 @@ from espolicy.documents.refs import inline_refs
 from espolicy.documents.saferepr import plain, show
 from espolicy.documents.schemafiles import SchemaFileError, read_schemas
 from espolicy.documents.shapes import shape_of_kind
-from espolicy.fuzzy import nearest
+from espolicy.fuzzy import nearest, nearest_key
 from espolicy.lang.types import TRecord
+from espolicy.pointers import pointer
 from espolicy.report import Finding
 
 if TYPE_CHECKING:  # jsonschema is imported on first use: most documents never need it (see fastschema)
@@ -156,7 +157,7 @@ class SchemaSet:
         if not isinstance(doc, dict):
             return [messages.finding("not-a-mapping", got=value_words(doc))]
         if "kind" not in doc:
-            return [messages.finding("missing-kind", "/kind", known=", ".join(self.kinds))]
+            return [self._missing_kind(doc)]
         kind = doc["kind"]
         if not isinstance(kind, str) or kind not in self._inlined:
             return [self._unknown_kind(kind)]
@@ -168,6 +169,18 @@ class SchemaSet:
         if validator.is_valid(doc):
             return []
         return findings(_violations(validator.iter_errors(doc)))
+
+    def _missing_kind(self, doc: Mapping[Any, Any]) -> Finding:
+        """No `kind`: the finding names, and stands at, a key that is likely `kind` misspelled (`Kind`,
+        `knd`), when there is one that no kind knows at the top level."""
+        known = ", ".join(self.kinds)
+        top = {key for schema in self._inlined.values() for key in schema.get("properties", {})}
+        for key in doc:
+            if isinstance(key, str) and key not in top:
+                guess = nearest_key(key, ["kind"])
+                if guess is not None and guess.close:
+                    return messages.finding("missing-kind-near", pointer([key]), name=show(key), known=known)
+        return messages.finding("missing-kind", "/kind", known=known)
 
     def _unknown_kind(self, kind: object) -> Finding:
         known = ", ".join(self.kinds)
