@@ -49,6 +49,10 @@ MESSAGES: Mapping[str, Message] = {
                    "(documents are far smaller; see Limits.max_bytes)", "{what}が上限の {size} を超えるため、読み込みませんでした"),
     "empty-document": M("empty-document", "the file holds no document (it is empty or only comments)",
                         "ファイルに文書がありません（空か、コメントのみです）。"),
+    "empty-in-stream": M("empty-document", "this document of the YAML stream is empty: nothing but blank lines or "
+                         "comments follows its `---`", "YAML ストリーム内のこの文書は空です（`---` の後が空行かコメントのみです）"),
+    "empty-in-stream-advice": M("", "Write the document after this `---` line, or remove the line.",
+                                "この `---` 行の後に文書を書くか、この行を削除してください。"),
     "too-many-documents": M("too-many-documents", "the file holds more than {n} documents ({unit}), the limit: this one "
                             "and the rest of the file were not read",
                             "ファイル内の文書（{unit}）が上限の {n} を超えるため、これ以降は読み込みませんでした"),

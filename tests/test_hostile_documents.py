@@ -290,7 +290,11 @@ def test_a_jsonl_file_over_the_line_limit_says_where_reading_stopped(tmp_path: P
 def test_empty_yaml_documents_count_towards_the_limit(tmp_path: Path) -> None:
     """A stream of a million `---` is not a million iterations."""
     path = write(tmp_path / "empty-docs.yaml", "---\n" * 1_000_000)
-    invalid(only(judge_file(path, Limits(max_documents=1000))), "too-many-documents", "more than 1000 documents")
+    reports = judge_file(path, Limits(max_documents=1000))
+    assert len(reports) == 1001 and reports[999].source == f"{path}:1000"
+    for report in reports[:1000]:   # each empty document is a result of its own
+        invalid(report, "empty-document", "is empty")
+    invalid(reports[-1], "too-many-documents", "more than 1000 documents")
 
 
 # ---------------------------------------------------------------- bytes and text
@@ -444,12 +448,20 @@ def test_tabs_as_yaml_indentation_are_a_parse_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name, content", [
     ("empty.yaml", ""), ("empty.json", ""), ("empty.jsonl", ""), ("blank.yaml", "\n\n   \n"),
     ("blank.jsonl", "\n  \n\n"), ("comments.yaml", "# only\n# comments\n"), ("bom-only.yaml", "\ufeff"),
-    ("comments-and-markers.yaml", "# a\n---\n# b\n---\n"),
+    ("comments-and-marker.yaml", "# a\n---\n# b\n"),
 ])
 def test_empty_and_comment_only_files_are_one_invalid_result(tmp_path: Path, name: str, content: str) -> None:
     report = only(judge_file(write(tmp_path / name, content)))
     invalid(report, "empty-document", "holds no document")
     assert report.source == str(tmp_path / name)
+
+
+def test_a_stream_of_empty_documents_gives_one_result_each(tmp_path: Path) -> None:
+    path = write(tmp_path / "markers.yaml", "# a\n---\n# b\n---\n")
+    reports = judge_file(path)
+    assert [r.source for r in reports] == [f"{path}:2", f"{path}:4"]
+    for report in reports:
+        invalid(report, "empty-document", "is empty", "`---`")
 
 
 @pytest.mark.parametrize("text, what", [

@@ -82,9 +82,23 @@ def test_explicit_single_document_is_just_the_path() -> None:
     assert [(l.source, l.doc) for l in load_text("---\nkind: a\n...\n", "f.yaml", "yaml")] == [("f.yaml", {"kind": "a"})]
 
 
-def test_empty_documents_in_a_stream_are_skipped() -> None:
-    loaded = list(load_text("---\n---\nkind: a\n---\n", "f.yaml", "yaml"))
-    assert [(l.source, l.doc) for l in loaded] == [("f.yaml", {"kind": "a"})]
+def test_each_empty_document_of_a_stream_is_reported_at_its_line() -> None:
+    loaded = list(load_text("---\n---\nkind: a\n---\n# nothing\n---\nkind: b\n---\n", "f.yaml", "yaml"))
+    assert [l.source for l in loaded] == ["f.yaml:1", "f.yaml:2", "f.yaml:4", "f.yaml:6", "f.yaml:8"]
+    assert [l.doc for l in loaded] == [None, {"kind": "a"}, None, {"kind": "b"}, None]
+    for index, line in ((0, 1), (2, 4), (4, 8)):   # the trailing `---` (line 8) starts an empty document too
+        p = problem(loaded[index])
+        assert (p.rule, p.line, p.column) == ("empty-document", line, 1)
+        assert "is empty" in p.message["en"] and "`---`" in p.message["en"] and p.message["ja"]
+        assert p.advice is not None and "`---`" in p.advice["en"] and p.advice["ja"]
+    assert loaded[1].problem is None and loaded[3].problem is None
+
+
+@pytest.mark.parametrize("text", ["---\n", "--- # nothing\n\n", "# c\n---\n...\n"])
+def test_a_file_of_one_empty_document_is_one_empty_document(text: str) -> None:
+    [loaded] = load_text(text, "f.yaml", "yaml")
+    assert loaded.source == "f.yaml" and problem(loaded).rule == "empty-document"
+    assert "the file holds no document" in problem(loaded).message["en"]
 
 
 def test_null_and_scalar_documents_are_returned_as_they_are() -> None:
@@ -157,7 +171,15 @@ def test_impossible_unquoted_date_is_kept_as_text() -> None:
 def test_unquoted_datetimes_keep_their_offset() -> None:
     [loaded] = load_text("a: 2026-05-04T10:15:00+09:00\nb: 2026-05-04 10:15:00\n", "f.yaml", "yaml")
     assert loaded.doc["a"].utcoffset() == dt.timedelta(hours=9)
-    assert loaded.doc["b"].tzinfo is None
+    assert loaded.doc["b"] == "2026-05-04 10:15:00"   # not written as the contract writes it: the text as written
+
+
+@pytest.mark.parametrize("text", ["2026-5-7T10:15:00+09:00", "2026-05-07 10:15:00+09:00", "2026-05-07T10:15:00+09",
+                                  "2026-05-07T10:15:00 +09:00", "2026-05-07t10:15:00Z", "2026-05-07T10:15:00.5+09:00"])
+def test_unquoted_timestamps_not_in_the_contracts_form_stay_as_written(text: str) -> None:
+    [loaded] = load_text(f"a: {text}\nb: 2026-05-04\nc: 2026-05-04T10:15:00+09:00\n", "f.yaml", "yaml")
+    assert loaded.doc == {"a": text, "b": dt.date(2026, 5, 4),
+                          "c": dt.datetime(2026, 5, 4, 10, 15, tzinfo=dt.timezone(dt.timedelta(hours=9)))}
 
 
 def test_recursive_alias_is_a_parse_error() -> None:

@@ -460,10 +460,18 @@ def test_python_dates_give_the_same_report_as_iso_strings(native):
     assert json.dumps(with_dates.to_dict()) == json.dumps(with_strings.to_dict())
 
 
+class _IsoDumper(yaml.SafeDumper):
+    """Writes datetimes unquoted as the contract writes them (PyYAML's own `2026-05-04 10:15:00+09:00`,
+    with a space, is not that form, and is invalid as it is quoted)."""
+
+
+_IsoDumper.add_representer(datetime, lambda d, v: d.represent_scalar("tag:yaml.org,2002:timestamp", v.isoformat()))
+
+
 @MEDIUM
 @given(valid_native_docs)
 def test_yaml_with_unquoted_dates_gives_the_same_report(native):
-    text = yaml.safe_dump(native, allow_unicode=True, sort_keys=False)
+    text = yaml.dump(native, Dumper=_IsoDumper, allow_unicode=True, sort_keys=False)
     # PyYAML's own emitter does not round-trip every text (NEL, U+2028 fold into spaces): not ours to test
     assume(yaml.safe_load(text) == native)
     loaded = list(load_text(text, "doc.yaml", "yaml"))
@@ -471,6 +479,33 @@ def test_yaml_with_unquoted_dates_gives_the_same_report(native):
     from_yaml = espolicy.validate(loaded[0].doc)
     from_strings = espolicy.validate(as_strings(native))
     assert from_yaml.to_dict() == from_strings.to_dict()
+
+
+_SERVICE_YAML = ("kind: service_request\nid: SRV-T\nrequested_at: {at}\n"
+                 "server: {{serial: \"1\", warranty_start: {start}, warranty_years: 1}}\n"
+                 "registration: {{generation: ESP_G2, coverage: weekday, term_years: 3, registered_on: 2025-04-20}}\n"
+                 "service: {{type: repair}}\n")
+_digits = lambda low, high: st.text("0123456789", min_size=low, max_size=high)   # noqa: E731
+_timestamp_like = st.builds(
+    lambda y, mo, d, sep, h, mi, sec, frac, space, off: f"{y}-{mo}-{d}{sep}{h}:{mi}{sec}{frac}{space if off else ''}{off}",
+    _digits(4, 4), _digits(1, 2), _digits(1, 2), st.sampled_from(["T", "t", " ", "  ", "\t"]),
+    _digits(1, 2), _digits(2, 2), st.sampled_from(["", ":00", ":59", ":60"]), st.sampled_from(["", ".5", ".500000"]),
+    st.sampled_from(["", " "]), st.sampled_from(["", "Z", "+09:00", "+09", "-5", "-05:00", "+0900", "+24:00"]))
+_date_like = st.builds(lambda y, mo, d: f"{y}-{mo}-{d}", _digits(4, 4), _digits(1, 2), _digits(1, 2))
+
+
+@MEDIUM
+@given(_timestamp_like | st.sampled_from(["2026-05-07T10:15:00+09:00", "2026-5-7T10:15:00+09:00",
+                                          "2026-05-07 10:15:00+09:00", "2026-05-07T10:15:00 +09:00"]),
+       _date_like | st.sampled_from(["2025-04-01", "2025-02-30", "2025-4-1"]))
+def test_a_yaml_timestamp_gets_the_same_report_quoted_or_not(at, start):
+    """The same text gets the same verdict and the same messages, whether YAML reads it as a timestamp or not."""
+    reports = []
+    for text in (_SERVICE_YAML.format(at=at, start=start), _SERVICE_YAML.format(at=json.dumps(at), start=json.dumps(start))):
+        [loaded] = load_text(text, "s.yaml", "yaml")
+        assert loaded.problem is None
+        reports.append(espolicy.default_policy().validate(loaded.doc, today=date(2026, 11, 30)).to_dict())
+    assert reports[0] == reports[1]
 
 
 @pytest.mark.parametrize("requested_at", [

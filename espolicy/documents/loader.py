@@ -23,7 +23,7 @@ import yaml
 from espolicy import pointers
 from espolicy.files import open_regular
 from espolicy.limits import DEFAULT_LIMITS, Limits, describe_bytes
-from espolicy.documents.positions import JsonPositions, Positions, YamlPositions
+from espolicy.documents.positions import JsonPositions, Positions, YamlPositions, evolve
 from espolicy import messages
 from espolicy.report import Finding
 
@@ -56,6 +56,7 @@ class _Entry:
     problem: Finding | None = None
     positions: Positions | None = None
     final: bool = False   # a problem after which nothing more of the stream can be read
+    empty: bool = False   # a YAML document with nothing in it (`---` followed by comments at most)
 
 
 # ---------------------------------------------------------------- paths
@@ -331,17 +332,26 @@ def load_text(text: str, source: str, fmt: str, limits: Limits = DEFAULT_LIMITS)
 
 
 def _numbered(entries: Iterator[_Entry], source: str) -> Iterator[Loaded]:
-    """Entries as Loaded: `source` alone for a single one, `source:LINE` each when there are several."""
+    """Entries as Loaded: `source` alone for a single one, `source:LINE` each when there are several.
+    A text without a document, or with one empty document, is one `empty-document` for `source`;
+    each empty document of a stream of several is an `empty-document` of its own."""
     first = next(entries, None)
     if first is None:
         yield _empty(source)
         return
     second = next(entries, None)
     if second is None:
-        yield Loaded(source, first.doc, first.problem, first.positions)
+        yield _empty(source) if first.empty else Loaded(source, first.doc, first.problem, first.positions)
         return
     for entry in (first, second, *entries):
-        yield Loaded(f"{source}:{entry.line}", entry.doc, entry.problem, entry.positions)
+        problem = _empty_in_stream(entry.line) if entry.empty else entry.problem
+        yield Loaded(f"{source}:{entry.line}", entry.doc, problem, entry.positions)
+
+
+def _empty_in_stream(line: int) -> Finding:
+    """`empty-document` for a document of a YAML stream that holds nothing (its `---` at `line`)."""
+    found = messages.positioned("empty-in-stream", line, 1)
+    return evolve(found, advice=dict(messages.words("empty-in-stream-advice")._asdict()))
 
 
 # ---------------------------------------------------------------- JSON and JSON Lines
@@ -824,11 +834,15 @@ class _SafeLoader(yaml.SafeLoader):
         return node
 
     def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> object:
-        """A YAML timestamp; one that does not exist (2026-02-30) stays text for the schema to reject."""
+        """A YAML timestamp is its date or datetime only when that is written back exactly as it
+        was written (`2026-05-04`, `2026-05-04T10:15:00+09:00`); any other (`2026-5-7T10:15:00+09:00`,
+        a space for `T`, `+09`, `Z`, a date that does not exist) stays the text as written, so the
+        schema judges it as it judges the same text quoted."""
         try:
-            return self.construct_yaml_timestamp(node)
+            value = self.construct_yaml_timestamp(node)
         except ValueError:
             return self.construct_scalar(node)
+        return value if value.isoformat() == node.value else self.construct_scalar(node)
 
     def construct_unknown(self, node: yaml.Node) -> object:
         """Every tag without a safe constructor (`!!python/object/apply:...` among them) is refused."""
@@ -1011,23 +1025,21 @@ def _yaml_stream(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry]
                 problem = _yaml_problem(e, text, final=True)
                 yield _Entry(start or problem.line or 1, None, problem, final=True)
                 return
-            entry = _yaml_document(loader, node, start, text, limits)  # type: ignore[arg-type]  # check_node said one follows
-            if entry is not None:
-                yield entry
+            yield _yaml_document(loader, node, start, text, limits)  # type: ignore[arg-type]  # check_node said one follows
     finally:
         loader.dispose()
 
 
 def _yaml_document(loader: _SafeLoader, node: yaml.Node, start: int, text: str,
-                   limits: Limits = DEFAULT_LIMITS) -> _Entry | None:
-    """The document of a composed node, its problem, or None for an empty document."""
+                   limits: Limits = DEFAULT_LIMITS) -> _Entry:
+    """The document of a composed node, its problem, or an `empty` entry for an empty document."""
     if loader.duplicate is not None:
         key, mark, first = loader.duplicate
         loader.duplicate = None
         return _Entry(start, None, messages.positioned("duplicate-key-at", mark.line + 1, mark.column + 1,
                                                        key=key, first=first.line + 1))
     if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG and node.value == "" and not node.style:
-        return None   # (libyaml's plain style is "", PyYAML's None)
+        return _Entry(start, empty=True)   # (libyaml's plain style is "", PyYAML's None)
     too_big = _too_big(node, limits)
     if too_big is not None:
         return _Entry(start, None, too_big)
