@@ -207,6 +207,17 @@ def test_bytes_that_are_not_utf8_say_the_same_on_stdin_as_in_a_file(tmp_path: Pa
     assert "is not UTF-8 text: invalid byte 0x" in stdin_finding["message"]["en"]
 
 
+def test_a_yaml_stream_whose_first_line_is_json_gives_the_same_on_stdin_as_from_a_yaml_file(tmp_path: Path) -> None:
+    one = json.dumps(ALLOW)
+    data = f"{one}\n---\n{one}\n".encode()
+    path = tmp_path / "two.yaml"
+    path.write_bytes(data)
+    file_code, from_file, _ = validate(path)
+    stdin_code, from_stdin, _ = validate("-", input=data)
+    assert (stdin_code, file_code) == (0, 0)
+    assert [r["outcome"] for r in from_stdin["results"]] == [r["outcome"] for r in from_file["results"]] == ["allow"] * 2
+
+
 def test_stdin_format_is_obeyed() -> None:
     text = json.dumps(ALLOW).encode()
     assert validate("--stdin-format", "yaml", "-", input=text)[1]["results"][0]["outcome"] == "allow"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
 import os
 from pathlib import Path
 
@@ -395,6 +396,28 @@ def test_stdin_json_lines_with_a_line_that_is_not_utf8_lose_only_that_line() -> 
     assert (first.doc, last.doc) == ({"kind": "a"}, {"kind": "c"})
     assert bad.source == "-:2" and problem(bad).message["en"] == (
         "line 2, column 14: the line is not UTF-8 text: invalid byte 0xe9 at byte offset 27")
+
+
+_JSON_RECORDS = st.lists(st.dictionaries(st.text("abk", min_size=1, max_size=3),
+                                         st.integers(0, 9) | st.text("xyz", max_size=3), max_size=3),
+                         min_size=1, max_size=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_JSON_RECORDS, st.sampled_from(["---", "--- ", "...\n---", "---\r"]))
+def test_a_yaml_stream_of_json_documents_reads_the_same_on_stdin_as_in_a_yaml_file(
+        records: list[dict[str, object]], marker: str) -> None:
+    text = f"\n{marker}\n".join(json.dumps(r) for r in records) + "\n"
+    from_stdin = [(l.source, l.doc, l.problem) for l in iter_documents("-", io.BytesIO(text.encode()))]
+    as_file = [(l.source, l.doc, l.problem) for l in load_text(text, "-", "yaml")]
+    assert from_stdin == as_file
+
+
+def test_stdin_format_wins_over_a_document_marker() -> None:
+    text = b'{"kind": "a"}\n---\n{"kind": "b"}\n'
+    docs_ = list(iter_documents("-", io.BytesIO(text), stdin_format="jsonl"))
+    assert [l.source for l in docs_] == ["-:1", "-:2", "-:3"]
+    assert problem(docs_[1]).rule == "parse-error" and docs_[2].doc == {"kind": "b"}
 
 
 # ---------------------------------------------------------------- paths

@@ -45,7 +45,7 @@ def register(sub: Any) -> None:
                         "file (streamed: no cap by default)")
     v.add_argument("--stdin-format", choices=("yaml", "json", "jsonl"), metavar="FORMAT",
                    help="the format of standard input (-): yaml, json or jsonl (default: recognised from the "
-                        "text; JSON Lines as soon as one line is a JSON value on its own)")
+                        "text; JSON Lines as soon as one line is a JSON value on its own, unless a line is `---` or `...`)")
     v.add_argument("--skip-tool-configs", action="store_true",
                    help="leave out well-known configuration files of other tools (.pre-commit-config.yaml, "
                         ".github/, .gitlab-ci.yml, mkdocs.yml, docker-compose.yml, …), saying so on stderr")

@@ -231,19 +231,24 @@ def _bytes_documents(data: bytes, source: str, fmt: str | None, limits: Limits) 
 
 
 def _sniff(text: str) -> str:
-    """`json` when the text is one JSON value; `jsonl` when it starts like JSON, has several non-blank
-    lines and one of them is a JSON value on its own (so a broken line is one invalid record, and
-    the records after it are still judged); else `yaml`."""
+    """`json` when the text is one JSON value; `yaml` when a line is a YAML document marker (`---`
+    or `...`: a stream whose documents may be written as JSON); `jsonl` when it starts like JSON,
+    has several non-blank lines and one of them is a JSON value on its own (so a broken line is one
+    invalid record, and the records after it are still judged); else `yaml`."""
     body = text.lstrip("\ufeff \t\r\n")
     if not body.startswith(("{", "[")):
         return "yaml"
     if _is_json(body):
         return "json"
-    lines = (line for line in body.split("\n") if line.strip())
-    first = next(lines, "")
-    if next(lines, None) is None:
+    if _YAML_MARKER.search(body):
         return "yaml"
-    return "jsonl" if any(_is_json(line) for line in (first, *lines)) else "yaml"
+    lines = [line for line in body.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return "yaml"
+    return "jsonl" if any(_is_json(line) for line in lines) else "yaml"
+
+
+_YAML_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|\r?$)", re.MULTILINE)   # never a line of JSON Lines
 
 
 def _is_json(text: str) -> bool:
