@@ -432,6 +432,17 @@ def test_iter_paths_recurses_sorts_and_filters(tmp_path: Path) -> None:
     assert list(iter_paths([root])) == list(iter_paths([root]))
 
 
+def test_iter_paths_tells_each_hidden_entry_it_leaves_out(tmp_path: Path) -> None:
+    for name in ["a.yaml", ".b.yaml", ".notes.txt", "sub/.c.json", ".git/d.yaml", "sub/.cache/e.yaml", ".x.yaml"]:
+        write(tmp_path / name, "kind: x\n")
+    told: list[tuple[str, bool]] = []
+    root = str(tmp_path)
+    files = list(iter_paths([root], exclude=[".x.yaml"], hidden=lambda path, folder: told.append((path, folder))))
+    assert files == [os.path.join(root, "a.yaml")]
+    assert told == [(os.path.join(root, *p.split("/")), folder) for p, folder in [
+        (".b.yaml", False), (".git", True), ("sub/.c.json", False), ("sub/.cache", True)]]
+
+
 def test_iter_paths_keeps_order_of_arguments_files_and_stdin(tmp_path: Path) -> None:
     notes = write(tmp_path / "notes.txt", "kind: x\n")
     folder = tmp_path / "d"

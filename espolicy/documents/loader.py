@@ -62,19 +62,21 @@ class _Entry:
 # ---------------------------------------------------------------- paths
 
 def iter_paths(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = (),
-               warn: Callable[[str], None] | None = None) -> Iterator[str]:
-    """Files to read: folders expanded recursively (.yaml .yml .json .jsonl, hidden entries skipped,
+               warn: Callable[[str], None] | None = None,
+               hidden: Callable[[str, bool], None] | None = None) -> Iterator[str]:
+    """Files to read: folders expanded recursively (.yaml .yml .json .jsonl, hidden entries left out,
     sorted, links to folders followed); named files whatever their extension; `-` as is.
     FileNotFoundError, before anything is yielded, when a path does not exist. `include`/`exclude`
     globs select files inside folders only (see `_glob_match`); a folder that an exclude glob
     matches is not walked. A link to a folder already walked (a loop) is not walked again: `warn`
-    hears of it (its files are read once, under the first path)."""
+    hears of it (its files are read once, under the first path). `hidden` hears of each hidden
+    entry left out (its path, and True for a folder): a file only when it would have been read."""
     for path in paths:
         if path != "-" and not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
     for path in paths:
         if path != "-" and os.path.isdir(path):
-            yield from _folder_files(path, include, exclude, warn)
+            yield from _folder_files(path, include, exclude, warn, hidden)
         else:
             yield path
 
@@ -96,13 +98,16 @@ def _glob_match(parts: tuple[str, ...], patterns: Sequence[str]) -> bool:
 
 
 def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str] = (),
-                  warn: Callable[[str], None] | None = None) -> list[str]:
+                  warn: Callable[[str], None] | None = None,
+                  hidden: Callable[[str, bool], None] | None = None) -> list[str]:
     """The document files under `root`, sorted by their path inside it (a folder that cannot be
     listed is returned too, so that reading it reports the problem). Links to folders are followed,
     each folder walked once: a link to one already walked (a loop, or a second way to it) is
-    reported to `warn` and not walked again."""
+    reported to `warn` and not walked again. Hidden entries (`.git`, `.draft.yaml`) are left out,
+    each told to `hidden`, in order, once the walk is done."""
     found: list[tuple[str, ...]] = []
     unlistable: list[str] = []
+    left_out: list[tuple[tuple[str, ...], bool]] = []
     walked: dict[tuple[int, int], str] = {}
     for folder, dirs, files in os.walk(root, onerror=lambda e: unlistable.append(e.filename), followlinks=True):
         first = walked.setdefault(_identity(folder), folder)
@@ -113,17 +118,23 @@ def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str]
             continue
         inside = os.path.relpath(folder, root)
         parts = () if inside == os.curdir else tuple(inside.split(os.sep))
-        wanted = [d for d in sorted(dirs) if not d.startswith(".")
-                  and not (exclude and _glob_match((*parts, d), exclude))]
+        wanted = [d for d in sorted(dirs) if not (exclude and _glob_match((*parts, d), exclude))]
+        left_out.extend(((*parts, d), True) for d in wanted if d.startswith("."))
+        wanted = [d for d in wanted if not d.startswith(".")]
         real = [d for d in wanted if not os.path.islink(os.path.join(folder, d))]
         for d in real:   # known before any link is followed: a link to a sibling is not walked twice
             walked.setdefault(_identity(os.path.join(folder, d)), os.path.join(folder, d))
         dirs[:] = real + [d for d in wanted if d not in real and _first_visit(os.path.join(folder, d), walked, warn)]
-        found.extend((*parts, name) for name in files
-                     if not name.startswith(".") and os.path.splitext(name)[1].lower() in EXTENSIONS
-                     and (not include or _glob_match((*parts, name), include))
-                     and not (exclude and _glob_match((*parts, name), exclude)))
+        selected = [(*parts, name) for name in files
+                    if os.path.splitext(name)[1].lower() in EXTENSIONS
+                    and (not include or _glob_match((*parts, name), include))
+                    and not (exclude and _glob_match((*parts, name), exclude))]
+        found.extend(p for p in selected if not p[-1].startswith("."))
+        left_out.extend((p, False) for p in selected if p[-1].startswith("."))
     found.sort()
+    if hidden is not None:
+        for entry, is_folder in sorted(left_out):
+            hidden(os.path.join(root, *entry), is_folder)
     return [os.path.join(root, *parts) for parts in found] + sorted(unlistable)
 
 
