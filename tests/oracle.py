@@ -23,10 +23,12 @@ Where docs/rules.md leaves room, the oracle follows the readings the project doc
   "⇒", "➔", "➡") where every part must read and the last one is the new term (a bare number takes
   the unit written before it). A number with more than 18 digits after the point, a sign, or
   anything else makes the text unreadable: no Q6.
-- UPS batteries (contract §6, A16): the part, in NFKC, case-folded, with runs of blanks, `_` and
-  `-` as one space and none at the ends, is "ups battery", "ups batteries", "upsbattery",
-  "upsbatteries", or "ups", an optional space, an optional "用" or "の" (each with an optional
-  space after it), then "バッテリ" or "バッテリー".
+- UPS batteries (contract §6, A16): the part, in NFKC, case-folded, without invisible characters
+  (zero-width ones, soft hyphen, BOM), with runs of blanks, `_`, dashes (Unicode's dash
+  punctuation, the minus sign) and `・` as one space and none at the ends, is "ups", an optional
+  space, an optional "用" or "の" and space, "battery", "batteries", "バッテリ" or "バッテリー",
+  then optionally one word for the same part (pack, unit, module, replacement, パック, ユニット,
+  モジュール, 交換) and a note in brackets.
 - No window after the end (A5): the "accepted; handled from …" finding (Q3) needs a window on a
   day the pack still serves; otherwise the pack's warn cites Q5. Both concern an active pack.
 """
@@ -531,13 +533,17 @@ def _change(doc: dict[str, Any]) -> _Judgement:
     return j
 
 
-UPS_BATTERY = re.compile(r"ups batter(?:y|ies)|upsbatter(?:y|ies)|ups ?(?:[用の] ?)?バッテリー?")
+UPS_BATTERY = re.compile(r"ups ?(?:[用の])? ?(?:battery|batteries|バッテリ|バッテリー)"
+                         r"(?: ?(?:pack|packs|パック|unit|units|ユニット|module|modules|モジュール|replacement|交換))?"
+                         r"(?: ?\([^()]*\))?")
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def names_a_ups_battery(part: str) -> bool:
     """A16: the part is a UPS battery however it is written (module docstring)."""
-    text = unicodedata.normalize("NFKC", part).casefold()
-    text = re.sub(r"[\s_-]+", " ", text).strip(" ")
+    text = unicodedata.normalize("NFKC", part).casefold().translate(_INVISIBLE)
+    text = "".join(" " if c in "_・\u2212" or c.isspace() or unicodedata.category(c) == "Pd" else c for c in text)
+    text = re.sub(" +", " ", text).strip(" ")
     return UPS_BATTERY.fullmatch(text) is not None
 
 

@@ -164,7 +164,9 @@ def written(moment: dt.datetime, offset: str) -> str:
 UPS_PARTS = ["ups_battery", "UPS_Battery", "ups battery", "UPS-battery", "ＵＰＳ＿ｂａｔｔｅｒｙ", "UPSバッテリ",
              "UPSバッテリー", "UPS用バッテリ", "ｕｐｓ ﾊﾞｯﾃﾘｰ", " UPS  battery ", "ups--batteries", "UPSBattery",
              "UPS の バッテリー", "Ups_Battery\t", "ups_battery_cable", "ups", "battery", "UPS battery controller board",
-             "UPSバッテリケーブル", "ups用", "UP S battery", "ups batt", "バッテリ", "ups-bat-tery", "UPSバッテリーー"]
+             "UPSバッテリケーブル", "ups用", "UP S battery", "ups batt", "バッテリ", "ups-bat-tery", "UPSバッテリーー",
+             "UPS battery (APC)", "ups battery pack", "UPSバッテリパック", "ups\u2010battery", "UPS・バッテリ",
+             "UPS\u200bbattery", "UPS battery charger", "ups (battery)", "UPS battery (APC) cable"]
 
 
 @st.composite

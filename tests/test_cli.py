@@ -200,6 +200,50 @@ def test_folder_is_walked_recursively(tmp_path, capsys):
     assert any(r["source"].endswith("deep.yaml") for r in report["results"])
 
 
+def _hidden_tree(tmp_path: Path) -> None:
+    write(tmp_path, "c.yaml", REG_OK)
+    write(tmp_path, ".a.yaml", DENY)
+    write(tmp_path, ".z.json", DENY)
+    write(tmp_path, ".sub/b.yaml", DENY)
+    write(tmp_path, ".git/config.yaml", "not a document")
+    write(tmp_path, ".pre-commit-config.yaml", "repos: []")
+    write(tmp_path, ".gitignore", "*.pyc")
+
+
+def test_hidden_files_left_out_of_a_folder_are_told_in_one_note(tmp_path, capsys):
+    _hidden_tree(tmp_path)
+    code, out, err = run(capsys, "validate", "--format", "json", str(tmp_path))
+    assert code == 0 and [r["id"] for r in json.loads(out)["results"]] == ["REG-T-0001"]
+    a = os.path.join(str(tmp_path), ".a.yaml")
+    assert err.splitlines() == [
+        f"espolicy validate: note: left out 2 hidden files, the first `{a}` (-v names each hidden file and folder)",
+        f"  help: name a hidden file or folder to judge it: `espolicy validate {a}`"]
+
+
+def test_verbose_names_every_hidden_entry_left_out(tmp_path, capsys):
+    _hidden_tree(tmp_path)
+    code, out, err = run(capsys, "validate", "-v", "--format", "json", str(tmp_path))
+    named = [line.split("`")[1] for line in err.splitlines() if "left out the hidden" in line]
+    assert named == [os.path.join(str(tmp_path), n) for n in
+                     (".a.yaml", ".git", ".pre-commit-config.yaml", ".sub", ".z.json")]
+    assert "left out the hidden folder `" + os.path.join(str(tmp_path), ".sub") + "`" in err
+    assert "help: name a hidden file or folder to judge it" in err
+
+
+def test_a_folder_without_hidden_documents_says_nothing_of_them(tmp_path, capsys):
+    write(tmp_path, "c.yaml", REG_OK)
+    write(tmp_path, ".git/config.yaml", "not a document")
+    write(tmp_path, ".espolicy-waivers.yaml", "waivers: []")
+    code, _, err = run(capsys, "validate", "--no-waivers", "--format", "json", str(tmp_path))
+    assert code == 0 and "hidden" not in err
+
+
+def test_hidden_files_and_folders_named_are_judged(tmp_path, capsys):
+    _hidden_tree(tmp_path)
+    code, report = run_json(capsys, os.path.join(str(tmp_path), ".a.yaml"), os.path.join(str(tmp_path), ".sub"))
+    assert code == 1 and [r["outcome"] for r in report["results"]] == ["deny", "deny"]
+
+
 def test_single_document_source_is_the_path(tmp_path, capsys):
     path = write(tmp_path, "one.yaml", REG_OK)
     _, report = run_json(capsys, path)

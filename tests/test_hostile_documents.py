@@ -620,3 +620,23 @@ def test_huge_term_texts_are_read_in_linear_time() -> None:
     lines = done.stdout.splitlines()
     assert lines == ["deny Q8", "deny Q6,Q8", "deny Q8", "deny Q6,Q8", "deny Q8", "deny Q6,Q8", "deny Q6,Q8",
                      "deny Q8", "deny Q8"]
+
+
+@pytest.mark.parametrize("doc, path", [
+    ({"kind": "service_request", "id": "S", "requested_at": "0001-01-01T00:00:00+09:00",
+      "server": {"serial": "1", "warranty_start": "0001-01-01", "warranty_years": 1}, "service": {"type": "repair"}},
+     "/requested_at"),
+    ({"kind": "registration", "id": "R", "registration_date": "9999-01-05",
+      "server": {"model": "M", "serial": "1", "warranty_start": "9999-01-01", "warranty_years": 1},
+      "pack": {"generation": "ESP_G2", "coverage": "weekday", "term_years": 3, "purchase_date": "9999-01-02"}},
+     "/server/warranty_start"),
+])
+def test_a_date_whose_arithmetic_leaves_the_calendar_is_named(doc: dict[str, Any], path: str) -> None:
+    """A date at the ends of the calendar that the rules cannot count from: invalid, and the finding
+    points at the date the error names, not at the whole document."""
+    import espolicy
+    report = espolicy.validate(doc)
+    assert report.outcome == "invalid"
+    [finding] = report.findings
+    assert finding.rule == "evaluation-error" and finding.path == path
+    assert "out of range" in finding.message["en"]

@@ -191,6 +191,33 @@ def test_json_lines_on_stdin_with_a_broken_line_lose_no_record() -> None:
         assert [r["source"] for r in report["results"]] == [f"-:{i}" for i in range(1, 7)]
 
 
+@pytest.mark.parametrize("data", [b"kind: registration\nid: caf\xe9\n", b"\xff\xfek\x00i\x00n\x00d\x00",
+                                  b'{"kind": "registration", "id": "caf\xe9"}'])
+@pytest.mark.parametrize("locale", ["C.UTF-8", "C"])
+def test_bytes_that_are_not_utf8_say_the_same_on_stdin_as_in_a_file(tmp_path: Path, data: bytes,
+                                                                     locale: str) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_bytes(data)
+    env = {**UTF8, "LC_ALL": locale}
+    _, from_file, _ = validate(path, env=env)
+    _, from_stdin, _ = validate("-", input=data, env=env)
+    [file_finding], [stdin_finding] = (r["results"][0]["findings"] for r in (from_file, from_stdin))
+    assert stdin_finding["rule"] == file_finding["rule"] == "unreadable-file"
+    assert stdin_finding["message"] == file_finding["message"]
+    assert "is not UTF-8 text: invalid byte 0x" in stdin_finding["message"]["en"]
+
+
+def test_a_yaml_stream_whose_first_line_is_json_gives_the_same_on_stdin_as_from_a_yaml_file(tmp_path: Path) -> None:
+    one = json.dumps(ALLOW)
+    data = f"{one}\n---\n{one}\n".encode()
+    path = tmp_path / "two.yaml"
+    path.write_bytes(data)
+    file_code, from_file, _ = validate(path)
+    stdin_code, from_stdin, _ = validate("-", input=data)
+    assert (stdin_code, file_code) == (0, 0)
+    assert [r["outcome"] for r in from_stdin["results"]] == [r["outcome"] for r in from_file["results"]] == ["allow"] * 2
+
+
 def test_stdin_format_is_obeyed() -> None:
     text = json.dumps(ALLOW).encode()
     assert validate("--stdin-format", "yaml", "-", input=text)[1]["results"][0]["outcome"] == "allow"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
 import os
 from pathlib import Path
 
@@ -388,6 +389,37 @@ def test_stdin_that_cannot_be_decoded() -> None:
     assert loaded.source == "-" and problem(loaded).rule == "unreadable-file"
 
 
+def test_stdin_json_lines_with_a_line_that_is_not_utf8_lose_only_that_line() -> None:
+    data = b'{"kind": "a"}\n{"kind": "caf\xe9"}\n{"kind": "c"}\n'
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape")
+    first, bad, last = iter_documents("-", stdin)
+    assert (first.doc, last.doc) == ({"kind": "a"}, {"kind": "c"})
+    assert bad.source == "-:2" and problem(bad).message["en"] == (
+        "line 2, column 14: the line is not UTF-8 text: invalid byte 0xe9 at byte offset 27")
+
+
+_JSON_RECORDS = st.lists(st.dictionaries(st.text("abk", min_size=1, max_size=3),
+                                         st.integers(0, 9) | st.text("xyz", max_size=3), max_size=3),
+                         min_size=1, max_size=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_JSON_RECORDS, st.sampled_from(["---", "--- ", "...\n---", "---\r"]))
+def test_a_yaml_stream_of_json_documents_reads_the_same_on_stdin_as_in_a_yaml_file(
+        records: list[dict[str, object]], marker: str) -> None:
+    text = f"\n{marker}\n".join(json.dumps(r) for r in records) + "\n"
+    from_stdin = [(l.source, l.doc, l.problem) for l in iter_documents("-", io.BytesIO(text.encode()))]
+    as_file = [(l.source, l.doc, l.problem) for l in load_text(text, "-", "yaml")]
+    assert from_stdin == as_file
+
+
+def test_stdin_format_wins_over_a_document_marker() -> None:
+    text = b'{"kind": "a"}\n---\n{"kind": "b"}\n'
+    docs_ = list(iter_documents("-", io.BytesIO(text), stdin_format="jsonl"))
+    assert [l.source for l in docs_] == ["-:1", "-:2", "-:3"]
+    assert problem(docs_[1]).rule == "parse-error" and docs_[2].doc == {"kind": "b"}
+
+
 # ---------------------------------------------------------------- paths
 
 def test_iter_paths_recurses_sorts_and_filters(tmp_path: Path) -> None:
@@ -398,6 +430,17 @@ def test_iter_paths_recurses_sorts_and_filters(tmp_path: Path) -> None:
     assert list(iter_paths([root])) == [os.path.join(root, *p.split("/")) for p in [
         "a.json", "a.jsonl", "b.yaml", "sub/A.YAML", "sub/deeper/c.jsonl", "sub/z.yml"]]
     assert list(iter_paths([root])) == list(iter_paths([root]))
+
+
+def test_iter_paths_tells_each_hidden_entry_it_leaves_out(tmp_path: Path) -> None:
+    for name in ["a.yaml", ".b.yaml", ".notes.txt", "sub/.c.json", ".git/d.yaml", "sub/.cache/e.yaml", ".x.yaml"]:
+        write(tmp_path / name, "kind: x\n")
+    told: list[tuple[str, bool]] = []
+    root = str(tmp_path)
+    files = list(iter_paths([root], exclude=[".x.yaml"], hidden=lambda path, folder: told.append((path, folder))))
+    assert files == [os.path.join(root, "a.yaml")]
+    assert told == [(os.path.join(root, *p.split("/")), folder) for p, folder in [
+        (".b.yaml", False), (".git", True), ("sub/.c.json", False), ("sub/.cache", True)]]
 
 
 def test_iter_paths_keeps_order_of_arguments_files_and_stdin(tmp_path: Path) -> None:

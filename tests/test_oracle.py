@@ -106,7 +106,7 @@ SEEDED_BUGS = [   # (rule file, text, replaced by, documents that can show it)
      "service"),
     ("service_request.esp", "registration.registered_on < server.warranty_start",
      "registration.registered_on <= server.warranty_start", "service"),
-    ("policy.esp", '"ups用バッテリ", ', "", "service"),
+    ("service_request.esp", "(用|の)?", "(用)?", "service"),
     ("registration.esp", 'deny when pack.generation == "ESP" and pack.term_years > MAX_YEARS',
      'deny when pack.generation == "ESP" and pack.term_years >= MAX_YEARS', "registration"),
     ("policy.esp", "const G2_TERMS = {3, 4, 5}", "const G2_TERMS = {3, 4, 5, 6}", "registration"),

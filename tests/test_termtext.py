@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,6 +74,8 @@ def test_an_end_date_is_the_last_day_wanted(day: dt.date) -> None:
     ("UPS_Battery", "ups battery"), ("ups battery", "ups battery"), ("UPS-battery", "ups battery"),
     ("ＵＰＳ＿ＢＡＴＴＥＲＹ", "ups battery"), ("  ups -_\t battery ", "ups battery"), ("UPSﾊﾞｯﾃﾘｰ", "upsバッテリー"),
     ("UPS用バッテリ", "ups用バッテリ"), ("", ""), ("___", ""),
+    ("ups\u2010battery", "ups battery"), ("UPS\u2013Battery", "ups battery"), ("UPS・バッテリ", "ups バッテリ"),
+    ("UPS\u200bbattery", "upsbattery"), ("ups\u2212battery", "ups battery"), ("バッテリー〜", "バッテリー"),
 ])
 def test_normalize(text: str, name: str) -> None:
     assert normalize(text) == name
@@ -82,6 +86,17 @@ def test_normalize(text: str, name: str) -> None:
 def test_normalize_makes_every_run_of_separators_one_space(words: list[str], seps: list[str]) -> None:
     text = seps[0] + "".join(w + seps[(i % 2) + 1] for i, w in enumerate(words))
     assert normalize(text) == " ".join(w.lower() for w in words)
+
+
+def test_every_dash_is_a_separator_and_the_long_vowel_mark_is_not() -> None:
+    dashes = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Pd"]
+    assert all(normalize(f"a{dash}b") == "a b" for dash in dashes)
+    assert normalize("バッテリー") == "バッテリー"
+
+
+@given(st.text())
+def test_normalize_is_idempotent(text: str) -> None:
+    assert normalize(normalize(text)) == normalize(text)
 
 
 @given(st.text())

@@ -17,7 +17,9 @@ def register(sub: Any) -> None:
     v = sub.add_parser("validate", help="judge documents: files, folders (recursively) or - for stdin",
                        description="Judge each document; exit 0 when nothing is at or above --fail-on, "
                                    "1 when something is (invalid always fails), 2 on a usage or policy error.")
-    v.add_argument("paths", nargs="+", metavar="PATH", help="a .yaml/.yml/.json/.jsonl file, a folder, or -")
+    v.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a .yaml/.yml/.json/.jsonl file, a folder, or - (a folder's hidden files and folders are "
+                        "left out with a note on stderr: -v names each; name one to judge it)")
     v.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
     v.add_argument("--lang", choices=("en", "ja"), default="en", help="language of messages (default en)")
     add_policy_option(v)
@@ -45,7 +47,7 @@ def register(sub: Any) -> None:
                         "file (streamed: no cap by default)")
     v.add_argument("--stdin-format", choices=("yaml", "json", "jsonl"), metavar="FORMAT",
                    help="the format of standard input (-): yaml, json or jsonl (default: recognised from the "
-                        "text; JSON Lines as soon as one line is a JSON value on its own)")
+                        "text; JSON Lines as soon as one line is a JSON value on its own, unless a line is `---` or `...`)")
     v.add_argument("--skip-tool-configs", action="store_true",
                    help="leave out well-known configuration files of other tools (.pre-commit-config.yaml, "
                         ".github/, .gitlab-ci.yml, mkdocs.yml, docker-compose.yml, …), saying so on stderr")
@@ -81,11 +83,14 @@ def run(args: argparse.Namespace) -> int:
         err(f"espolicy validate: error: {', '.join(unsupported)} cannot be used with --dask")
         return EXIT_USAGE
     try:  # a missing path fails here, before any output
+        hidden: list[tuple[str, bool]] = []
         files = [] if args.dask else list(iter_paths(args.paths, args.include or (), args.exclude or (),
-                                                     warn=lambda message: err(f"espolicy validate: warning: {message}")))
+                                                     warn=lambda message: err(f"espolicy validate: warning: {message}"),
+                                                     hidden=lambda path, folder: hidden.append((path, folder))))
     except FileNotFoundError as e:
         err(f"espolicy validate: error: no such file or folder: {e.filename or e}")
         return EXIT_USAGE
+    _tell_hidden(hidden, args.verbose)
     if args.skip_tool_configs:
         files = _without_tool_configs(files)
     if not files and not args.dask:  # a folder with no documents is not an error, but a pipeline should hear of it
@@ -166,6 +171,23 @@ def run(args: argparse.Namespace) -> int:
                                                (options.today or japan_today()).isoformat()):
         return EXIT_USAGE
     return EXIT_FAIL if failed else EXIT_OK
+
+
+def _tell_hidden(entries: list[tuple[str, bool]], verbose: bool) -> None:
+    """Never in silence: with -v, each hidden file and folder a folder walk left out; else one note
+    when hidden files that may be documents were left out (not the well-known tool configurations)."""
+    from espolicy.documents.toolconfigs import is_tool_config
+
+    if verbose:
+        for path, folder in entries:
+            err(f"espolicy validate: note: left out the hidden {'folder' if folder else 'file'} `{path}`")
+    files = [path for path, folder in entries if not folder and not is_tool_config(path)]
+    if files and not verbose:
+        n = len(files)
+        err(f"espolicy validate: note: left out {n} hidden file{',' if n == 1 else 's, the first'} `{files[0]}`"
+            " (-v names each hidden file and folder)")
+    if files or (verbose and entries):
+        err(f"  help: name a hidden file or folder to judge it: `espolicy validate {(files or [entries[0][0]])[0]}`")
 
 
 def _without_tool_configs(files: list[str]) -> list[str]:

@@ -62,19 +62,21 @@ class _Entry:
 # ---------------------------------------------------------------- paths
 
 def iter_paths(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = (),
-               warn: Callable[[str], None] | None = None) -> Iterator[str]:
-    """Files to read: folders expanded recursively (.yaml .yml .json .jsonl, hidden entries skipped,
+               warn: Callable[[str], None] | None = None,
+               hidden: Callable[[str, bool], None] | None = None) -> Iterator[str]:
+    """Files to read: folders expanded recursively (.yaml .yml .json .jsonl, hidden entries left out,
     sorted, links to folders followed); named files whatever their extension; `-` as is.
     FileNotFoundError, before anything is yielded, when a path does not exist. `include`/`exclude`
     globs select files inside folders only (see `_glob_match`); a folder that an exclude glob
     matches is not walked. A link to a folder already walked (a loop) is not walked again: `warn`
-    hears of it (its files are read once, under the first path)."""
+    hears of it (its files are read once, under the first path). `hidden` hears of each hidden
+    entry left out (its path, and True for a folder): a file only when it would have been read."""
     for path in paths:
         if path != "-" and not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
     for path in paths:
         if path != "-" and os.path.isdir(path):
-            yield from _folder_files(path, include, exclude, warn)
+            yield from _folder_files(path, include, exclude, warn, hidden)
         else:
             yield path
 
@@ -96,13 +98,16 @@ def _glob_match(parts: tuple[str, ...], patterns: Sequence[str]) -> bool:
 
 
 def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str] = (),
-                  warn: Callable[[str], None] | None = None) -> list[str]:
+                  warn: Callable[[str], None] | None = None,
+                  hidden: Callable[[str, bool], None] | None = None) -> list[str]:
     """The document files under `root`, sorted by their path inside it (a folder that cannot be
     listed is returned too, so that reading it reports the problem). Links to folders are followed,
     each folder walked once: a link to one already walked (a loop, or a second way to it) is
-    reported to `warn` and not walked again."""
+    reported to `warn` and not walked again. Hidden entries (`.git`, `.draft.yaml`) are left out,
+    each told to `hidden`, in order, once the walk is done."""
     found: list[tuple[str, ...]] = []
     unlistable: list[str] = []
+    left_out: list[tuple[tuple[str, ...], bool]] = []
     walked: dict[tuple[int, int], str] = {}
     for folder, dirs, files in os.walk(root, onerror=lambda e: unlistable.append(e.filename), followlinks=True):
         first = walked.setdefault(_identity(folder), folder)
@@ -113,17 +118,23 @@ def _folder_files(root: str, include: Sequence[str] = (), exclude: Sequence[str]
             continue
         inside = os.path.relpath(folder, root)
         parts = () if inside == os.curdir else tuple(inside.split(os.sep))
-        wanted = [d for d in sorted(dirs) if not d.startswith(".")
-                  and not (exclude and _glob_match((*parts, d), exclude))]
+        wanted = [d for d in sorted(dirs) if not (exclude and _glob_match((*parts, d), exclude))]
+        left_out.extend(((*parts, d), True) for d in wanted if d.startswith("."))
+        wanted = [d for d in wanted if not d.startswith(".")]
         real = [d for d in wanted if not os.path.islink(os.path.join(folder, d))]
         for d in real:   # known before any link is followed: a link to a sibling is not walked twice
             walked.setdefault(_identity(os.path.join(folder, d)), os.path.join(folder, d))
         dirs[:] = real + [d for d in wanted if d not in real and _first_visit(os.path.join(folder, d), walked, warn)]
-        found.extend((*parts, name) for name in files
-                     if not name.startswith(".") and os.path.splitext(name)[1].lower() in EXTENSIONS
-                     and (not include or _glob_match((*parts, name), include))
-                     and not (exclude and _glob_match((*parts, name), exclude)))
+        selected = [(*parts, name) for name in files
+                    if os.path.splitext(name)[1].lower() in EXTENSIONS
+                    and (not include or _glob_match((*parts, name), include))
+                    and not (exclude and _glob_match((*parts, name), exclude))]
+        found.extend(p for p in selected if not p[-1].startswith("."))
+        left_out.extend((p, False) for p in selected if p[-1].startswith("."))
     found.sort()
+    if hidden is not None:
+        for entry, is_folder in sorted(left_out):
+            hidden(os.path.join(root, *entry), is_folder)
     return [os.path.join(root, *parts) for parts in found] + sorted(unlistable)
 
 
@@ -153,7 +164,7 @@ def _first_visit(path: str, walked: dict[tuple[int, int], str], warn: Callable[[
 STDIN_FORMATS = ("yaml", "json", "jsonl")
 
 
-def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFAULT_LIMITS,
+def iter_documents(path: str, stdin: TextIO | BinaryIO | None = None, limits: Limits = DEFAULT_LIMITS,
                    blocks: bool = False, stdin_format: str | None = None) -> Iterator[Loaded]:
     """One Loaded per document of a file (format by extension, else sniffed) or of stdin (`-`),
     within `limits` (what is beyond them is a Loaded with its problem). With `blocks`, a .jsonl
@@ -167,11 +178,11 @@ def iter_documents(path: str, stdin: TextIO | None = None, limits: Limits = DEFA
     if fmt == "jsonl":
         yield from _jsonl_file(path, limits, blocks)
         return
-    text, problem = _read_text(path, limits)
-    if text is None:
+    data, problem = _read_bytes(path, limits)
+    if data is None:
         yield Loaded(path, None, problem)
         return
-    yield from load_text(text, path, fmt or _sniff(text), limits)
+    yield from _bytes_documents(data, path, fmt, limits)
 
 
 def _jsonl_file(path: str, limits: Limits, blocks: bool) -> Iterator[Loaded]:
@@ -186,33 +197,69 @@ def _jsonl_file(path: str, limits: Limits, blocks: bool) -> Iterator[Loaded]:
         yield from _jsonl_documents(handle, path, limits, limits.max_lines, blocks)
 
 
-def _stdin_documents(stdin: TextIO, limits: Limits = DEFAULT_LIMITS, fmt: str | None = None) -> Iterator[Loaded]:
-    """The documents of standard input (at most `limits.max_bytes`) in format `fmt`, else sniffed."""
+def _stdin_documents(stdin: TextIO | BinaryIO, limits: Limits = DEFAULT_LIMITS,
+                     fmt: str | None = None) -> Iterator[Loaded]:
+    """The documents of standard input (at most `limits.max_bytes`) in format `fmt`, else sniffed:
+    read as bytes and decoded as a file is, so the same bytes give the same results and messages."""
     try:
-        text = stdin.read(limits.max_bytes + 1)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
+        data = _read_stream(stdin, limits.max_bytes + 1)
+    except (OSError, ValueError) as e:
         yield Loaded("-", None, messages.finding("stdin-unreadable", error=e))
         return
-    if _too_long(text, limits):
+    if len(data) > limits.max_bytes:
         yield Loaded("-", None, _too_large("standard input", limits))
         return
-    yield from load_text(text, "-", fmt or _sniff(text), limits)
+    yield from _bytes_documents(data, "-", fmt, limits)
+
+
+def _read_stream(stream: TextIO | BinaryIO, size: int) -> bytes:
+    """At most `size` bytes of `stream`: from its byte buffer when it has one; a stream of text
+    alone (a test's StringIO) is encoded back, bytes it escaped restored."""
+    binary = getattr(stream, "buffer", stream)
+    data = binary.read(size)
+    if isinstance(data, bytes):
+        return data
+    try:
+        return data.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return data.encode("utf-8", "surrogatepass")   # half of a pair: then not UTF-8, and said so
+
+
+def _bytes_documents(data: bytes, source: str, fmt: str | None, limits: Limits) -> Iterator[Loaded]:
+    """The documents of the bytes of a file or of standard input in format `fmt`, else sniffed.
+    Text that is not UTF-8 is one `unreadable-file` problem at its first bad byte, except in JSON
+    Lines, where it is the problem of its line alone (as in a .jsonl file)."""
+    fmt = fmt or _sniff(data.decode("utf-8", "replace"))
+    if fmt == "jsonl":
+        yield from _jsonl_documents(io.BytesIO(data), source, limits, limits.max_documents, blocks=False)
+        return
+    try:
+        text = _decode_utf8(data, 0)
+    except UnicodeDecodeError as e:
+        yield Loaded(source, None, _not_utf8(data, e))
+        return
+    yield from load_text(text, source, fmt, limits)
 
 
 def _sniff(text: str) -> str:
-    """`json` when the text is one JSON value; `jsonl` when it starts like JSON, has several non-blank
-    lines and one of them is a JSON value on its own (so a broken line is one invalid record, and
-    the records after it are still judged); else `yaml`."""
+    """`json` when the text is one JSON value; `yaml` when a line is a YAML document marker (`---`
+    or `...`: a stream whose documents may be written as JSON); `jsonl` when it starts like JSON,
+    has several non-blank lines and one of them is a JSON value on its own (so a broken line is one
+    invalid record, and the records after it are still judged); else `yaml`."""
     body = text.lstrip("\ufeff \t\r\n")
     if not body.startswith(("{", "[")):
         return "yaml"
     if _is_json(body):
         return "json"
-    lines = (line for line in body.split("\n") if line.strip())
-    first = next(lines, "")
-    if next(lines, None) is None:
+    if _YAML_MARKER.search(body):
         return "yaml"
-    return "jsonl" if any(_is_json(line) for line in (first, *lines)) else "yaml"
+    lines = [line for line in body.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return "yaml"
+    return "jsonl" if any(_is_json(line) for line in lines) else "yaml"
+
+
+_YAML_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|\r?$)", re.MULTILINE)   # never a line of JSON Lines
 
 
 def _is_json(text: str) -> bool:
@@ -223,9 +270,9 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, Finding | None]:
-    """The UTF-8 text of a file (a BOM dropped), or the `unreadable-file` or `too-large` problem
-    (a file over `limits.max_bytes` is not read: its size is known first, or after max_bytes + 1)."""
+def _read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes | None, Finding | None]:
+    """The bytes of a file, or the `unreadable-file` or `too-large` problem (a file over
+    `limits.max_bytes` is not read: its size is known first, or after max_bytes + 1)."""
     try:
         with open_regular(path) as handle:
             if os.fstat(handle.fileno()).st_size > limits.max_bytes:
@@ -235,10 +282,7 @@ def _read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, 
         return None, _unreadable(path, e)
     if len(data) > limits.max_bytes:
         return None, _too_large("the file", limits)
-    try:
-        return _decode_utf8(data, 0), None
-    except UnicodeDecodeError as e:
-        return None, _not_utf8(data, e)
+    return data, None
 
 
 def _decode_utf8(data: bytes, offset: int) -> str:

@@ -14,6 +14,7 @@ from espolicy.jpcalendar import japan_today
 from espolicy.lang.compile import EAGER, KindProgram, compile_policy
 from espolicy.sources import bundled_dir, read_sources, source_digest
 from espolicy.effects import DECISION_BY_BITS
+from espolicy.pointers import pointer
 from espolicy.report import Finding, Rendering, Report, fact_value, invalid_report, pending_report
 from espolicy.documents.normalize import normalize
 from espolicy.documents.schema import SchemaSet
@@ -88,7 +89,8 @@ class Policy:
             try:
                 values, fired, bits = program.run(typed, day)
             except (ValueError, OverflowError) as e:
-                return invalid_report([messages.finding("date-out-of-range", error=e)], doc, source, iso)
+                return invalid_report([messages.finding("date-out-of-range", _extreme_date(typed, str(e)), error=e)],
+                                      doc, source, iso)
             report = pending_report(DECISION_BY_BITS[bits & 3], REPORT_PARTS,
                                     (program, typed, values, fired, day, source, iso))
             # What could fail is built now, so that an error makes the document invalid and never
@@ -103,6 +105,25 @@ class Policy:
         except Exception as e:  # a bug or an impossible value must still give a report, never a crash
             return invalid_report([messages.finding("evaluation-error", error=f"{type(e).__name__}: {e}")], doc,
                                   source, iso)
+
+
+def _extreme_date(typed: Any, error: str) -> str:
+    """The pointer of the date or datetime out of range that `error` names: of the dates of `typed`
+    in the first or the last decade of the calendar (whose arithmetic can leave it), the one
+    written in `error`, else the first; `""` when there is none."""
+    extreme = list(_extreme_dates(typed, ()))
+    named = [path for path, value in extreme if value.isoformat()[:10] in error]
+    return pointer((named or [path for path, _ in extreme] or [()])[0])
+
+
+def _extreme_dates(typed: Any, path: tuple[object, ...]) -> Iterator[tuple[tuple[object, ...], _dt.date]]:
+    if isinstance(typed, _dt.date):
+        if typed.year < 10 or typed.year > 9989:
+            yield path, typed
+        return
+    items = typed.items() if isinstance(typed, Mapping) else enumerate(typed) if isinstance(typed, list) else ()
+    for key, value in items:
+        yield from _extreme_dates(value, (*path, key))
 
 
 # A judged document, from which its report's fields are built when first read: (program, decoded

@@ -11,7 +11,14 @@ import re2
 
 from espolicy.limits import MAX_PATTERN_LENGTH, MAX_PATTERN_MEMORY
 
-_SEPARATORS = re.compile(r"[\s_\-]+")  # a character class repeated: one linear pass
+# Separators: blanks, `_`, dashes of every kind (Unicode's dash punctuation, category Pd, and the
+# minus sign; never `ー`, the long vowel mark of katakana) and the katakana middle dot `・`.
+# Invisible format characters (zero-width space and joiners, soft hyphen, BOM) are dropped.
+# Character classes repeated: one linear pass each.
+_DASHES = ("\\-\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030"
+           "\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead")
+_SEPARATORS = re.compile(f"[\\s_{_DASHES}\u2212\u30fb]+")
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200d\u2060\ufeff]+")
 
 
 class PatternError(ValueError):
@@ -75,9 +82,9 @@ def _explain(error: str) -> tuple[str, str]:
 
 
 def normalize(text: str) -> str:
-    """Unicode NFKC, case folded, each run of spaces, `_` and `-` made one space, trimmed:
-    `"ＵＰＳ_Battery -- Replacement "` → `"ups battery replacement"`."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    """Unicode NFKC, case folded, invisible characters dropped, each run of spaces, `_`, dashes and
+    `・` made one space, trimmed: `"ＵＰＳ_Battery – Replacement "` → `"ups battery replacement"`."""
+    folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
     return _SEPARATORS.sub(" ", folded).strip(" ")
 
 
