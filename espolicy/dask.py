@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from espolicy.documents.loader import iter_documents, iter_paths, load_text
+from espolicy.documents.loader import iter_documents, iter_paths, load_bytes
 from espolicy.effects import OUTCOMES, outcome_fails
 from espolicy.engine.batch import judge
 from espolicy.engine.policy import Policy
@@ -90,7 +90,7 @@ def _file_reports(policy: Policy, file: str, max_findings: int | None) -> Iterat
         with fsspec.open(file, "rb") as stream:
             data = stream.read()
         fmt = _FORMAT_OF.get(os.path.splitext(file)[1].lower(), "yaml")
-        loaded_docs: Iterable[Any] = load_text(data.decode("utf-8", "surrogateescape"), file, fmt)
+        loaded_docs: Iterable[Any] = load_bytes(data, file, fmt)   # decoded as a local file is
     else:
         loaded_docs = iter_documents(file)
     for loaded in loaded_docs:

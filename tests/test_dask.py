@@ -70,6 +70,16 @@ def test_fsspec_urls_give_the_same_results(client: Client, corpus: Path) -> None
     assert all(json.loads(x)["source"].startswith("file://") for x in url)
 
 
+def test_fsspec_urls_say_the_same_of_bytes_that_are_not_utf8(client: Client, tmp_path: Path) -> None:
+    policy = espolicy.default_policy()
+    (tmp_path / "latin1.yaml").write_bytes(b"kind: registration\nid: caf\xe9\n")
+    local = on_dask.validate_files([str(tmp_path / "latin1.yaml")], policy).compute()
+    url = on_dask.validate_files([f"file://{tmp_path / 'latin1.yaml'}"], policy).compute()
+    [message] = [[f["message"] for f in json.loads(x)["findings"]] for x in url]
+    assert message == [f["message"] for f in json.loads(local[0])["findings"]]
+    assert "the file is not UTF-8 text: invalid byte 0xe9 at byte offset 26" in message[0]["en"]
+
+
 def test_cli_writes_partitions_and_summary(client: Client, corpus: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     code, expected = cli_lines(capsys, str(corpus))

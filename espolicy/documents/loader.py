@@ -27,7 +27,7 @@ from espolicy.documents.positions import JsonPositions, Positions, YamlPositions
 from espolicy import messages
 from espolicy.report import Finding
 
-__all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "EXTENSIONS", "Limits",
+__all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "load_bytes", "EXTENSIONS", "Limits",
            "DEFAULT_LIMITS", "RawBlock", "expand_block", "expansion_problem", "STDIN_FORMATS"]
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
@@ -182,7 +182,7 @@ def iter_documents(path: str, stdin: TextIO | BinaryIO | None = None, limits: Li
     if data is None:
         yield Loaded(path, None, problem)
         return
-    yield from _bytes_documents(data, path, fmt, limits)
+    yield from load_bytes(data, path, fmt, limits)
 
 
 def _jsonl_file(path: str, limits: Limits, blocks: bool) -> Iterator[Loaded]:
@@ -209,7 +209,7 @@ def _stdin_documents(stdin: TextIO | BinaryIO, limits: Limits = DEFAULT_LIMITS,
     if len(data) > limits.max_bytes:
         yield Loaded("-", None, _too_large("standard input", limits))
         return
-    yield from _bytes_documents(data, "-", fmt, limits)
+    yield from load_bytes(data, "-", fmt, limits)
 
 
 def _read_stream(stream: TextIO | BinaryIO, size: int) -> bytes:
@@ -225,7 +225,7 @@ def _read_stream(stream: TextIO | BinaryIO, size: int) -> bytes:
         return data.encode("utf-8", "surrogatepass")   # half of a pair: then not UTF-8, and said so
 
 
-def _bytes_documents(data: bytes, source: str, fmt: str | None, limits: Limits) -> Iterator[Loaded]:
+def load_bytes(data: bytes, source: str, fmt: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[Loaded]:
     """The documents of the bytes of a file or of standard input in format `fmt`, else sniffed.
     Text that is not UTF-8 is one `unreadable-file` problem at its first bad byte, except in JSON
     Lines, where it is the problem of its line alone (as in a .jsonl file)."""
