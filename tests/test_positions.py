@@ -251,3 +251,69 @@ def test_parse_errors_keep_their_own_position(tmp_path: Path, capsys) -> None:
     report = run_json(capsys, str(path))
     [problem] = report["results"][1]["findings"]
     assert problem["rule"] == "parse-error" and problem["line"] == 2 and problem["column"] >= 1
+
+
+# ---------------------------------------------------------------- numbers as the file writes them
+
+# YAML 1.1 reads each of these as a number: octal, hexadecimal, sexagesimal, binary, `_` separators,
+# a sign, an exponent, a trailing dot, infinities and NaN; the advice must quote what was written
+WRITTEN_NUMBERS = ["0012", "0354764413", "0x1F", "1:20", "190:20:30", "1.10", "+12", "1_000", "0b101", "1.0e+5",
+                   "1.", ".inf", "-.inf", ".nan", "12"]
+
+
+def quote_advice(written: str, where: str = "/server/serial") -> str:
+    return f'{where} must be text, not a number: quote it, as "{written}"'
+
+
+@pytest.mark.parametrize("written", WRITTEN_NUMBERS)
+def test_quote_advice_quotes_a_yaml_number_as_written(tmp_path: Path, capsys, written: str) -> None:
+    path = tmp_path / "reg.yaml"
+    path.write_text(REG_YAML.replace('serial: "4300123"', f"serial: {written}"))
+    [result] = run_json(capsys, str(path))["results"]
+    [f] = result["findings"]
+    assert (f["rule"], f["path"], f["line"]) == ("schema-type", "/server/serial", 7)
+    assert f["message"]["en"] == quote_advice(written)
+    assert f'"{written}"' in f["message"]["ja"]
+
+
+def test_quote_advice_as_written_in_worker_processes_and_streams(tmp_path: Path, capsys) -> None:
+    """With `-j`, YAML findings are placed in the parent and JSON ones in the workers: both quote the file."""
+    stream = tmp_path / "stream.yaml"
+    stream.write_text(REG_YAML.replace('serial: "4300123"', "serial: 0012") + "---\n"
+                      + REG_YAML + "customer: {name: X, contact: {name: T, phone: 0354764413}}\n")
+    records = tmp_path / "b.jsonl"
+    records.write_text("\n".join(json.dumps(dict(REG, server=dict(REG["server"], serial=s))).replace(
+        f'"serial": {s}', f'"serial": {w}') for s, w in ((11.0, "1.10e1"), (-0, "-0"))) + "\n")
+    for jobs in ("1", "2"):
+        results = run_json(capsys, "-j", jobs, str(stream), str(records))["results"]
+        messages = [[f["message"]["en"] for f in r["findings"] if f["rule"] == "schema-type"] for r in results]
+        assert messages == [[quote_advice("0012")],
+                            [quote_advice("0354764413", "/customer/contact/phone")],
+                            [quote_advice("1.10e1")], [quote_advice("-0")]]
+        assert [r["source"] for r in results] == [f"{stream}:2", f"{stream}:22", f"{records}:1", f"{records}:2"]
+
+
+def test_explain_quotes_the_number_as_written(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "reg.yaml"
+    path.write_text(REG_YAML.replace('serial: "4300123"', "serial: 0012"))
+    assert cli.main(["explain", str(path)]) == 1
+    assert quote_advice("0012") in capsys.readouterr().out
+
+
+def test_written_numbers_of_yaml_and_json() -> None:
+    yaml_doc = one("a: &n 0012\nb: *n\nc: [1, {d: 0x1F}]\n<<: {e: 1.10}\nf: '0012'\ng: text\nh: 12\n", "yaml")
+    written = yaml_doc.positions.written
+    assert [written(p) for p in ("/a", "/b", "/c/1/d", "/e", "/h")] == ["0012", "0012", "0x1F", "1.10", "12"]
+    assert [written(p) for p in ("/f", "/g", "/c", "", "/x", "/c/7")] == [None] * 6   # text, containers, missing
+    json_doc = one('{"a": 1.10, "b": [0, {"c": -1E+5}], "d": "1.10", "e": true}', "json")
+    written = json_doc.positions.written
+    assert [written(p) for p in ("/a", "/b/0", "/b/1/c")] == ["1.10", "0", "-1E+5"]
+    assert [written(p) for p in ("/d", "/e", "/b", "/x")] == [None] * 4
+    assert MapPositions({"/a": (1, 1)}).written("/a") is None   # computed elsewhere: no text kept
+
+
+def test_service_results_quote_the_number_as_written(policy) -> None:
+    from espolicy.serve.results import result
+    loaded = one(REG_YAML.replace('serial: "4300123"', "serial: 0x1F"), "yaml")
+    out = result(policy.validate(loaded.doc), None, {}, loaded)
+    assert [f["message"]["en"] for f in out["findings"]] == [quote_advice("0x1F")]

@@ -357,7 +357,7 @@ def test_service_request_registration_is_optional_but_complete(ss: SchemaSet) ->
 
 # ---------------------------------------------------------------- types
 
-@pytest.mark.parametrize("value,shown", [(4300123, '"4300123"'), (43.5, '"43.5"')])
+@pytest.mark.parametrize("value,shown", [(4300123, '"4300123"'), (43.5, '"43.5"'), (float("inf"), '"inf"')])
 def test_number_for_text_says_to_quote(ss: SchemaSet, value: object, shown: str) -> None:
     doc = registration()
     doc["server"]["serial"] = value

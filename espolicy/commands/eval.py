@@ -55,6 +55,7 @@ def run(args: Any) -> int:
 
 def _show(policy: Any, expr: Any, args: Any, loaded: Any, source: str | None) -> int:
     from espolicy.documents.schema import normalize
+    from espolicy.documents.positions import placed
     from espolicy.errors import PolicyError
     from espolicy.lang.trace import evaluate, plain, show
     from espolicy.lang.typecheck import type_of
@@ -63,7 +64,8 @@ def _show(policy: Any, expr: Any, args: Any, loaded: Any, source: str | None) ->
     if loaded is not None:
         report = policy.validate(loaded.doc, source=source) if loaded.problem is None else None
         if report is None or report.outcome == "invalid":
-            problems = [loaded.problem] if loaded.problem is not None else (report.findings if report else [])
+            problems = [loaded.problem] if loaded.problem is not None else (
+                placed(report.findings, loaded.positions, loaded.doc) if report else [])
             err(f"espolicy eval: error: {source} is invalid, so nothing is evaluated for it")
             for f in problems:
                 err(f"  {f.path or '/'}: {f.text('message', 'en')}")

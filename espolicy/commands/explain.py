@@ -30,6 +30,7 @@ def register(sub: Any) -> None:
 def run(args: Any) -> int:
     from espolicy.fuzzy import did_you_mean
     from espolicy.documents.loader import iter_documents, iter_paths
+    from espolicy.documents.positions import placed
     from espolicy.engine.waivers import apply_waivers
 
     try:
@@ -64,7 +65,8 @@ def run(args: Any) -> int:
             header = f"{loaded.source}"
             if report is None or report.outcome == "invalid":
                 status = 1
-                problems = [loaded.problem] if loaded.problem is not None else (report.findings if report else [])
+                problems = [loaded.problem] if loaded.problem is not None else (
+                    placed(report.findings, loaded.positions, loaded.doc) if report else [])
                 if args.format == "json":
                     results.append({"source": loaded.source, "outcome": "invalid",
                                     "findings": [f.to_dict() for f in problems]})

@@ -5,7 +5,6 @@ the compiled fast path): the same violations give the same findings, byte for by
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from espolicy.messages import Words
 from espolicy.pointers import pointer
 from espolicy.report import Finding
 
-__all__ = ["Violation", "findings", "value_words"]
+__all__ = ["Violation", "findings", "value_words", "quoted_as_written"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +116,26 @@ def _type(v: Violation) -> list[Finding]:
 
 
 def _is_plain_number(value: object) -> bool:
-    """An int or a finite float, not a bool: a value a YAML author meant as text when unquoted."""
+    """An int or a float (YAML's `.inf` and `.nan` included), not a bool: a value a YAML author
+    meant as text when unquoted."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
         return not isinstance(value, LongInt)
-    return isinstance(value, float) and math.isfinite(value)
+    return isinstance(value, float)
+
+
+def quoted_as_written(message: Mapping[str, str], path: str, written: str) -> dict[str, str] | None:
+    """The `quote-number` message at `path` with the number as the file writes it (`0012`, not the
+    `10` YAML 1.1 reads), or None when `message` is not that message. The checker sees values
+    only: their text is the file's, known where findings are placed in it (`positions`)."""
+    where = path or "/"
+    head, _, tail = messages.MESSAGES["quote-number"].en.partition("{value}")
+    head, tail = head.format(where=where), tail.format(where=where)
+    en = message.get("en", "")
+    if len(en) < len(head) + len(tail) or not (en.startswith(head) and en.endswith(tail)):
+        return None
+    return dict(messages.words("quote-number", where=where, value=show(written))._asdict())
 
 
 def _format(v: Violation) -> list[Finding]:

@@ -9,6 +9,9 @@ computed until a finding needs a position, so a document without findings costs 
 
 Iterating a `Positions` (it is a read-only Mapping) builds the whole map.
 
+`written` gives a number as the file writes it (`0012`, which YAML 1.1 reads as 10): placing a
+finding that says to quote a number also makes it quote the number as written (`as_written`).
+
 A member of a mapping is placed at its key (`pack:` → the `p`; `"pack"` → the opening quote), an
 element of a list at the start of its value, the document itself at its first character. Columns
 count characters (Unicode code points), not bytes. `locate` falls back to the nearest ancestor
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 
     from espolicy.report import Finding, Report
 
-__all__ = ["Position", "Positions", "JsonPositions", "YamlPositions", "MapPositions", "attach"]
+__all__ = ["Position", "Positions", "JsonPositions", "YamlPositions", "MapPositions", "attach", "as_written"]
 
 Position = tuple[int, int]
 
@@ -79,6 +82,11 @@ class Positions(Mapping[str, Position]):
             if found is not None or not pointer:
                 return found
             pointer = pointer[:pointer.rfind("/")] if "/" in pointer else ""
+
+    def written(self, pointer: str) -> str | None:
+        """The number at `pointer` exactly as the file writes it (`0012`, `1.10`, `.inf`), or None
+        when there is none there or it is not known (positions computed elsewhere keep no text)."""
+        return None
 
 
 class MapPositions(Positions):
@@ -203,6 +211,22 @@ class JsonPositions(Positions):
             here = here + "/" + token
         return self._position(best)
 
+    def written(self, pointer: str) -> str | None:
+        start = self._root()
+        here = ""
+        for token in pointer.split("/")[1:] if pointer else ():
+            children = self._children(here, start) if start is not None else None
+            if not children or token not in children:
+                return None
+            start = children[token][1]
+            here = here + "/" + token
+        if start is None or self.text[start] not in _NUMBER_START:
+            return None
+        try:
+            return self.text[start:_scan_once(self.text, start)[1]]
+        except (ValueError, IndexError, StopIteration, RecursionError):
+            return None
+
     # ---- the whole map
     def _build(self) -> dict[str, Position]:
         out: dict[str, Position] = {}
@@ -222,6 +246,7 @@ class JsonPositions(Positions):
 
 _scan_once = getattr(_DECODER, "scan_once")     # C: (value, end offset) of the JSON value at an offset
 _WS = " \t\r\n"
+_NUMBER_START = frozenset("-0123456789")
 
 
 def _members(text: str, start: int) -> dict[str, tuple[int, int]]:
@@ -302,6 +327,25 @@ class YamlPositions(Positions):
             pass
         return best
 
+    def written(self, pointer: str) -> str | None:
+        import yaml
+
+        node = self._node
+        try:
+            for token in pointer.split("/")[1:] if pointer else ():
+                child = _yaml_child(node, token)
+                if child is None:
+                    return None
+                node = child[1]
+        except RecursionError:
+            return None
+        if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS and not node.style:
+            return str(node.value)
+        return None
+
+
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
 
 def _mark(node: Any) -> Position:
     mark = node.start_mark
@@ -375,9 +419,9 @@ def attach(report: Report, positions: Positions | Mapping[str, Position] | None,
 
 def placed(findings: list[Finding], positions: Positions | Mapping[str, Position] | None,
            doc: object = None) -> list[Finding]:
-    """The findings with their lines and columns filled in from `positions` (the same list when
-    none changes), in time linear in the document and the findings: a few are looked up one by
-    one, many from the whole map, built once."""
+    """The findings with their lines and columns filled in from `positions` (and a number to quote
+    as the file writes it: `as_written`); the same list when none changes. In time linear in the
+    document and the findings: a few are looked up one by one, many from the whole map, built once."""
     if positions is None or not findings:
         return findings
     locate = locator(positions, doc, sum(f.line is None for f in findings))
@@ -389,19 +433,43 @@ def placed(findings: list[Finding], positions: Positions | Mapping[str, Position
             if where is not None:
                 f = evolve(f, line=where[0], column=where[1])
                 changed = True
+            message = as_written(f.rule, f.message, f.path, positions)
+            if message is not None:
+                f = evolve(f, message=message)
+                changed = True
         out.append(f)
     return out if changed else findings
+
+
+def as_written(rule: str, message: Mapping[str, str], path: str,
+               positions: Positions | Mapping[str, Position] | None) -> dict[str, str] | None:
+    """The message of a finding that says to quote a number, quoting it as the file writes it
+    (the checker saw only the value: `0012` is 10 in YAML 1.1); None for any other finding, or
+    when the file's text is not known."""
+    if rule != "schema-type" or not isinstance(positions, Positions):
+        return None
+    written = positions.written(path)
+    if written is None:
+        return None
+    from espolicy.documents.explanations import quoted_as_written
+    return quoted_as_written(message, path, written)
 
 
 def place_dicts(findings: list[dict[str, Any]], positions: Positions | Mapping[str, Position] | None,
                 doc: object = None) -> None:
     """`placed` for findings written as dicts (`Finding.to_dict`): each one without a line gets its
-    path's (or nearest ancestor's) line and column, in place, before any waiver, as `to_dict` orders them."""
+    path's (or nearest ancestor's) line and column, in place, before any waiver, as `to_dict` orders
+    them, and a number to quote as the file writes it."""
     if positions is None or not findings:
         return
     locate = locator(positions, doc, sum("line" not in f for f in findings))
     for f in findings:
-        if "line" not in f and (where := locate(f["path"])) is not None:
+        if "line" in f:
+            continue
+        message = as_written(f["rule"], f["message"], f["path"], positions)
+        if message is not None:
+            f["message"] = message
+        if (where := locate(f["path"])) is not None:
             f["line"], f["column"] = where
             for key in ("waived", "not_waivable"):
                 if key in f:
