@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from espolicy.documents.loader import iter_documents, iter_paths, load_bytes
@@ -66,13 +66,14 @@ class ShippedPolicy:
 # ---------------------------------------------------------------- files
 
 
-def document_files(urlpaths: Sequence[str]) -> list[str]:
-    """The document files of local paths and folders (as `espolicy validate` finds them) and of
-    fsspec URLs (a folder URL: the `.yaml`, `.yml`, `.json`, `.jsonl` files below it, sorted)."""
+def document_files(urlpaths: Sequence[str], hidden: Callable[[str, bool], None] | None = None) -> list[str]:
+    """The document files of local paths and folders (as `espolicy validate` finds them: `hidden`
+    hears of each hidden entry left out) and of fsspec URLs (a folder URL: the `.yaml`, `.yml`,
+    `.json`, `.jsonl` files below it, sorted)."""
     files: list[str] = []
     for url in urlpaths:
         if "://" not in url:
-            files += iter_paths([url])
+            files += iter_paths([url], hidden=hidden)
             continue
         import fsspec
 
@@ -102,11 +103,13 @@ def _judge_files(files: Iterable[str], shipped: ShippedPolicy, max_findings: int
     return [report for file in files for report in _file_reports(policy, file, max_findings)]
 
 
-def validate_reports(urlpaths: Sequence[str], policy: Policy, max_findings: int | None = None) -> dask.bag.Bag:
-    """A Bag of the reports of every document, in file order, one partition per input file."""
+def validate_reports(urlpaths: Sequence[str], policy: Policy, max_findings: int | None = None,
+                     hidden: Callable[[str, bool], None] | None = None) -> dask.bag.Bag:
+    """A Bag of the reports of every document, in file order, one partition per input file
+    (`hidden` hears of each hidden entry a local folder walk left out)."""
     import dask.bag as db
 
-    files = document_files(urlpaths)
+    files = document_files(urlpaths, hidden)
     if not files:
         raise FileNotFoundError(f"no .yaml, .yml, .json or .jsonl files under {', '.join(urlpaths)}")
     return db.from_sequence(files, npartitions=len(files)).map_partitions(

@@ -95,6 +95,19 @@ def test_cli_writes_partitions_and_summary(client: Client, corpus: Path, tmp_pat
     assert text.out.strip().endswith("1218 documents: " + text.out.strip().split("1218 documents: ")[1])
 
 
+def test_on_dask_hidden_files_left_out_are_told_as_on_the_command_line(client: Client, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("a.yaml", ".b.yaml", ".sub/c.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("kind: registration\n", encoding="utf-8")
+    told = []
+    for extra in ([], ["--dask", client.scheduler.address]):
+        main(["validate", "--format", "jsonl", *extra, str(tmp_path)])
+        told.append([line for line in capsys.readouterr().err.splitlines() if "hidden" in line])
+    assert told[0] == told[1] and len(told[1]) == 2
+    assert f"left out 1 hidden file, `{tmp_path / '.b.yaml'}`" in told[1][0]
+
+
 def test_cli_streams_the_chosen_format_in_order(client: Client, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, expected = cli_lines(capsys, str(corpus))
     assert main(["validate", "--dask", client.scheduler.address, "--format", "jsonl", str(corpus)]) == code

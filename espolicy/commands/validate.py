@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError as e:
         err(f"espolicy validate: error: no such file or folder: {e.filename or e}")
         return EXIT_USAGE
-    _tell_hidden(hidden, args.verbose)
+    tell_hidden(hidden, args.verbose)
     if args.skip_tool_configs:
         files = _without_tool_configs(files)
     if not files and not args.dask:  # a folder with no documents is not an error, but a pipeline should hear of it
@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
-def _tell_hidden(entries: list[tuple[str, bool]], verbose: bool) -> None:
+def tell_hidden(entries: list[tuple[str, bool]], verbose: bool) -> None:
     """Never in silence: with -v, each hidden file and folder a folder walk left out; else one note
     when hidden files that may be documents were left out (not the well-known tool configurations)."""
     from espolicy.documents.toolconfigs import is_tool_config

@@ -42,10 +42,14 @@ def run_on_dask(args: argparse.Namespace, policy: Policy, out: Any, summary: Any
     try:
         with Client(cluster if cluster is not None else args.dask) as client:
             try:
-                reports = on_dask.validate_reports(args.paths, policy, args.max_findings)
+                hidden: list[tuple[str, bool]] = []
+                reports = on_dask.validate_reports(args.paths, policy, args.max_findings,
+                                                   hidden=lambda path, folder: hidden.append((path, folder)))
             except FileNotFoundError as e:
                 err(f"espolicy validate: error: {e}")
                 return EXIT_USAGE
+            from espolicy.commands.validate import tell_hidden
+            tell_hidden(hidden, args.verbose)
             if args.output:
                 return _write(on_dask, reports, args, out, summary, policy)
             return _stream(client, reports, args, out, summary)
