@@ -66,10 +66,19 @@ _FAR = 5   # the tier of a key that is only the least far
 
 def _nearest_key(name: str, pool: tuple[str, ...], absent: frozenset[str]) -> Guess:
     written = _plain(name)
-    scored = [(_tier(written, _plain(key), key), key not in absent, -_ratio(written, _plain(key)), i, key)
-              for i, key in enumerate(pool)]
+    scored = []
+    for i, (key, plain, initials) in enumerate(_forms(pool)):
+        tier, unlike = _closeness(written, plain, initials)
+        scored.append((tier, key not in absent, unlike, i, key))
     best = min(scored)
     return Guess(best[-1], best[0] < _FAR)
+
+
+@functools.lru_cache(maxsize=256)   # a schema has few mappings: their keys' forms are worked out once
+def _forms(pool: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """Each key with its plain form and its initials (`periodic_maintenance` -> `pm`)."""
+    return tuple((key, _plain(key), "".join(w[:1] for w in re.split(r"[_\- ]+|(?<=[a-z])(?=[A-Z])", key) if w).casefold())
+                 for key in pool)
 
 
 def _plain(key: str) -> str:
@@ -77,24 +86,38 @@ def _plain(key: str) -> str:
     return "".join(c for c in key.casefold() if c not in "_- ")
 
 
-def _tier(written: str, plain: str, key: str) -> int:
-    """How surely `written` stands for `key`: 0 the same letters, 1 a prefix (`gen`, `term`),
-    2 its initials (`pm`), 3 an abbreviation (`regdate`), 4 a near spelling, 5 none of these."""
+def _closeness(written: str, plain: str, initials: str) -> tuple[int, float]:
+    """How surely `written` stands for a key (its plain form and initials), smallest first: the tier
+    (0 the same letters, 1 a prefix such as `gen` or `term`, 2 its initials such as `pm`, 3 an
+    abbreviation such as `regdate`, 4 a near spelling, 5 none of these) and, within it, less alike
+    first (a far key is measured by the letters shared alone: difflib's full ratio is too slow for
+    a document of many unknown keys)."""
     if written == plain:
-        return 0
+        return 0, 0.0
     if len(written) >= 2 and (plain.startswith(written) or (len(plain) >= 2 and written.startswith(plain))):
-        return 1
-    if len(written) >= 2 and written == "".join(w[:1] for w in re.split(r"[_\- ]+|(?<=[a-z])(?=[A-Z])", key) if w).casefold():
-        return 2
+        return 1, -min(len(written), len(plain)) / max(len(written), len(plain))
+    if len(written) >= 2 and written == initials:
+        return 2, 0.0
     if len(written) >= 2 and written[:1] == plain[:1] and _is_subsequence(written, plain):
-        return 3
-    return 4 if _ratio(written, plain) >= 0.6 else _FAR
+        return 3, -len(written) / len(plain)
+    shared = _shared(written, plain)
+    if shared >= _NEAR:   # an upper bound of the ratio: only then is the ratio worth its cost
+        ratio = difflib.SequenceMatcher(None, written, plain).ratio()
+        if ratio >= _NEAR:
+            return 4, -ratio
+    return _FAR, -shared
+
+
+def _shared(a: str, b: str) -> float:
+    """difflib's `quick_ratio`: the letters two texts share (with repeats) against their length."""
+    if not a and not b:
+        return 1.0
+    return 2 * sum(min(a.count(c), b.count(c)) for c in set(a)) / (len(a) + len(b))
+
+
+_NEAR = 0.6   # difflib's cutoff for a close match
 
 
 def _is_subsequence(short: str, long: str) -> bool:
     letters = iter(long)
     return all(c in letters for c in short)
-
-
-def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
