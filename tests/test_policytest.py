@@ -215,3 +215,30 @@ def test_test_files_are_installed_with_the_package():
     names = sorted(p.name for p in repo.glob("*.yaml"))
     assert "scenarios_service_request.yaml" in names and "registration.yaml" in names
     assert sorted(p.name for p in (bundled_dir("policy") / "tests").glob("*.yaml")) == names
+
+
+def test_case_documents_read_timestamps_as_documents_are_read(tmp_path):
+    """A test case judges its document as `validate` would judge the same YAML: a timestamp not in
+    the contract's form stays the text as written (invalid), one in that form is the datetime."""
+    case = """\
+documents:
+  srv:
+    kind: service_request
+    id: S
+    requested_at: {at}
+    server: {{serial: "1", warranty_start: 2025-04-01, warranty_years: 1}}
+    registration: {{generation: ESP_G2, coverage: weekday, term_years: 3, registered_on: 2025-04-20}}
+    service: {{type: repair}}
+tests:
+  - name: the request
+    base: srv
+    expect: {{outcome: allow}}
+"""
+    for at, outcome in (("2026-05-07T10:15:00+09:00", "allow"), ("2026-05-07 10:15:00+09:00", "invalid"),
+                        ("2026-5-7T10:15:00+09:00", "invalid")):
+        f = tmp_path / "t.yaml"
+        f.write_text(case.format(at=at), encoding="utf-8")
+        [loaded] = load_cases(f)
+        if outcome == "invalid":
+            assert loaded.document["requested_at"] == at   # the text as written
+        assert espolicy.validate(loaded.document).outcome == outcome

@@ -28,7 +28,7 @@ from espolicy import messages
 from espolicy.report import Finding
 
 __all__ = ["Loaded", "iter_paths", "iter_documents", "load_text", "load_bytes", "EXTENSIONS", "Limits",
-           "DEFAULT_LIMITS", "RawBlock", "expand_block", "expansion_problem", "STDIN_FORMATS"]
+           "DEFAULT_LIMITS", "RawBlock", "expand_block", "expansion_problem", "STDIN_FORMATS", "timestamp_as_written"]
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
 
@@ -849,17 +849,6 @@ class _SafeLoader(yaml.SafeLoader):
             seen[(key.tag, key.value)] = key.start_mark
         return node
 
-    def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> object:
-        """A YAML timestamp is its date or datetime only when that is written back exactly as it
-        was written (`2026-05-04`, `2026-05-04T10:15:00+09:00`); any other (`2026-5-7T10:15:00+09:00`,
-        a space for `T`, `+09`, `Z`, a date that does not exist) stays the text as written, so the
-        schema judges it as it judges the same text quoted."""
-        try:
-            value = self.construct_yaml_timestamp(node)
-        except ValueError:
-            return self.construct_scalar(node)
-        return value if value.isoformat() == node.value else self.construct_scalar(node)
-
     def construct_unknown(self, node: yaml.Node) -> object:
         """Every tag without a safe constructor (`!!python/object/apply:...` among them) is refused."""
         raise _UnknownTag(node.tag, node.start_mark)
@@ -917,6 +906,18 @@ class _SafeLoader(yaml.SafeLoader):
         return self.construct_yaml_int(node)
 
 
+def timestamp_as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    """The constructor of YAML timestamps: one is its date or datetime only when that is written
+    back exactly as it was written (`2026-05-04`, `2026-05-04T10:15:00+09:00`); any other
+    (`2026-5-7T10:15:00+09:00`, a space for `T`, `+09`, `Z`, a date that does not exist) stays the
+    text as written, so the schema judges it as it judges the same text quoted."""
+    try:
+        value = loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+    return value if value.isoformat() == node.value else loader.construct_scalar(node)
+
+
 class _UnknownTag(yaml.constructor.ConstructorError):
     def __init__(self, tag: str, mark: yaml.Mark) -> None:
         super().__init__(None, None, f"the tag `{tag}` is not allowed", mark)
@@ -950,7 +951,7 @@ def _yaml_too_deep(limits: Limits) -> messages.Words:
     return messages.words("too-deep-to-read", what="YAML", max_depth=limits.max_depth)
 
 
-_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_lenient_timestamp)
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", timestamp_as_written)
 _SafeLoader.add_constructor(None, _SafeLoader.construct_unknown)
 _SafeLoader.add_constructor("tag:yaml.org,2002:int", _SafeLoader.construct_bounded_int)
 _SafeLoader.add_constructor("tag:yaml.org,2002:float", _SafeLoader.construct_bounded_float)

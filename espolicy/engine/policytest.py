@@ -40,7 +40,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from espolicy.documents.loader import expansion_problem
+from espolicy.documents.loader import expansion_problem, timestamp_as_written
 from espolicy.files import read_regular
 from espolicy.limits import DEFAULT_LIMITS
 
@@ -106,6 +106,7 @@ def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) 
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp_as_written)   # as documents are read
 
 
 def display_path(path: Path) -> str:
