@@ -131,9 +131,26 @@ def test_yaml_syntax_error_in_a_single_document() -> None:
 def test_yaml_duplicate_key_names_key_and_lines() -> None:
     [loaded] = load_text("kind: registration\nserver:\n  serial: a\n  model: m\n  serial: b\n", "f.yaml", "yaml")
     p = problem(loaded)
-    assert (p.rule, p.line, p.column) == ("duplicate-key", 5, 3)
+    assert (p.rule, p.line, p.column, p.path) == ("duplicate-key", 5, 3, "/server/serial")
     assert p.message["en"] == "line 5, column 3: duplicate key `serial` (first at line 3)"
     assert "`serial` が重複しています" in p.message["ja"]
+
+
+@pytest.mark.parametrize("text, path", [
+    ("history:\n  - {a: 1}\n  - {b: 1, b: 2}\n", "/history/1/b"),
+    ("a: &x {k: 1}\nb: *x\nc:\n  - [1, {d: 1, d: 2}]\n", "/c/0/1/d"),
+    ("a/b: {c~d: 1, c~d: 2}\n", "/a~1b/c~0d"),
+])
+def test_a_duplicate_key_is_pointed_at(text: str, path: str) -> None:
+    """The finding of a repeated key carries the JSON Pointer of its second occurrence, in YAML
+    (aliases shared) and in JSON (array indexes counted)."""
+    [loaded] = load_text(text, "f.yaml", "yaml")
+    assert (problem(loaded).rule, problem(loaded).path) == ("duplicate-key", path)
+    as_json = json.dumps(yaml.safe_load(text.replace(", d: 2", "").replace(", b: 2", "").replace(", c~d: 2", "")))
+    key = path.rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~")
+    broken = as_json.replace(f'"{key}": 1', f'"{key}": 1, "{key}": 2', 1)
+    [loaded] = load_text(broken, "f.json", "json")
+    assert (problem(loaded).rule, problem(loaded).path) == ("duplicate-key", path)
 
 
 def test_yaml_duplicate_key_spoils_only_its_document() -> None:
@@ -270,7 +287,7 @@ def test_jsonl_broken_line_in_the_middle_leaves_the_others(tmp_path: Path) -> No
     broken = problem(loaded[1])
     assert (broken.rule, broken.line, broken.column) == ("parse-error", 3, 10)
     duplicate = problem(loaded[2])
-    assert (duplicate.rule, duplicate.line, duplicate.column) == ("duplicate-key", 4, 11)
+    assert (duplicate.rule, duplicate.line, duplicate.column, duplicate.path) == ("duplicate-key", 4, 11, "/id")
 
 
 def test_jsonl_single_line_still_carries_its_line(tmp_path: Path) -> None:

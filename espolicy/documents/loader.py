@@ -547,36 +547,45 @@ def _too_many_documents(line: int, n: int, unit: str) -> Finding:
     return messages.positioned("too-many-documents", line, 1, n=n, unit=messages.WORDS[unit])
 
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]|(-?Infinity|NaN)', re.DOTALL)
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|(-?Infinity|NaN)', re.DOTALL)
 
 
 def _json_duplicate(text: str, key: str, first_line: int) -> Finding:
-    """`duplicate-key` for `key`, at its second occurrence in the same object when it can be found."""
+    """`duplicate-key` for `key`, at its second occurrence in the same object when it can be found
+    (its line, column and JSON Pointer)."""
     where = _json_duplicate_offsets(text)
     shown = json.dumps(key, ensure_ascii=False)[1:-1]
     if where is None:
         return messages.positioned("duplicate-key", None, None, key=shown)
-    offset, first = where
+    offset, first, path = where
     line, column = _line_column(text, offset, first_line)
     first_at = _line_column(text, first, first_line)[0]
-    return messages.positioned("duplicate-key-at", line, column, key=shown, first=first_at)
+    found = messages.positioned("duplicate-key-at", line, column, key=shown, first=first_at)
+    return evolve(found, path=pointers.pointer(path))
 
 
-def _json_duplicate_offsets(text: str) -> tuple[int, int] | None:
-    """Offsets of the first key that repeats within one object, and of its first occurrence."""
+def _json_duplicate_offsets(text: str) -> tuple[int, int, tuple[object, ...]] | None:
+    """Offsets of the first key that repeats within one object and of its first occurrence, and
+    the path to it (keys, and indexes counted by commas)."""
     objects: list[dict[str, int] | None] = []   # None for an array
+    members: list[object] = []                  # the member each open object or array is at
     last_string: tuple[str, int] | None = None
     for m in _JSON_TOKEN.finditer(text):
         token = m.group()
         if token == ":" and last_string is not None and objects and objects[-1] is not None:
             key, offset = last_string
             if key in objects[-1]:
-                return offset, objects[-1][key]
+                return offset, objects[-1][key], (*members[:-1], key)
             objects[-1][key] = offset
+            members[-1] = key
+        elif token == "," and objects and objects[-1] is None:
+            members[-1] = int(members[-1]) + 1   # type: ignore[call-overload]
         elif token in "{[" and len(token) == 1:
             objects.append({} if token == "{" else None)
+            members.append(None if token == "{" else 0)
         elif token in "}]" and len(token) == 1 and objects:
             objects.pop()
+            members.pop()
         last_string = (_json_string(token), m.start()) if token.startswith('"') else None
     return None
 
@@ -1047,14 +1056,35 @@ def _yaml_stream(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Entry]
         loader.dispose()
 
 
+def _key_path(root: yaml.Node, mark: yaml.Mark) -> str:
+    """The JSON Pointer of the mapping key that starts at `mark` in the tree of `root`, `""` when
+    it is not there; each node is visited once (aliases share nodes)."""
+    todo: list[tuple[yaml.Node, tuple[object, ...]]] = [(root, ())]
+    seen: set[int] = set()
+    while todo:
+        node, path = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.start_mark.index == mark.index:
+                        return pointers.pointer((*path, key.value))
+                    todo.append((value, (*path, key.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend((value, (*path, i)) for i, value in enumerate(node.value))
+    return ""
+
+
 def _yaml_document(loader: _SafeLoader, node: yaml.Node, start: int, text: str,
                    limits: Limits = DEFAULT_LIMITS) -> _Entry:
     """The document of a composed node, its problem, or an `empty` entry for an empty document."""
     if loader.duplicate is not None:
         key, mark, first = loader.duplicate
         loader.duplicate = None
-        return _Entry(start, None, messages.positioned("duplicate-key-at", mark.line + 1, mark.column + 1,
-                                                       key=key, first=first.line + 1))
+        found = messages.positioned("duplicate-key-at", mark.line + 1, mark.column + 1, key=key, first=first.line + 1)
+        return _Entry(start, None, evolve(found, path=_key_path(node, mark)))
     if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG and node.value == "" and not node.style:
         return _Entry(start, empty=True)   # (libyaml's plain style is "", PyYAML's None)
     too_big = _too_big(node, limits)
