@@ -367,9 +367,7 @@ class Summary:
         self.documents += 1
         self.counts[report.outcome] += 1
         if report.waived or report.refused:
-            self.waived += len(report.waived)
-            self.used.update(report.waived)
-            self.used.update(report.refused)
+            self._count_waivers(report.waived, report.refused)
 
     def add_tally(self, tally: Any) -> None:
         """Count many documents at once (`counts` per outcome in the order of `OUTCOMES`, and the
@@ -377,9 +375,13 @@ class Summary:
         for outcome, count in zip(OUTCOMES, tally.counts):
             self.counts[outcome] += count
             self.documents += count
-        self.waived += len(tally.waived)
-        self.used.update(tally.waived)
-        self.used.update(tally.refused)
+        self._count_waivers(tally.waived, tally.refused)
+
+    def _count_waivers(self, waived: tuple[int, ...], refused: tuple[int, ...]) -> None:
+        """Findings waived (each by the waiver at its index) and refused: counted, their waivers used."""
+        self.waived += len(waived)
+        self.used.update(waived)
+        self.used.update(refused)
 
     def to_dict(self) -> dict[str, int]:
         d = {"documents": self.documents, "allow": self.counts["allow"], "deny": self.counts["deny"],

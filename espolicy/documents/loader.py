@@ -229,16 +229,20 @@ def load_bytes(data: bytes, source: str, fmt: str | None = None, limits: Limits 
     """The documents of the bytes of a file or of standard input in format `fmt`, else sniffed.
     Text that is not UTF-8 is one `unreadable-file` problem at its first bad byte, except in JSON
     Lines, where it is the problem of its line alone (as in a .jsonl file)."""
-    fmt = fmt or _sniff(data.decode("utf-8", "replace"))
+    text, bad = None, None
+    if fmt != "jsonl":   # decoded once: for sniffing and for reading (JSON Lines decodes by line)
+        try:
+            text = _decode_utf8(data, 0)
+        except UnicodeDecodeError as e:
+            bad = e
+    fmt = fmt or _sniff(text if text is not None else data.decode("utf-8", "replace"))
     if fmt == "jsonl":
         yield from _jsonl_documents(io.BytesIO(data), source, limits, limits.max_documents, blocks=False)
-        return
-    try:
-        text = _decode_utf8(data, 0)
-    except UnicodeDecodeError as e:
-        yield Loaded(source, None, _not_utf8(data, e))
-        return
-    yield from load_text(text, source, fmt, limits)
+    elif text is None:
+        assert bad is not None
+        yield Loaded(source, None, _not_utf8(data, bad))
+    else:
+        yield from load_text(text, source, fmt, limits)
 
 
 def _sniff(text: str) -> str:
